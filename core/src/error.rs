@@ -1,0 +1,584 @@
+//! Every error the core reports, split by blame (STYLE rule 8).
+//!
+//! - The caller misused the API: [`ConnectError`], [`SendError`], [`CloseError`],
+//!   [`ConfigError`].
+//! - The peer sent garbage or misbehaved: [`HandshakeError`], [`ProtocolError`].
+//! - The transport failed: [`TransportError`], reported by the driver through
+//!   `Client::handle_transport_error`.
+//!
+//! [`TaskError`] is what an `onError` event carries. Every error implements `Display` (what
+//! happened, in words) and offers `err_msg()`, the mini-program `errMsg` string of SPEC.md.
+
+use core::fmt;
+
+use crate::close_code::CloseCode;
+use crate::ready_state::ReadyState;
+
+/// The `errMsg` of a successful `SocketTask.send` (S14).
+pub const SEND_OK: &str = "sendSocketMessage:ok";
+/// The `errMsg` of a successful `SocketTask.close` (S16).
+pub const CLOSE_OK: &str = "closeSocket:ok";
+/// The `errMsg` of a successful `connectSocket` (S1).
+pub const CONNECT_OK: &str = "connectSocket:ok";
+
+/// Why a URL does not parse as a WebSocket URL (S3.1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UrlError {
+    /// No `scheme://` prefix.
+    MissingScheme,
+    /// A scheme other than `ws` or `wss`.
+    UnsupportedScheme,
+    /// `ws://` while insecure URLs are not allowed (S3.1).
+    InsecureScheme,
+    /// Nothing between `//` and the path.
+    MissingHost,
+    /// A host that is not a valid domain name, IPv4 address or bracketed IPv6 address.
+    InvalidHost,
+    /// A port that is empty, not a number, zero or above 65535.
+    InvalidPort,
+    /// A `#fragment`, which RFC 6455 §3 forbids in WebSocket URIs.
+    Fragment,
+    /// `user:password@` before the host.
+    UserInfo,
+    /// A space, control character or non-ASCII byte.
+    InvalidCharacter,
+}
+
+impl fmt::Display for UrlError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            UrlError::MissingScheme => "missing scheme",
+            UrlError::UnsupportedScheme => "scheme must be wss (or ws when insecure URLs are allowed)",
+            UrlError::InsecureScheme => "ws:// is not allowed unless insecure URLs are allowed",
+            UrlError::MissingHost => "missing host",
+            UrlError::InvalidHost => "invalid host",
+            UrlError::InvalidPort => "invalid port",
+            UrlError::Fragment => "fragments are not allowed in WebSocket URLs",
+            UrlError::UserInfo => "user information is not allowed in WebSocket URLs",
+            UrlError::InvalidCharacter => "invalid character",
+        })
+    }
+}
+
+impl core::error::Error for UrlError {}
+
+/// What `connect_socket` refused before any I/O (S3): nothing was sent and no event follows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ConnectError<'a> {
+    /// S3.1: the URL does not parse or its scheme is not allowed.
+    InvalidUrl {
+        /// The URL as given.
+        url: &'a str,
+        /// What is wrong with it.
+        reason: UrlError,
+    },
+    /// S3.2: a header name that is not an HTTP token.
+    InvalidHeaderName {
+        /// The name as given.
+        name: &'a str,
+    },
+    /// S3.2: a header value containing CR, LF or NUL.
+    InvalidHeaderValue {
+        /// The header's name.
+        name: &'a str,
+    },
+    /// S3.3: `referer` or a header the library manages.
+    ForbiddenHeader {
+        /// The name as given.
+        name: &'a str,
+    },
+    /// S5: a subprotocol that is empty, not an HTTP token, or offered twice.
+    InvalidProtocol {
+        /// The protocol as given.
+        protocol: &'a str,
+    },
+    /// S3.4: the host is not on the configured domain list.
+    NotInDomainList {
+        /// The URL's host.
+        host: &'a str,
+    },
+    /// S3.5: every task slot is in use.
+    TooManyTasks {
+        /// How many tasks may be live at once.
+        limit: usize,
+    },
+    /// The opening handshake request does not fit the task's outgoing buffer.
+    RequestTooLarge {
+        /// Bytes the request needs.
+        required: usize,
+        /// Bytes the outgoing buffer has.
+        capacity: usize,
+    },
+    /// The offered subprotocols do not fit the space kept to verify the server's choice.
+    ProtocolsTooLong {
+        /// Bytes the comma-separated list needs.
+        required: usize,
+        /// [`crate::MAX_PROTOCOLS_BYTES`].
+        capacity: usize,
+    },
+}
+
+impl ConnectError<'_> {
+    /// The mini-program `errMsg` for this failure (SPEC S3).
+    pub fn err_msg(&self) -> ErrMsg<'_> {
+        ErrMsg(ErrMsgKind::Connect(self))
+    }
+}
+
+impl fmt::Display for ConnectError<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConnectError::InvalidUrl { url, reason } => write!(f, "invalid url {url:?}: {reason}"),
+            ConnectError::InvalidHeaderName { name } => write!(f, "header name {name:?} is not a token"),
+            ConnectError::InvalidHeaderValue { name } => {
+                write!(f, "header {name:?} has a value containing CR, LF or NUL")
+            }
+            ConnectError::ForbiddenHeader { name } => write!(f, "header {name:?} cannot be set"),
+            ConnectError::InvalidProtocol { protocol } => {
+                write!(f, "subprotocol {protocol:?} is empty, not a token or repeated")
+            }
+            ConnectError::NotInDomainList { host } => write!(f, "host {host:?} is not in the domain list"),
+            ConnectError::TooManyTasks { limit } => write!(f, "all {limit} task slots are in use"),
+            ConnectError::RequestTooLarge { required, capacity } => {
+                write!(f, "the handshake request needs {required} bytes, the buffer has {capacity}")
+            }
+            ConnectError::ProtocolsTooLong { required, capacity } => {
+                write!(f, "the subprotocol list needs {required} bytes, at most {capacity} are kept")
+            }
+        }
+    }
+}
+
+impl core::error::Error for ConnectError<'_> {}
+
+/// Why `send` refused a message (S14). A refused send changes nothing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SendError {
+    /// The task is not OPEN (a handle of a finished task reports [`ReadyState::Closed`]).
+    NotOpen(ReadyState),
+    /// The handle was never issued by this client.
+    UnknownHandle,
+    /// The frame does not fit the outgoing buffer now; retry once `buffered_amount` drops.
+    BufferFull {
+        /// Bytes the frame needs.
+        required: usize,
+        /// Bytes free for data frames now.
+        available: usize,
+    },
+    /// The frame can never fit the outgoing buffer, however much is flushed.
+    MessageTooLarge {
+        /// Bytes the frame needs.
+        required: usize,
+        /// The outgoing limit for data frames.
+        limit: usize,
+    },
+}
+
+impl SendError {
+    /// The mini-program `errMsg` for this failure (S14).
+    pub fn err_msg(&self) -> ErrMsg<'_> {
+        ErrMsg(ErrMsgKind::Send(self))
+    }
+}
+
+impl fmt::Display for SendError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SendError::NotOpen(state) => write!(f, "the task is {state}, not OPEN"),
+            SendError::UnknownHandle => f.write_str("unknown socket handle"),
+            SendError::BufferFull { required, available } => {
+                write!(f, "the frame needs {required} bytes, the outgoing buffer has {available} free")
+            }
+            SendError::MessageTooLarge { required, limit } => {
+                write!(f, "the frame needs {required} bytes, the outgoing limit is {limit}")
+            }
+        }
+    }
+}
+
+impl core::error::Error for SendError {}
+
+/// Why `close` was refused (S15, S16). Nothing was sent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CloseError {
+    /// S15: the code is neither 1000 nor in 3000–4999.
+    InvalidCode(CloseCode),
+    /// S15: the reason is longer than 123 UTF-8 bytes.
+    ReasonTooLong {
+        /// The reason's length in bytes.
+        len: usize,
+    },
+    /// S16: the task is already CLOSED (or its handle belongs to a finished task).
+    NotConnected,
+    /// The handle was never issued by this client.
+    UnknownHandle,
+}
+
+impl CloseError {
+    /// The mini-program `errMsg` for this failure (S15, S16).
+    pub fn err_msg(&self) -> ErrMsg<'_> {
+        ErrMsg(ErrMsgKind::Close(self))
+    }
+}
+
+impl fmt::Display for CloseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CloseError::InvalidCode(code) => write!(f, "close code {code} is neither 1000 nor in 3000-4999"),
+            CloseError::ReasonTooLong { len } => {
+                write!(f, "close reason is {len} bytes, at most 123 are allowed")
+            }
+            CloseError::NotConnected => f.write_str("the task is already closed"),
+            CloseError::UnknownHandle => f.write_str("unknown socket handle"),
+        }
+    }
+}
+
+impl core::error::Error for CloseError {}
+
+/// Why a [`crate::Config`] or the storage handed to a client cannot work.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ConfigError {
+    /// A receive buffer cannot hold the configured largest message plus frame overhead, or
+    /// the largest response header block.
+    ReceiveBufferTooSmall {
+        /// Bytes needed.
+        required: usize,
+        /// Bytes given.
+        capacity: usize,
+    },
+    /// An outgoing buffer cannot hold the control frames the task must always be able to send.
+    SendBufferTooSmall {
+        /// Bytes needed.
+        required: usize,
+        /// Bytes given.
+        capacity: usize,
+    },
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConfigError::ReceiveBufferTooSmall { required, capacity } => {
+                write!(f, "receive buffer of {capacity} bytes, the configuration needs {required}")
+            }
+            ConfigError::SendBufferTooSmall { required, capacity } => {
+                write!(f, "send buffer of {capacity} bytes, the configuration needs {required}")
+            }
+        }
+    }
+}
+
+impl core::error::Error for ConfigError {}
+
+/// Why the server's opening handshake response was refused (S8).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HandshakeError {
+    /// The response is not valid HTTP/1.x.
+    Malformed(httparse::Error),
+    /// The header block exceeds the configured limit.
+    HeaderBlockTooLarge {
+        /// The limit in bytes.
+        limit: usize,
+    },
+    /// The response is not HTTP/1.1.
+    Version,
+    /// The status is not `101 Switching Protocols`.
+    Status(u16),
+    /// No `Upgrade` header.
+    MissingUpgrade,
+    /// `Upgrade` does not contain the token `websocket`.
+    InvalidUpgrade,
+    /// No `Connection` header.
+    MissingConnection,
+    /// `Connection` does not contain the token `upgrade`.
+    InvalidConnection,
+    /// No `Sec-WebSocket-Accept` header.
+    MissingAccept,
+    /// More than one `Sec-WebSocket-Accept` header.
+    DuplicateAccept,
+    /// `Sec-WebSocket-Accept` is not the digest of the key sent.
+    WrongAccept,
+    /// `Sec-WebSocket-Extensions` names an extension the client did not offer (it offers none).
+    UnofferedExtension,
+    /// The server chose a subprotocol the client did not offer.
+    UnofferedProtocol,
+    /// The client offered subprotocols and the server chose none (strict mode, S5).
+    MissingProtocol,
+    /// The server named more than one subprotocol.
+    MultipleProtocols,
+    /// The connection ended before the response was complete.
+    Eof,
+}
+
+impl fmt::Display for HandshakeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            HandshakeError::Malformed(e) => write!(f, "malformed handshake response: {e}"),
+            HandshakeError::HeaderBlockTooLarge { limit } => {
+                write!(f, "handshake response header block exceeds {limit} bytes")
+            }
+            HandshakeError::Version => f.write_str("handshake response is not HTTP/1.1"),
+            HandshakeError::Status(s) => write!(f, "unexpected HTTP status {s}, expected 101"),
+            HandshakeError::MissingUpgrade => f.write_str("missing Upgrade header"),
+            HandshakeError::InvalidUpgrade => f.write_str("Upgrade header does not contain websocket"),
+            HandshakeError::MissingConnection => f.write_str("missing Connection header"),
+            HandshakeError::InvalidConnection => f.write_str("Connection header does not contain upgrade"),
+            HandshakeError::MissingAccept => f.write_str("missing Sec-WebSocket-Accept header"),
+            HandshakeError::DuplicateAccept => f.write_str("more than one Sec-WebSocket-Accept header"),
+            HandshakeError::WrongAccept => f.write_str("Sec-WebSocket-Accept does not match the key"),
+            HandshakeError::UnofferedExtension => {
+                f.write_str("server selected an extension that was not offered")
+            }
+            HandshakeError::UnofferedProtocol => {
+                f.write_str("server selected a subprotocol that was not offered")
+            }
+            HandshakeError::MissingProtocol => {
+                f.write_str("server selected no subprotocol although some were offered")
+            }
+            HandshakeError::MultipleProtocols => f.write_str("server selected more than one subprotocol"),
+            HandshakeError::Eof => f.write_str("connection closed during the opening handshake"),
+        }
+    }
+}
+
+impl core::error::Error for HandshakeError {}
+
+/// A rule of RFC 6455 the server broke after the handshake (S17–S20). Each carries the close
+/// code the client sends when it fails the connection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProtocolError {
+    /// A server frame had the mask bit set (§5.1).
+    MaskedFrame,
+    /// RSV1–3 set with no extension negotiated (§5.2).
+    ReservedBits,
+    /// An opcode RFC 6455 reserves (3–7, 11–15).
+    ReservedOpcode(u8),
+    /// A control frame without FIN (§5.5).
+    FragmentedControl,
+    /// A control frame with more than 125 bytes of payload (§5.5).
+    ControlTooLong,
+    /// A continuation frame with no message to continue (§5.4).
+    UnexpectedContinuation,
+    /// A new text or binary frame while a fragmented message is open (§5.4).
+    ExpectedContinuation,
+    /// A payload length not in its minimal encoding (§5.2).
+    NonMinimalLength,
+    /// A 64-bit payload length with the most significant bit set (§5.2).
+    LengthOverflow,
+    /// A text message or close reason that is not UTF-8 (§8.1).
+    InvalidUtf8,
+    /// A close frame with a 1-byte payload (§5.5.1).
+    InvalidClosePayload,
+    /// A close frame with a code not valid on the wire (§7.4).
+    InvalidCloseCode(CloseCode),
+    /// A frame longer than the configured frame limit (S20).
+    FrameTooLarge,
+    /// A message longer than the configured message limit (S20).
+    MessageTooLarge,
+    /// A message in more fragments than the configured limit (S20).
+    TooManyFragments,
+}
+
+impl ProtocolError {
+    /// The close code the client sends when this error fails the connection.
+    ///
+    /// ```
+    /// use sockettask::{CloseCode, ProtocolError};
+    ///
+    /// assert_eq!(ProtocolError::InvalidUtf8.close_code(), CloseCode::INVALID_PAYLOAD);
+    /// assert_eq!(ProtocolError::TooManyFragments.close_code(), CloseCode::MESSAGE_TOO_BIG);
+    /// ```
+    pub const fn close_code(self) -> CloseCode {
+        match self {
+            ProtocolError::InvalidUtf8 => CloseCode::INVALID_PAYLOAD,
+            ProtocolError::FrameTooLarge
+            | ProtocolError::MessageTooLarge
+            | ProtocolError::TooManyFragments => CloseCode::MESSAGE_TOO_BIG,
+            _ => CloseCode::PROTOCOL_ERROR,
+        }
+    }
+}
+
+impl fmt::Display for ProtocolError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ProtocolError::MaskedFrame => f.write_str("server frame is masked"),
+            ProtocolError::ReservedBits => f.write_str("reserved bits set without a negotiated extension"),
+            ProtocolError::ReservedOpcode(op) => write!(f, "reserved opcode {op:#x}"),
+            ProtocolError::FragmentedControl => f.write_str("fragmented control frame"),
+            ProtocolError::ControlTooLong => f.write_str("control frame payload over 125 bytes"),
+            ProtocolError::UnexpectedContinuation => {
+                f.write_str("continuation frame without a message to continue")
+            }
+            ProtocolError::ExpectedContinuation => f.write_str("new data frame inside a fragmented message"),
+            ProtocolError::NonMinimalLength => f.write_str("payload length not minimally encoded"),
+            ProtocolError::LengthOverflow => f.write_str("64-bit payload length with the top bit set"),
+            ProtocolError::InvalidUtf8 => f.write_str("invalid UTF-8 in text"),
+            ProtocolError::InvalidClosePayload => f.write_str("close frame with a 1-byte payload"),
+            ProtocolError::InvalidCloseCode(c) => write!(f, "invalid close code {c}"),
+            ProtocolError::FrameTooLarge => f.write_str("frame exceeds the frame size limit"),
+            ProtocolError::MessageTooLarge => f.write_str("message exceeds the message size limit"),
+            ProtocolError::TooManyFragments => f.write_str("message exceeds the fragment count limit"),
+        }
+    }
+}
+
+impl core::error::Error for ProtocolError {}
+
+/// A failure of the byte stream under the task, as the transport reports it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum TransportError {
+    /// The host name did not resolve.
+    Resolve,
+    /// The TCP connection could not be established.
+    Connect,
+    /// The TLS handshake or a TLS record failed (certificate, host name, alert).
+    Tls,
+    /// The peer reset the connection.
+    Reset,
+    /// Any other read or write error.
+    Io,
+}
+
+impl fmt::Display for TransportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            TransportError::Resolve => "host name could not be resolved",
+            TransportError::Connect => "connection refused or unreachable",
+            TransportError::Tls => "TLS failure",
+            TransportError::Reset => "connection reset by peer",
+            TransportError::Io => "I/O error",
+        })
+    }
+}
+
+impl core::error::Error for TransportError {}
+
+/// What an `onError` event carries (S12, S13).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TaskError {
+    /// The server's handshake response was refused.
+    Handshake(HandshakeError),
+    /// The server broke the protocol; the client failed the connection with its close code.
+    Protocol(ProtocolError),
+    /// The connect timeout expired before the handshake finished (S6).
+    Timeout,
+    /// The transport failed.
+    Transport(TransportError),
+}
+
+impl TaskError {
+    /// The `errMsg` of the `onError` event: the error in words.
+    pub fn err_msg(&self) -> ErrMsg<'_> {
+        ErrMsg(ErrMsgKind::Task(self))
+    }
+}
+
+impl fmt::Display for TaskError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TaskError::Handshake(e) => fmt::Display::fmt(e, f),
+            TaskError::Protocol(e) => fmt::Display::fmt(e, f),
+            TaskError::Timeout => f.write_str("timeout"),
+            TaskError::Transport(e) => fmt::Display::fmt(e, f),
+        }
+    }
+}
+
+impl core::error::Error for TaskError {
+    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
+        match self {
+            TaskError::Handshake(e) => Some(e),
+            TaskError::Protocol(e) => Some(e),
+            TaskError::Timeout => None,
+            TaskError::Transport(e) => Some(e),
+        }
+    }
+}
+
+impl From<HandshakeError> for TaskError {
+    fn from(e: HandshakeError) -> Self {
+        TaskError::Handshake(e)
+    }
+}
+
+impl From<ProtocolError> for TaskError {
+    fn from(e: ProtocolError) -> Self {
+        TaskError::Protocol(e)
+    }
+}
+
+impl From<TransportError> for TaskError {
+    fn from(e: TransportError) -> Self {
+        TaskError::Transport(e)
+    }
+}
+
+/// A mini-program `errMsg` string, written by `Display` without allocating.
+///
+/// ```
+/// use sockettask::{CloseCode, CloseError};
+///
+/// let e = CloseError::InvalidCode(CloseCode(1001));
+/// assert_eq!(
+///     e.err_msg().to_string(),
+///     "closeSocket:fail The code must be either 1000, or between 3000 and 4999"
+/// );
+/// ```
+#[derive(Clone, Copy, Debug)]
+pub struct ErrMsg<'e>(ErrMsgKind<'e>);
+
+#[derive(Clone, Copy, Debug)]
+enum ErrMsgKind<'e> {
+    Connect(&'e ConnectError<'e>),
+    Send(&'e SendError),
+    Close(&'e CloseError),
+    Task(&'e TaskError),
+}
+
+impl fmt::Display for ErrMsg<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            ErrMsgKind::Connect(e) => connect_err_msg(e, f),
+            ErrMsgKind::Send(e) => send_err_msg(e, f),
+            ErrMsgKind::Close(e) => close_err_msg(e, f),
+            ErrMsgKind::Task(e) => fmt::Display::fmt(e, f),
+        }
+    }
+}
+
+fn connect_err_msg(e: &ConnectError<'_>, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    f.write_str("connectSocket:fail ")?;
+    match e {
+        ConnectError::InvalidUrl { url, .. } => write!(f, "invalid url \"{url}\""),
+        ConnectError::InvalidHeaderName { .. } | ConnectError::InvalidHeaderValue { .. } => {
+            f.write_str("invalid header")
+        }
+        ConnectError::ForbiddenHeader { name } => write!(f, "invalid header \"{name}\" cannot be set"),
+        ConnectError::InvalidProtocol { .. } | ConnectError::ProtocolsTooLong { .. } => {
+            f.write_str("invalid protocols")
+        }
+        ConnectError::NotInDomainList { .. } => f.write_str("url not in domain list"),
+        ConnectError::TooManyTasks { .. } => f.write_str("exceed max task count"),
+        ConnectError::RequestTooLarge { .. } => f.write_str("request too large"),
+    }
+}
+
+fn send_err_msg(e: &SendError, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    f.write_str("SocketTask.send:fail ")?;
+    match e {
+        SendError::NotOpen(_) | SendError::UnknownHandle => f.write_str("SocketTask.readyState is not OPEN"),
+        SendError::BufferFull { .. } => f.write_str("buffer is full"),
+        SendError::MessageTooLarge { .. } => f.write_str("message is too large"),
+    }
+}
+
+fn close_err_msg(e: &CloseError, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    f.write_str("closeSocket:fail ")?;
+    match e {
+        CloseError::InvalidCode(_) => f.write_str("The code must be either 1000, or between 3000 and 4999"),
+        CloseError::ReasonTooLong { .. } => f.write_str("reason must not exceed 123 UTF-8 bytes"),
+        CloseError::NotConnected | CloseError::UnknownHandle => f.write_str("WebSocket is not connected"),
+    }
+}

@@ -1,0 +1,10 @@
+//! The opening handshake (RFC 6455 §4.1): the key and its accept digest, the request the client
+//! sends, and the validation of the server's response.
+
+pub mod key;
+pub mod request;
+pub mod response;
+
+pub use key::{Accept, Key};
+pub use request::{ForbiddenHeaders, Request};
+pub use response::{Headers, ProtocolCheck};

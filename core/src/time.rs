@@ -1,0 +1,85 @@
+//! Time as the caller passes it in: the core never reads a clock.
+//!
+//! [`Instant`] is a point on the caller's monotonic clock, counted in microseconds from any
+//! origin the caller likes (boot, process start, a test's virtual zero). Durations are
+//! [`core::time::Duration`].
+
+use core::ops::{Add, Sub};
+use core::time::Duration;
+
+/// A point in time on the caller's monotonic clock, in microseconds since an arbitrary origin.
+///
+/// ```
+/// use core::time::Duration;
+/// use sockettask::Instant;
+///
+/// let t = Instant::from_millis(1_500);
+/// assert_eq!(t + Duration::from_millis(500), Instant::from_millis(2_000));
+/// assert_eq!(Instant::from_millis(2_000) - t, Duration::from_millis(500));
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Instant {
+    micros: u64,
+}
+
+impl Instant {
+    /// The clock's origin.
+    pub const ZERO: Instant = Instant { micros: 0 };
+
+    /// The instant `micros` microseconds after the origin.
+    pub const fn from_micros(micros: u64) -> Self {
+        Instant { micros }
+    }
+
+    /// The instant `millis` milliseconds after the origin (saturating).
+    pub const fn from_millis(millis: u64) -> Self {
+        Instant { micros: millis.saturating_mul(1_000) }
+    }
+
+    /// Microseconds since the origin.
+    pub const fn micros(self) -> u64 {
+        self.micros
+    }
+
+    /// Milliseconds since the origin (rounded down).
+    pub const fn millis(self) -> u64 {
+        self.micros / 1_000
+    }
+
+    /// The time from `earlier` to `self`, or zero when `earlier` is later.
+    pub fn saturating_duration_since(self, earlier: Instant) -> Duration {
+        Duration::from_micros(self.micros.saturating_sub(earlier.micros))
+    }
+}
+
+impl Add<Duration> for Instant {
+    type Output = Instant;
+
+    /// Saturates at the end of time instead of overflowing.
+    fn add(self, rhs: Duration) -> Instant {
+        let micros = u64::try_from(rhs.as_micros()).unwrap_or(u64::MAX);
+        Instant { micros: self.micros.saturating_add(micros) }
+    }
+}
+
+impl Sub for Instant {
+    type Output = Duration;
+
+    /// Saturates at zero when `rhs` is later than `self`.
+    fn sub(self, rhs: Instant) -> Duration {
+        self.saturating_duration_since(rhs)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arithmetic_saturates() {
+        assert_eq!(Instant::from_millis(u64::MAX).micros(), u64::MAX);
+        assert_eq!(Instant::from_micros(u64::MAX) + Duration::from_secs(1), Instant::from_micros(u64::MAX));
+        assert_eq!(Instant::ZERO - Instant::from_millis(1), Duration::ZERO);
+        assert_eq!(Instant::from_micros(2_500).millis(), 2);
+    }
+}
