@@ -1,0 +1,418 @@
+//! The task table: up to `N` tasks (default 5, S3.5) over caller-owned buffers, addressed by
+//! generation-checked [`Handle`]s. Every public command and input of the core is here.
+
+use core::fmt::Write as _;
+use core::num::NonZeroU64;
+
+use heapless::String;
+use rand_core::Rng;
+
+use crate::MAX_PROTOCOLS_BYTES;
+use crate::close_code::CloseCode;
+use crate::config::{Config, ConnectOptions, MIN_BUFFER_LEN, Schemes};
+use crate::error::{CloseError, ConfigError, ConnectError, SendError, TransportError, UrlError};
+use crate::event::{Event, Message};
+use crate::handshake::request::{check_headers, check_protocols};
+use crate::handshake::{Key, Request};
+use crate::ready_state::ReadyState;
+use crate::socket::{Env, Handshake, Socket, StreamEnd};
+use crate::time::Instant;
+use crate::transmit::{DATA_RESERVE, Transmit};
+use crate::url::{Scheme, Url};
+
+/// The tasks a client holds at most by default (S3.5).
+pub const DEFAULT_MAX_TASKS: usize = 5;
+
+/// Names one task: its slot and its `socketTaskId`, which is never reused (S1), so a handle
+/// of a finished task can never reach the task that took its slot over.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Handle {
+    id: NonZeroU64,
+    slot: u16,
+}
+
+impl Handle {
+    /// The `socketTaskId`: a positive integer counting up from 1 (S1).
+    pub fn task_id(self) -> u64 {
+        self.id.get()
+    }
+
+    /// The index of the task's slot (its buffers) in the client, below `N`.
+    pub fn slot(self) -> usize {
+        usize::from(self.slot)
+    }
+}
+
+/// The receive and send buffers of one task slot, sized by the caller.
+///
+/// `S` is anything that derefs to bytes: `[u8; N]`, `&'static mut [u8]`, or with an
+/// allocator `Vec<u8>` / `Box<[u8]>`. The receive buffer bounds the largest message
+/// (`rx.len() - RX_OVERHEAD`) and the response header block; the send buffer bounds
+/// [`Client::buffered_amount`].
+#[derive(Clone, Debug)]
+pub struct Buffers<S> {
+    /// Receive buffer: handshake response, then messages are assembled in place here.
+    pub rx: S,
+    /// Send buffer: the handshake request, then encoded frames waiting for the wire.
+    pub tx: S,
+}
+
+impl<S> Buffers<S> {
+    /// Pairs a receive and a send buffer.
+    pub const fn new(rx: S, tx: S) -> Self {
+        Buffers { rx, tx }
+    }
+}
+
+#[derive(Debug)]
+struct Slot<S> {
+    buffers: Buffers<S>,
+    task: Option<(NonZeroU64, Socket)>,
+}
+
+/// A handle's fate.
+enum Lookup {
+    Live(usize),
+    /// Issued once; the task is over (its slot may serve another task now).
+    Finished,
+    Unknown,
+}
+
+/// The SocketTask client: a fixed table of up to `N` tasks, driven by the caller.
+///
+/// See the [crate documentation](crate) for the call order and a complete loop.
+pub struct Client<S, R, const N: usize = DEFAULT_MAX_TASKS> {
+    config: Config,
+    rng: R,
+    slots: heapless::Vec<Slot<S>, N>,
+    next_id: u64,
+    /// The slot whose event was last polled, released at the next call.
+    lent: Option<usize>,
+    poll_from: usize,
+}
+
+impl<S, R, const N: usize> core::fmt::Debug for Client<S, R, N> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Client").field("config", &self.config).field("slots", &self.slots.len()).finish()
+    }
+}
+
+impl<S, R, const N: usize> Client<S, R, N>
+where
+    S: AsRef<[u8]> + AsMut<[u8]>,
+    R: Rng,
+{
+    /// A client with one task slot per [`Buffers`] in `storage` (the first `N` are used).
+    pub fn new(config: Config, rng: R, storage: impl IntoIterator<Item = Buffers<S>>) -> Result<Self, ConfigError> {
+        let mut slots = heapless::Vec::new();
+        for buffers in storage.into_iter().take(N) {
+            check_buffers(&buffers)?;
+            let _ = slots.push(Slot { buffers, task: None });
+        }
+        Ok(Client { config, rng, slots, next_id: 1, lent: None, poll_from: 0 })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// How many tasks can be live at once: the number of slots.
+    pub fn capacity(&self) -> usize {
+        self.slots.len()
+    }
+
+    /// `connectSocket` (S1–S5, S7): checks the options, queues the handshake request and
+    /// returns the new task's handle. The outcome of the handshake arrives as events (S2).
+    pub fn connect<'a>(&mut self, options: &ConnectOptions<'a>, now: Instant) -> Result<Handle, ConnectError<'a>> {
+        self.release_lent();
+        let url = Url::parse(options.url).map_err(|reason| ConnectError::InvalidUrl { url: options.url, reason })?;
+        if url.scheme() == Scheme::Ws && self.config.schemes == Schemes::SecureOnly {
+            return Err(ConnectError::InvalidUrl { url: options.url, reason: UrlError::InsecureScheme });
+        }
+        check_headers(options.headers, self.config.forbidden_headers)?;
+        check_protocols(options.protocols)?;
+        if !self.config.allows_host(url.host()) {
+            return Err(ConnectError::NotInDomainList { host: url.host() });
+        }
+        let index = self.free_slot().ok_or(ConnectError::TooManyTasks { limit: self.slots.len() })?;
+        let offered = join_protocols(options.protocols)?;
+        let key = Key::generate(&mut self.rng);
+        let request = Request {
+            url: &url,
+            key: &key,
+            protocols: options.protocols,
+            headers: options.headers,
+            forbidden: self.config.forbidden_headers,
+        };
+        let slot = self.slots.get_mut(index).ok_or(ConnectError::TooManyTasks { limit: N })?;
+        let queued = queue_request(&request, slot.buffers.tx.as_mut())?;
+        let id = NonZeroU64::new(self.next_id).ok_or(ConnectError::TooManyTasks { limit: N })?;
+        self.next_id += 1;
+        let handshake = Handshake {
+            accept: key.accept(),
+            offered,
+            timeout: options.effective_timeout(self.config.connect_timeout),
+        };
+        let rx_len = slot.buffers.rx.as_ref().len();
+        slot.task = Some((id, Socket::new(handshake, queued, now, &self.config, rx_len)));
+        Ok(Handle { id, slot: u16::try_from(index).unwrap_or(u16::MAX) })
+    }
+
+    /// `SocketTask.send` (S14): queues `message` as one frame. Only in OPEN.
+    pub fn send(&mut self, handle: Handle, message: Message<'_>) -> Result<(), SendError> {
+        self.release_lent();
+        match self.lookup(handle) {
+            Lookup::Live(i) => self.with(i, Instant::ZERO, |socket, env| socket.send(env, message)),
+            Lookup::Finished => Some(Err(SendError::NotOpen(ReadyState::Closed))),
+            Lookup::Unknown => Some(Err(SendError::UnknownHandle)),
+        }
+        .unwrap_or(Err(SendError::UnknownHandle))
+    }
+
+    /// Queues a ping with up to 125 bytes of payload. Only in OPEN.
+    pub fn ping(&mut self, handle: Handle, payload: &[u8]) -> Result<(), SendError> {
+        self.release_lent();
+        match self.lookup(handle) {
+            Lookup::Live(i) => self.with(i, Instant::ZERO, |socket, env| socket.ping(env, payload)),
+            Lookup::Finished => Some(Err(SendError::NotOpen(ReadyState::Closed))),
+            Lookup::Unknown => Some(Err(SendError::UnknownHandle)),
+        }
+        .unwrap_or(Err(SendError::UnknownHandle))
+    }
+
+    /// `SocketTask.close` (S15, S16): `code` defaults to 1000; `reason` ≤ 123 bytes.
+    pub fn close(
+        &mut self,
+        handle: Handle,
+        code: Option<CloseCode>,
+        reason: &str,
+        now: Instant,
+    ) -> Result<(), CloseError> {
+        self.release_lent();
+        match self.lookup(handle) {
+            Lookup::Live(i) => self.with(i, now, |socket, env| socket.close(env, code, reason)),
+            Lookup::Finished => Some(Err(CloseError::NotConnected)),
+            Lookup::Unknown => Some(Err(CloseError::UnknownHandle)),
+        }
+        .unwrap_or(Err(CloseError::UnknownHandle))
+    }
+
+    /// The task's `readyState` (S9); a finished task's handle reads [`ReadyState::Closed`].
+    pub fn ready_state(&self, handle: Handle) -> ReadyState {
+        match self.lookup(handle) {
+            Lookup::Live(i) => self.socket(i).map_or(ReadyState::Closed, Socket::ready_state),
+            Lookup::Finished | Lookup::Unknown => ReadyState::Closed,
+        }
+    }
+
+    /// Bytes queued for the wire and not yet taken by [`Client::poll_transmit`].
+    pub fn buffered_amount(&self, handle: Handle) -> usize {
+        match self.lookup(handle) {
+            Lookup::Live(i) => self.socket(i).map_or(0, Socket::buffered_amount),
+            Lookup::Finished | Lookup::Unknown => 0,
+        }
+    }
+
+    /// The handles of every task that holds a slot, in slot order.
+    pub fn handles(&self) -> impl Iterator<Item = Handle> + '_ {
+        self.slots.iter().enumerate().filter_map(|(i, slot)| {
+            let (id, _) = slot.task.as_ref()?;
+            Some(Handle { id: *id, slot: u16::try_from(i).ok()? })
+        })
+    }
+
+    // ---- input -------------------------------------------------------------------------
+
+    /// Bytes received from the task's stream. Returns how many were taken: fewer than given
+    /// when the receive buffer is full until events are polled; keep the rest and offer it
+    /// again after [`Client::poll_event`]. Bytes for a finished task are dropped (all taken).
+    pub fn handle_input(&mut self, handle: Handle, now: Instant, data: &[u8]) -> usize {
+        self.release_lent();
+        match self.lookup(handle) {
+            Lookup::Live(i) => self.with(i, now, |socket, env| socket.input(env, data)).unwrap_or(data.len()),
+            Lookup::Finished | Lookup::Unknown => data.len(),
+        }
+    }
+
+    /// The free part of the task's receive buffer, to read into in place; follow with
+    /// [`Client::handle_read`]. Empty while the task cannot take input: until the events are
+    /// polled, or for good once it stopped reading (CLOSING after the peer's close, CLOSED).
+    pub fn input_buffer(&mut self, handle: Handle) -> &mut [u8] {
+        self.release_lent();
+        let Lookup::Live(i) = self.lookup(handle) else { return &mut [] };
+        match self.slots.get_mut(i) {
+            Some(Slot { buffers, task: Some((_, socket)) }) => socket.input_space(buffers.rx.as_mut()),
+            _ => &mut [],
+        }
+    }
+
+    /// `n` bytes were read into [`Client::input_buffer`].
+    pub fn handle_read(&mut self, handle: Handle, now: Instant, n: usize) {
+        self.release_lent();
+        if let Lookup::Live(i) = self.lookup(handle) {
+            let _ = self.with(i, now, |socket, env| socket.input_written(env, n));
+        }
+    }
+
+    /// The task's stream ended (the peer closed it). Applied after the bytes already given.
+    pub fn handle_eof(&mut self, handle: Handle, now: Instant) {
+        self.end_stream(handle, now, StreamEnd::Eof);
+    }
+
+    /// The task's stream failed (DNS, connect, TLS, reset, I/O).
+    pub fn handle_transport_error(&mut self, handle: Handle, now: Instant, error: TransportError) {
+        self.end_stream(handle, now, StreamEnd::Error(error));
+    }
+
+    fn end_stream(&mut self, handle: Handle, now: Instant, end: StreamEnd) {
+        self.release_lent();
+        if let Lookup::Live(i) = self.lookup(handle) {
+            let _ = self.with(i, now, |socket, env| socket.stream_end(env, end));
+        }
+    }
+
+    /// Applies every timer due at `now` (connect and close timeouts).
+    pub fn handle_timeout(&mut self, now: Instant) {
+        self.release_lent();
+        for i in 0..self.slots.len() {
+            let _ = self.with(i, now, |socket, env| socket.timeout(env));
+        }
+    }
+
+    // ---- output ------------------------------------------------------------------------
+
+    /// When [`Client::handle_timeout`] must be called next, if any timer is armed.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        (0..self.slots.len()).filter_map(|i| self.socket(i)?.poll_timeout()).min()
+    }
+
+    /// Copies bytes for the task's stream into `out`; returns how many (0: nothing to send).
+    pub fn poll_transmit(&mut self, handle: Handle, now: Instant, out: &mut [u8]) -> usize {
+        let data = self.transmit_data(handle);
+        let n = data.len().min(out.len());
+        if let (Some(dst), Some(src)) = (out.get_mut(..n), data.get(..n)) {
+            dst.copy_from_slice(src);
+        }
+        self.advance_transmit(handle, now, n);
+        n
+    }
+
+    /// The bytes waiting for the task's stream, for a driver that writes in place; follow
+    /// with [`Client::advance_transmit`] for what was written.
+    pub fn transmit_data(&self, handle: Handle) -> &[u8] {
+        let Lookup::Live(i) = self.lookup(handle) else { return &[] };
+        match self.slots.get(i) {
+            Some(Slot { buffers, task: Some((_, socket)) }) => socket.transmit_data(buffers.tx.as_ref()),
+            _ => &[],
+        }
+    }
+
+    /// `n` bytes of [`Client::transmit_data`] were written to the stream.
+    pub fn advance_transmit(&mut self, handle: Handle, now: Instant, n: usize) {
+        self.release_lent();
+        if let Lookup::Live(i) = self.lookup(handle) {
+            let _ = self.with(i, now, |socket, env| socket.transmitted(env, n));
+        }
+    }
+
+    /// The next event of any task. Borrowed data (headers, messages) stays valid until the
+    /// next call on the client; a CLOSED task's slot is freed once its last event was polled.
+    pub fn poll_event(&mut self) -> Option<(Handle, Event<'_>)> {
+        self.release_lent();
+        let len = self.slots.len();
+        let index = (0..len).map(|k| (self.poll_from + k) % len.max(1)).find(|&i| {
+            self.slots.get(i).and_then(|s| s.task.as_ref()).is_some_and(|(_, socket)| socket.has_event())
+        })?;
+        self.poll_from = (index + 1) % len.max(1);
+        self.lent = Some(index);
+        let slot_index = u16::try_from(index).ok()?;
+        let Slot { buffers, task } = self.slots.get_mut(index)?;
+        let (id, socket) = task.as_mut()?;
+        let event = socket.pop_event(buffers.rx.as_ref())?;
+        Some((Handle { id: *id, slot: slot_index }, event))
+    }
+
+    // ---- internals ---------------------------------------------------------------------
+
+    fn lookup(&self, handle: Handle) -> Lookup {
+        let live = self.slots.get(handle.slot()).and_then(|s| s.task.as_ref()).is_some_and(|(id, _)| *id == handle.id);
+        if live {
+            Lookup::Live(handle.slot())
+        } else if handle.id.get() < self.next_id && handle.slot() < self.slots.len() {
+            Lookup::Finished
+        } else {
+            Lookup::Unknown
+        }
+    }
+
+    fn socket(&self, index: usize) -> Option<&Socket> {
+        self.slots.get(index)?.task.as_ref().map(|(_, socket)| socket)
+    }
+
+    fn free_slot(&self) -> Option<usize> {
+        self.slots.iter().position(|s| s.task.is_none())
+    }
+
+    /// Runs `f` on the live task in slot `index` with its buffers; `None` for an empty slot.
+    fn with<T>(&mut self, index: usize, now: Instant, f: impl FnOnce(&mut Socket, &mut Env<'_, R>) -> T) -> Option<T> {
+        let Slot { buffers, task } = self.slots.get_mut(index)?;
+        let (_, socket) = task.as_mut()?;
+        let mut env = Env {
+            rx: buffers.rx.as_mut(),
+            tx: buffers.tx.as_mut(),
+            rng: &mut self.rng,
+            config: &self.config,
+            now,
+        };
+        Some(f(socket, &mut env))
+    }
+
+    /// Ends the loan of the last polled event; frees the slot of a task that is over.
+    fn release_lent(&mut self) {
+        let Some(index) = self.lent.take() else { return };
+        let _ = self.with(index, Instant::ZERO, |socket, env| socket.release(env));
+        if let Some(slot) = self.slots.get_mut(index) {
+            if slot.task.as_ref().is_some_and(|(_, socket)| socket.is_finished()) {
+                slot.task = None;
+            }
+        }
+    }
+}
+
+fn check_buffers<S: AsRef<[u8]>>(buffers: &Buffers<S>) -> Result<(), ConfigError> {
+    let (rx, tx) = (buffers.rx.as_ref().len(), buffers.tx.as_ref().len());
+    if rx < MIN_BUFFER_LEN {
+        return Err(ConfigError::ReceiveBufferTooSmall { required: MIN_BUFFER_LEN, capacity: rx });
+    }
+    if tx < MIN_BUFFER_LEN.max(DATA_RESERVE) {
+        return Err(ConfigError::SendBufferTooSmall { required: MIN_BUFFER_LEN, capacity: tx });
+    }
+    Ok(())
+}
+
+/// The offered protocols as sent, `"a, b"`, kept to verify the server's choice.
+fn join_protocols<'a>(protocols: &[&'a str]) -> Result<String<MAX_PROTOCOLS_BYTES>, ConnectError<'a>> {
+    let mut joined = String::new();
+    for (i, p) in protocols.iter().enumerate() {
+        let sep = if i == 0 { "" } else { ", " };
+        if write!(joined, "{sep}{p}").is_err() {
+            let required = protocols.iter().map(|p| p.len() + 2).sum::<usize>().saturating_sub(2);
+            return Err(ConnectError::ProtocolsTooLong { required, capacity: MAX_PROTOCOLS_BYTES });
+        }
+    }
+    Ok(joined)
+}
+
+fn queue_request<'a>(request: &Request<'_>, tx: &mut [u8]) -> Result<Transmit, ConnectError<'a>> {
+    let len = request.encoded_len();
+    let capacity = tx.len();
+    let mut queued = Transmit::default();
+    if len > capacity {
+        return Err(ConnectError::RequestTooLarge { required: len, capacity });
+    }
+    queued
+        .push_with(tx, len, |space| request.encode(space).unwrap_or(0))
+        .map_err(|_| ConnectError::RequestTooLarge { required: len, capacity })?;
+    Ok(queued)
+}

@@ -1,0 +1,280 @@
+//! The receive path of one task: bytes in the caller's receive buffer → frames → whole
+//! messages, in place.
+//!
+//! The buffer holds, in order: bytes already released, the message being assembled
+//! (`msg.start..msg.end`), then bytes not yet parsed (`cursor..filled`). The payload of a
+//! message's first frame stays where it arrived; the payloads of continuation frames are moved
+//! down to join it, so a message is always one contiguous slice, validated as it grows and
+//! handed out by reference. Control frames are parsed whole from the unparsed bytes.
+
+use core::ops::Range;
+
+use crate::error::ProtocolError;
+use crate::frame::{Decoded, FrameHeader, OpCode, decode_header};
+use crate::utf8::Utf8Validator;
+
+/// The receive-buffer bytes kept beyond the largest message: one whole control frame
+/// (2 + 125) and the next frame header (14), rounded up.
+pub const RX_OVERHEAD: usize = 160;
+
+/// What a whole message is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum MessageKind {
+    Text,
+    Binary,
+}
+
+/// The limits the decoder applies, already bounded by the buffer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct FrameLimits {
+    pub(crate) max_frame: u64,
+    pub(crate) max_message: usize,
+    pub(crate) max_fragments: usize,
+}
+
+/// Whether buffered bytes may move (not while an event borrows them).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Compact {
+    Allowed,
+    Forbidden,
+}
+
+/// What parsing produced.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Output {
+    /// A whole message at `range`; parsing stops until [`Receive::release`].
+    Message(MessageKind, Range<usize>),
+    /// A ping with the payload at `range`.
+    Ping(Range<usize>),
+    /// A pong (ignored by the client).
+    Pong,
+    /// A close frame with the payload at `range`.
+    Close(Range<usize>),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Control {
+    Close,
+    Ping,
+    Pong,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum FrameState {
+    Header,
+    Data { remaining: u64, fin: bool },
+    Control { kind: Control, len: usize },
+}
+
+/// One step of the decoder.
+enum Step {
+    Blocked,
+    Continue,
+    Output(Output),
+}
+
+#[derive(Clone, Copy, Debug, Default)]
+struct Assembly {
+    kind: Option<MessageKind>,
+    start: usize,
+    end: usize,
+    fragments: usize,
+    utf8: Utf8Validator,
+}
+
+/// Parser state over one receive buffer.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Receive {
+    filled: usize,
+    cursor: usize,
+    frame: FrameState,
+    msg: Assembly,
+}
+
+impl Default for Receive {
+    fn default() -> Self {
+        Receive { filled: 0, cursor: 0, frame: FrameState::Header, msg: Assembly::default() }
+    }
+}
+
+impl Receive {
+    /// Bytes received so far and not yet released.
+    pub(crate) fn filled(&self) -> usize {
+        self.filled
+    }
+
+
+    /// Copies as much of `data` as fits after the buffered bytes; returns how much.
+    pub(crate) fn push(&mut self, rx: &mut [u8], data: &[u8], compact: Compact) -> usize {
+        let space = self.space(rx, compact);
+        let n = space.len().min(data.len());
+        if let (Some(dst), Some(src)) = (space.get_mut(..n), data.get(..n)) {
+            dst.copy_from_slice(src);
+        }
+        self.filled += n;
+        n
+    }
+
+    /// The free tail of the buffer, after reclaiming released bytes at the front when that
+    /// frees a worthwhile amount and `compact` allows moving buffered bytes.
+    pub(crate) fn space<'b>(&mut self, rx: &'b mut [u8], compact: Compact) -> &'b mut [u8] {
+        let free = rx.len().saturating_sub(self.filled);
+        if compact == Compact::Allowed && self.msg.start > 0 && free < rx.len() / 2 {
+            self.compact(rx);
+        }
+        rx.get_mut(self.filled..).unwrap_or_default()
+    }
+
+    /// Records `n` bytes the driver wrote into [`Receive::space`].
+    pub(crate) fn commit(&mut self, rx_len: usize, n: usize) {
+        self.filled = (self.filled + n).min(rx_len);
+    }
+
+    /// Starts frame parsing at `at` (just after the handshake response).
+    pub(crate) fn start_frames(&mut self, at: usize) {
+        self.cursor = at.min(self.filled);
+        self.msg = Assembly { start: self.cursor, end: self.cursor, ..Assembly::default() };
+        self.frame = FrameState::Header;
+    }
+
+    /// Forgets the message handed out and everything before the cursor.
+    pub(crate) fn release(&mut self) {
+        self.msg = Assembly { start: self.cursor, end: self.cursor, ..Assembly::default() };
+        if self.cursor == self.filled {
+            self.cursor = 0;
+            self.filled = 0;
+            self.msg.start = 0;
+            self.msg.end = 0;
+        }
+    }
+
+    /// Drops every unparsed byte (after the task failed or finished).
+    pub(crate) fn discard(&mut self) {
+        *self = Receive::default();
+    }
+
+    /// Parses until an output, or until more bytes are needed.
+    pub(crate) fn advance(&mut self, rx: &mut [u8], limits: &FrameLimits) -> Result<Option<Output>, ProtocolError> {
+        loop {
+            let step = match self.frame {
+                FrameState::Header => self.header(rx, limits)?,
+                FrameState::Data { remaining, fin } => self.data(rx, remaining, fin)?,
+                FrameState::Control { kind, len } => self.control(kind, len),
+            };
+            match step {
+                Step::Blocked => return Ok(None),
+                Step::Continue => {}
+                Step::Output(out) => return Ok(Some(out)),
+            }
+        }
+    }
+
+    fn header(&mut self, rx: &[u8], limits: &FrameLimits) -> Result<Step, ProtocolError> {
+        let unparsed = rx.get(self.cursor..self.filled).unwrap_or_default();
+        let Decoded::Complete { header, len } = decode_header(unparsed)? else {
+            return Ok(Step::Blocked);
+        };
+        self.cursor += len;
+        self.start_frame(header, limits)?;
+        Ok(Step::Continue)
+    }
+
+    fn start_frame(&mut self, header: FrameHeader, limits: &FrameLimits) -> Result<(), ProtocolError> {
+        let len = header.payload_len;
+        if len > limits.max_frame {
+            return Err(ProtocolError::FrameTooLarge);
+        }
+        let kind = match header.opcode {
+            OpCode::Close => return Ok(self.start_control(Control::Close, len)),
+            OpCode::Ping => return Ok(self.start_control(Control::Ping, len)),
+            OpCode::Pong => return Ok(self.start_control(Control::Pong, len)),
+            OpCode::Continuation => None,
+            OpCode::Text => Some(MessageKind::Text),
+            OpCode::Binary => Some(MessageKind::Binary),
+        };
+        match (kind, self.msg.kind) {
+            // RFC 6455 §5.4: a continuation frame continues an open fragmented message.
+            (None, None) => return Err(ProtocolError::UnexpectedContinuation),
+            // §5.4: a message's fragments MUST NOT be interleaved with another data message.
+            (Some(_), Some(_)) => return Err(ProtocolError::ExpectedContinuation),
+            (Some(kind), None) => {
+                self.msg = Assembly { kind: Some(kind), start: self.cursor, end: self.cursor, ..Assembly::default() };
+            }
+            (None, Some(_)) => {}
+        }
+        self.msg.fragments += 1;
+        if self.msg.fragments > limits.max_fragments {
+            return Err(ProtocolError::TooManyFragments);
+        }
+        let so_far = (self.msg.end - self.msg.start) as u64;
+        if so_far.saturating_add(len) > limits.max_message as u64 {
+            return Err(ProtocolError::MessageTooLarge);
+        }
+        self.frame = FrameState::Data { remaining: len, fin: header.fin };
+        Ok(())
+    }
+
+    fn start_control(&mut self, kind: Control, len: u64) {
+        // decode_header already refused control payloads over 125 bytes.
+        self.frame = FrameState::Control { kind, len: usize::try_from(len).unwrap_or(usize::MAX) };
+    }
+
+    fn data(&mut self, rx: &mut [u8], remaining: u64, fin: bool) -> Result<Step, ProtocolError> {
+        let unparsed = self.filled - self.cursor;
+        let take = usize::try_from(remaining).map_or(unparsed, |r| r.min(unparsed));
+        if take > 0 {
+            if self.cursor != self.msg.end {
+                rx.copy_within(self.cursor..self.cursor + take, self.msg.end);
+            }
+            self.msg.end += take;
+            self.cursor += take;
+            if self.msg.kind == Some(MessageKind::Text) {
+                let so_far = rx.get(self.msg.start..self.msg.end).unwrap_or_default();
+                self.msg.utf8.feed(so_far)?;
+            }
+        }
+        let remaining = remaining - take as u64;
+        if remaining > 0 {
+            self.frame = FrameState::Data { remaining, fin };
+            return Ok(Step::Blocked);
+        }
+        self.frame = FrameState::Header;
+        if !fin {
+            return Ok(Step::Continue);
+        }
+        self.finish_message(rx)
+    }
+
+    fn finish_message(&mut self, rx: &[u8]) -> Result<Step, ProtocolError> {
+        let range = self.msg.start..self.msg.end;
+        let kind = self.msg.kind.take().unwrap_or(MessageKind::Binary);
+        if kind == MessageKind::Text {
+            self.msg.utf8.finish(rx.get(range.clone()).unwrap_or_default())?;
+        }
+        Ok(Step::Output(Output::Message(kind, range)))
+    }
+
+    fn control(&mut self, kind: Control, len: usize) -> Step {
+        if self.filled - self.cursor < len {
+            return Step::Blocked;
+        }
+        let range = self.cursor..self.cursor + len;
+        self.cursor += len;
+        self.frame = FrameState::Header;
+        Step::Output(match kind {
+            Control::Close => Output::Close(range),
+            Control::Ping => Output::Ping(range),
+            Control::Pong => Output::Pong,
+        })
+    }
+
+    /// Moves the message under assembly and the unparsed bytes to the front.
+    fn compact(&mut self, rx: &mut [u8]) {
+        let from = self.msg.start;
+        rx.copy_within(from..self.filled, 0);
+        self.msg.start -= from;
+        self.msg.end -= from;
+        self.cursor -= from;
+        self.filled -= from;
+    }
+}

@@ -1,0 +1,124 @@
+//! The transmit path of one task: a queue of whole encoded frames in the caller's send buffer.
+//!
+//! Frames are encoded (header + masked payload) straight into the buffer when queued, so the
+//! driver writes the bytes out unchanged. Space is split so that control frames can always be
+//! queued: data frames may use all but [`DATA_RESERVE`] bytes, pongs all but
+//! [`CONTROL_FRAME_MAX`], and the close frame the rest.
+
+use crate::frame::{OpCode, encode_frame, frame_len};
+
+/// The longest control frame a client sends: 2 header + 4 mask + 125 payload bytes.
+pub const CONTROL_FRAME_MAX: usize = 2 + 4 + 125;
+/// Send-buffer bytes data frames may not use: room for one pong and one close frame.
+pub const DATA_RESERVE: usize = 2 * CONTROL_FRAME_MAX;
+
+/// Which share of the send buffer a frame may use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Reserve {
+    /// Text, binary and ping frames: leave room for a pong and a close.
+    Data,
+    /// Pong frames: leave room for a close.
+    Pong,
+    /// Close frames: the whole buffer.
+    Close,
+}
+
+impl Reserve {
+    fn bytes(self) -> usize {
+        match self {
+            Reserve::Data => DATA_RESERVE,
+            Reserve::Pong => CONTROL_FRAME_MAX,
+            Reserve::Close => 0,
+        }
+    }
+}
+
+/// Why a frame could not be queued.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum QueueError {
+    /// Not now: `available` bytes are free for this kind of frame.
+    Full { required: usize, available: usize },
+    /// Never: the frame exceeds this kind of frame's share of the buffer.
+    TooLarge { required: usize, limit: usize },
+}
+
+/// Bookkeeping of the bytes queued in a send buffer: `head..tail` awaits the driver.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Transmit {
+    head: usize,
+    tail: usize,
+}
+
+impl Transmit {
+    /// Bytes queued and not yet taken by the driver.
+    pub(crate) fn queued(&self) -> usize {
+        self.tail - self.head
+    }
+
+    /// The queued bytes.
+    pub(crate) fn data<'b>(&self, tx: &'b [u8]) -> &'b [u8] {
+        tx.get(self.head..self.tail).unwrap_or_default()
+    }
+
+    /// Marks `n` queued bytes as written (clamped to what is queued).
+    pub(crate) fn consume(&mut self, n: usize) {
+        self.head += n.min(self.queued());
+        if self.head == self.tail {
+            *self = Transmit::default();
+        }
+    }
+
+    /// Drops everything queued.
+    pub(crate) fn clear(&mut self) {
+        *self = Transmit::default();
+    }
+
+    /// Queues raw bytes written by `write` into at most `len` bytes of space (the handshake
+    /// request). `write` returns how many it wrote.
+    pub(crate) fn push_with(
+        &mut self,
+        tx: &mut [u8],
+        len: usize,
+        write: impl FnOnce(&mut [u8]) -> usize,
+    ) -> Result<(), QueueError> {
+        let space = self.reserve_space(tx, len, Reserve::Close)?;
+        let written = write(space);
+        self.tail += written.min(len);
+        Ok(())
+    }
+
+    /// Queues one masked frame.
+    pub(crate) fn push_frame(
+        &mut self,
+        tx: &mut [u8],
+        frame: (OpCode, bool),
+        mask: [u8; 4],
+        payload: &[u8],
+        reserve: Reserve,
+    ) -> Result<(), QueueError> {
+        let len = frame_len(payload.len());
+        let space = self.reserve_space(tx, len, reserve)?;
+        let written = encode_frame(frame.0, frame.1, mask, payload, space).unwrap_or(0);
+        self.tail += written;
+        Ok(())
+    }
+
+    /// Checks the share and returns `len` contiguous free bytes at the tail, moving the
+    /// queued bytes to the front of the buffer first when that is what makes room.
+    fn reserve_space<'b>(&mut self, tx: &'b mut [u8], len: usize, reserve: Reserve) -> Result<&'b mut [u8], QueueError> {
+        let limit = tx.len().saturating_sub(reserve.bytes());
+        if len > limit {
+            return Err(QueueError::TooLarge { required: len, limit });
+        }
+        let available = limit - self.queued().min(limit);
+        if len > available {
+            return Err(QueueError::Full { required: len, available });
+        }
+        if self.tail + len > tx.len() {
+            tx.copy_within(self.head..self.tail, 0);
+            self.tail -= self.head;
+            self.head = 0;
+        }
+        Ok(tx.get_mut(self.tail..self.tail + len).unwrap_or_default())
+    }
+}
