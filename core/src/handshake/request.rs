@@ -1,8 +1,57 @@
-//! The client's opening handshake request (S7) and the rules on caller headers (S3.2, S3.3). STUB.
+//! The request layer of the opening handshake: the bytes of the client's upgrade request (S7,
+//! RFC 6455 §4.1) and the rules on what the caller may add to it (S3.2, S3.3, S5).
+//!
+//! The request is written into a caller buffer; [`Request::encoded_len`] says beforehand how
+//! many bytes that takes, and both run the same writer so they cannot disagree.
+//!
+//! ```
+//! use sockettask::Url;
+//! use sockettask::handshake::{ForbiddenHeaders, Key, Request};
+//!
+//! let url = Url::parse("wss://example.com/chat").unwrap();
+//! let key = Key::from_nonce(*b"the sample nonce");
+//! let request = Request {
+//!     url: &url,
+//!     key: &key,
+//!     protocols: &["chat"],
+//!     headers: &[],
+//!     forbidden: ForbiddenHeaders::Reject,
+//! };
+//! let mut out = [0u8; 256];
+//! let n = request.encode(&mut out).unwrap();
+//! assert_eq!(
+//!     &out[..n],
+//!     b"GET /chat HTTP/1.1\r\n\
+//!       Host: example.com\r\n\
+//!       Upgrade: websocket\r\n\
+//!       Connection: Upgrade\r\n\
+//!       Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
+//!       Sec-WebSocket-Version: 13\r\n\
+//!       Sec-WebSocket-Protocol: chat\r\n\
+//!       \r\n"
+//! );
+//! assert_eq!(n, request.encoded_len());
+//! ```
 
 use crate::error::ConnectError;
 use crate::handshake::Key;
-use crate::url::Url;
+use crate::url::{HostKind, Url};
+
+/// The header names a caller may not set (S3.3), lower-case: `referer`, and the ones the
+/// library writes itself or that make no sense on an upgrade request.
+pub const FORBIDDEN_HEADERS: [&str; 11] = [
+    "referer",
+    "host",
+    "upgrade",
+    "connection",
+    "sec-websocket-key",
+    "sec-websocket-version",
+    "sec-websocket-extensions",
+    "sec-websocket-accept",
+    "sec-websocket-protocol",
+    "content-length",
+    "transfer-encoding",
+];
 
 /// What to do with a header the library manages, or `referer` (S3.3).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -21,9 +70,9 @@ pub struct Request<'a> {
     pub url: &'a Url<'a>,
     /// The key sent as `Sec-WebSocket-Key`.
     pub key: &'a Key,
-    /// Offered subprotocols, in order.
+    /// Offered subprotocols, in order, already checked by [`check_protocols`].
     pub protocols: &'a [&'a str],
-    /// Caller headers, already checked.
+    /// Caller headers, already checked by [`check_headers`].
     pub headers: &'a [(&'a str, &'a str)],
     /// How forbidden headers are treated.
     pub forbidden: ForbiddenHeaders,
@@ -32,26 +81,438 @@ pub struct Request<'a> {
 impl Request<'_> {
     /// Bytes `encode` writes.
     pub fn encoded_len(&self) -> usize {
-        unimplemented!()
+        let mut counter = Counter(0);
+        self.write(&mut counter);
+        counter.0
     }
+
     /// Writes the request; `Err(required)` when `out` is too small.
+    ///
+    /// The layout is S7's, in this order: request line, `Host`, `Upgrade`, `Connection`,
+    /// `Sec-WebSocket-Key`, `Sec-WebSocket-Version`, `Sec-WebSocket-Protocol` (only when
+    /// protocols are offered), then the caller's headers in their order.
+    ///
+    /// A caller header that [`check_headers`] would refuse or drop is never written, whatever
+    /// [`Request::forbidden`] says: the encoder cannot be made to send a second `Host` or to
+    /// split a header with CR LF, even when the check was skipped.
     pub fn encode(&self, out: &mut [u8]) -> Result<usize, usize> {
-        let _ = out;
-        unimplemented!()
+        let required = self.encoded_len();
+        if out.len() < required {
+            return Err(required);
+        }
+        let mut cursor = Cursor { out, pos: 0 };
+        self.write(&mut cursor);
+        Ok(cursor.pos)
+    }
+
+    /// The one writer behind both `encoded_len` and `encode`.
+    fn write(&self, sink: &mut impl Sink) {
+        // RFC 6455 §4.1: "The method of the request MUST be GET, and the HTTP version MUST
+        // be at least 1.1."
+        sink.put(b"GET ");
+        if self.url.resource_needs_slash() {
+            sink.put(b"/");
+        }
+        sink.put_str(self.url.resource());
+        sink.put(b" HTTP/1.1\r\nHost: ");
+        self.write_host(sink);
+        // RFC 6455 §4.1: the request "MUST contain an |Upgrade| header field whose value MUST
+        // include the "websocket" keyword", "a |Connection| header field whose value MUST
+        // include the "Upgrade" token", and "|Sec-WebSocket-Version| ... MUST be 13".
+        sink.put(b"\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ");
+        sink.put_str(self.key.as_str());
+        sink.put(b"\r\nSec-WebSocket-Version: 13\r\n");
+        self.write_protocols(sink);
+        for &(name, value) in self.headers.iter().filter(|&&(n, v)| is_sendable(n, v)) {
+            sink.put_str(name);
+            sink.put(b": ");
+            sink.put_str(value);
+            sink.put(b"\r\n");
+        }
+        sink.put(b"\r\n");
+    }
+
+    /// RFC 6455 §4.1: "The request MUST contain a |Host| header field whose value contains
+    /// /host/ plus optionally ":" followed by /port/ (when not using the default port)."
+    fn write_host(&self, sink: &mut impl Sink) {
+        let url = self.url;
+        if url.host_kind() == HostKind::Ipv6 {
+            sink.put(b"[");
+            sink.put_str(url.host());
+            sink.put(b"]");
+        } else {
+            sink.put_str(url.host());
+        }
+        match url.explicit_port() {
+            Some(port) if port != url.scheme().default_port() => {
+                sink.put(b":");
+                put_decimal(sink, port);
+            }
+            _ => {}
+        }
+    }
+
+    /// S5: one `Sec-WebSocket-Protocol: p1, p2` header, order kept; none when empty.
+    fn write_protocols(&self, sink: &mut impl Sink) {
+        let Some((first, rest)) = self.protocols.split_first() else {
+            return;
+        };
+        sink.put(b"Sec-WebSocket-Protocol: ");
+        sink.put_str(first);
+        for protocol in rest {
+            sink.put(b", ");
+            sink.put_str(protocol);
+        }
+        sink.put(b"\r\n");
     }
 }
 
 /// Checks caller headers against S3.2 and S3.3.
+///
+/// Headers are checked in order, and each first for validity (S3.2: the name is an HTTP
+/// token, the value has no CR, LF or NUL), then against [`FORBIDDEN_HEADERS`] (S3.3,
+/// case-insensitive). In [`ForbiddenHeaders::Drop`] mode forbidden headers pass here and
+/// [`Request::encode`] leaves them out.
 pub fn check_headers<'a>(
     headers: &'a [(&'a str, &'a str)],
     forbidden: ForbiddenHeaders,
 ) -> Result<(), ConnectError<'a>> {
-    let _ = (headers, forbidden);
-    unimplemented!()
+    for &(name, value) in headers {
+        if !is_token(name) {
+            return Err(ConnectError::InvalidHeaderName { name });
+        }
+        if !is_valid_value(value) {
+            return Err(ConnectError::InvalidHeaderValue { name });
+        }
+        if forbidden == ForbiddenHeaders::Reject && is_forbidden(name) {
+            return Err(ConnectError::ForbiddenHeader { name });
+        }
+    }
+    Ok(())
 }
 
 /// Checks offered subprotocols: non-empty tokens, no repeats.
+///
+/// RFC 6455 §4.1: the elements of `Sec-WebSocket-Protocol` "MUST be non-empty strings with
+/// characters in the range U+0021 to U+007E not including separator characters" and "MUST
+/// all be unique strings". Repeats are compared case-sensitively, as the server's choice is
+/// (an exact match); the first repeat is the one reported.
 pub fn check_protocols<'a>(protocols: &'a [&'a str]) -> Result<(), ConnectError<'a>> {
-    let _ = protocols;
-    unimplemented!()
+    for (i, &protocol) in protocols.iter().enumerate() {
+        let repeated = protocols.iter().take(i).any(|&earlier| earlier == protocol);
+        if !is_token(protocol) || repeated {
+            return Err(ConnectError::InvalidProtocol { protocol });
+        }
+    }
+    Ok(())
+}
+
+/// Whether `s` is a non-empty HTTP token (RFC 7230 §3.2.6: `1*tchar`).
+pub(crate) fn is_token(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(is_tchar)
+}
+
+/// RFC 7230 §3.2.6 `tchar`: visible ASCII except the delimiters `"(),/:;<=>?@[\]{}`.
+fn is_tchar(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
+}
+
+/// S3.2: a value must not contain CR, LF or NUL (they would end or split the header).
+fn is_valid_value(value: &str) -> bool {
+    !value.bytes().any(|b| matches!(b, b'\r' | b'\n' | b'\0'))
+}
+
+/// S3.3: `referer` or a header the library manages, compared case-insensitively.
+fn is_forbidden(name: &str) -> bool {
+    FORBIDDEN_HEADERS.iter().any(|f| f.eq_ignore_ascii_case(name))
+}
+
+/// A caller header that goes on the wire: valid and not forbidden.
+fn is_sendable(name: &str, value: &str) -> bool {
+    is_token(name) && is_valid_value(value) && !is_forbidden(name)
+}
+
+/// Where the request writer puts bytes: a counter or a buffer.
+trait Sink {
+    fn put(&mut self, bytes: &[u8]);
+    fn put_str(&mut self, s: &str) {
+        self.put(s.as_bytes());
+    }
+}
+
+/// Counts bytes, for `encoded_len`.
+struct Counter(usize);
+
+impl Sink for Counter {
+    fn put(&mut self, bytes: &[u8]) {
+        self.0 = self.0.saturating_add(bytes.len());
+    }
+}
+
+/// Writes bytes into a buffer checked beforehand to be large enough; anything past its end
+/// is dropped, never a panic.
+struct Cursor<'b> {
+    out: &'b mut [u8],
+    pos: usize,
+}
+
+impl Sink for Cursor<'_> {
+    fn put(&mut self, bytes: &[u8]) {
+        let end = self.pos.saturating_add(bytes.len());
+        if let Some(dst) = self.out.get_mut(self.pos..end) {
+            dst.copy_from_slice(bytes);
+        }
+        self.pos = end;
+    }
+}
+
+/// Writes `n` in decimal without leading zeros.
+fn put_decimal(sink: &mut impl Sink, n: u16) {
+    let mut digits = [0u8; 5];
+    let mut start = digits.len();
+    let mut rest = n;
+    for slot in digits.iter_mut().rev() {
+        *slot = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        start -= 1;
+        if rest == 0 {
+            break;
+        }
+    }
+    sink.put(digits.get(start..).unwrap_or_default());
+}
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+
+    use std::string::String;
+    use std::vec;
+    use std::vec::Vec;
+
+    use super::*;
+
+    fn key() -> Key {
+        Key::from_nonce(*b"the sample nonce")
+    }
+
+    /// Encodes and checks `encoded_len` against what was written.
+    fn encode(
+        url: &str,
+        protocols: &[&str],
+        headers: &[(&str, &str)],
+        forbidden: ForbiddenHeaders,
+    ) -> String {
+        let url = Url::parse(url).unwrap();
+        let key = key();
+        let request = Request { url: &url, key: &key, protocols, headers, forbidden };
+        let mut out = vec![0u8; 1024];
+        let n = request.encode(&mut out).unwrap();
+        assert_eq!(n, request.encoded_len());
+        String::from_utf8(out[..n].to_vec()).unwrap()
+    }
+
+    const FIXED: &str = "Upgrade: websocket\r\n\
+        Connection: Upgrade\r\n\
+        Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
+        Sec-WebSocket-Version: 13\r\n";
+
+    // --- encoding (S7) ---
+
+    #[test]
+    fn encode_no_protocols_default_port() {
+        let got = encode("wss://example.com", &[], &[], ForbiddenHeaders::Reject);
+        assert_eq!(got, std::format!("GET / HTTP/1.1\r\nHost: example.com\r\n{FIXED}\r\n"));
+    }
+
+    #[test]
+    fn encode_protocols_non_default_port_and_custom_header() {
+        let got = encode(
+            "ws://Example.com:8080/chat?room=1",
+            &["v2.chat", "chat"],
+            &[("X-Token", "abc def"), ("Cookie", "a=1")],
+            ForbiddenHeaders::Reject,
+        );
+        let want = std::format!(
+            "GET /chat?room=1 HTTP/1.1\r\nHost: Example.com:8080\r\n{FIXED}\
+             Sec-WebSocket-Protocol: v2.chat, chat\r\nX-Token: abc def\r\nCookie: a=1\r\n\r\n"
+        );
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn encode_ipv6_host_with_port() {
+        let got = encode("wss://[::1]:9001/x", &[], &[], ForbiddenHeaders::Reject);
+        assert_eq!(got, std::format!("GET /x HTTP/1.1\r\nHost: [::1]:9001\r\n{FIXED}\r\n"));
+        let got = encode("wss://[::1]", &[], &[], ForbiddenHeaders::Reject);
+        assert!(got.contains("\r\nHost: [::1]\r\n"));
+    }
+
+    #[test]
+    fn encode_explicit_default_port_is_left_out() {
+        let got = encode("wss://a:443", &[], &[], ForbiddenHeaders::Reject);
+        assert_eq!(got, std::format!("GET / HTTP/1.1\r\nHost: a\r\n{FIXED}\r\n"));
+        assert!(encode("ws://a:80", &[], &[], ForbiddenHeaders::Reject).contains("\r\nHost: a\r\n"));
+        assert!(encode("ws://a:443", &[], &[], ForbiddenHeaders::Reject).contains("\r\nHost: a:443\r\n"));
+        assert!(encode("wss://a:80", &[], &[], ForbiddenHeaders::Reject).contains("\r\nHost: a:80\r\n"));
+    }
+
+    #[test]
+    fn encode_ports_of_every_width() {
+        for (port, host) in [(1, "a:1"), (10, "a:10"), (999, "a:999"), (1000, "a:1000"), (65535, "a:65535")] {
+            let got = encode(&std::format!("wss://a:{port}"), &[], &[], ForbiddenHeaders::Reject);
+            assert!(got.contains(&std::format!("\r\nHost: {host}\r\n")), "{got}");
+        }
+    }
+
+    #[test]
+    fn encode_query_without_path() {
+        let got = encode("wss://h?x=1", &[], &[], ForbiddenHeaders::Reject);
+        assert!(got.starts_with("GET /?x=1 HTTP/1.1\r\nHost: h\r\n"), "{got}");
+    }
+
+    #[test]
+    fn encode_drop_mode_leaves_forbidden_headers_out() {
+        let headers =
+            [("Referer", "x"), ("A", "1"), ("sec-websocket-protocol", "p"), ("HOST", "h"), ("B", "2")];
+        assert_eq!(check_headers(&headers, ForbiddenHeaders::Drop), Ok(()));
+        let got = encode("wss://a", &[], &headers, ForbiddenHeaders::Drop);
+        assert_eq!(got, std::format!("GET / HTTP/1.1\r\nHost: a\r\n{FIXED}A: 1\r\nB: 2\r\n\r\n"));
+    }
+
+    #[test]
+    fn encode_never_writes_unchecked_bad_headers() {
+        let headers = [("X", "a\r\nHost: evil"), ("bad name", "v"), ("Host", "evil"), ("Ok", "1")];
+        let got = encode("wss://a", &[], &headers, ForbiddenHeaders::Reject);
+        assert_eq!(got, std::format!("GET / HTTP/1.1\r\nHost: a\r\n{FIXED}Ok: 1\r\n\r\n"));
+    }
+
+    #[test]
+    fn encode_into_a_short_buffer_reports_the_size_needed() {
+        let url = Url::parse("wss://example.com").unwrap();
+        let key = key();
+        let request =
+            Request { url: &url, key: &key, protocols: &[], headers: &[], forbidden: Default::default() };
+        let len = request.encoded_len();
+        for short in [0, 1, len - 1] {
+            let mut out = vec![0u8; short];
+            assert_eq!(request.encode(&mut out), Err(len));
+        }
+        let mut exact = vec![0u8; len];
+        assert_eq!(request.encode(&mut exact), Ok(len));
+        assert!(exact.ends_with(b"\r\n\r\n"));
+    }
+
+    // --- caller headers (S3.2, S3.3) ---
+
+    #[test]
+    fn valid_headers_pass() {
+        let headers =
+            [("X-Custom", "anything: goes \t here"), ("Cookie", ""), ("!#$%&'*+-.^_`|~09azAZ", "v")];
+        assert_eq!(check_headers(&headers, ForbiddenHeaders::Reject), Ok(()));
+        assert_eq!(check_headers(&[], ForbiddenHeaders::Reject), Ok(()));
+    }
+
+    #[test]
+    fn names_must_be_tokens() {
+        for name in ["bad name", "", "a:b", "a(b)", "a/b", "caf\u{e9}", "a\tb", "\"q\""] {
+            let headers = [(name, "v")];
+            assert_eq!(
+                check_headers(&headers, ForbiddenHeaders::Reject),
+                Err(ConnectError::InvalidHeaderName { name }),
+                "{name:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn values_must_not_contain_cr_lf_or_nul() {
+        for value in ["a\r\nInjected: yes", "a\rb", "a\nb", "a\0b"] {
+            let headers = [("X", value)];
+            assert_eq!(
+                check_headers(&headers, ForbiddenHeaders::Drop),
+                Err(ConnectError::InvalidHeaderValue { name: "X" }),
+                "{value:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn forbidden_names_are_refused_case_insensitively() {
+        for name in ["Referer", "REFERER", "Sec-WebSocket-Protocol", "host", "Upgrade", "CONNECTION"]
+            .into_iter()
+            .chain(FORBIDDEN_HEADERS)
+        {
+            let headers = [("Ok", "1"), (name, "v")];
+            assert_eq!(
+                check_headers(&headers, ForbiddenHeaders::Reject),
+                Err(ConnectError::ForbiddenHeader { name }),
+                "{name}"
+            );
+            assert_eq!(check_headers(&headers, ForbiddenHeaders::Drop), Ok(()), "{name}");
+        }
+    }
+
+    #[test]
+    fn validity_is_checked_before_forbidden_and_in_header_order() {
+        let forbidden_with_bad_value = [("Referer", "a\nb")];
+        assert_eq!(
+            check_headers(&forbidden_with_bad_value, ForbiddenHeaders::Reject),
+            Err(ConnectError::InvalidHeaderValue { name: "Referer" })
+        );
+        let forbidden_then_bad = [("Host", "h"), ("bad name", "v")];
+        assert_eq!(
+            check_headers(&forbidden_then_bad, ForbiddenHeaders::Reject),
+            Err(ConnectError::ForbiddenHeader { name: "Host" })
+        );
+        assert_eq!(
+            check_headers(&forbidden_then_bad, ForbiddenHeaders::Drop),
+            Err(ConnectError::InvalidHeaderName { name: "bad name" })
+        );
+    }
+
+    // --- subprotocols (S5) ---
+
+    #[test]
+    fn protocols_must_be_unique_non_empty_tokens() {
+        assert_eq!(check_protocols(&[]), Ok(()));
+        assert_eq!(check_protocols(&["chat", "v2.chat", "Chat"]), Ok(()), "case-sensitive");
+        for (protocols, culprit) in [
+            (&["chat", ""][..], ""),
+            (&["a b"][..], "a b"),
+            (&["a,b"][..], "a,b"),
+            (&["x", "chat", "y", "chat"][..], "chat"),
+            (&["caf\u{e9}"][..], "caf\u{e9}"),
+        ] {
+            assert_eq!(check_protocols(protocols), Err(ConnectError::InvalidProtocol { protocol: culprit }));
+        }
+    }
+
+    // --- properties ---
+
+    proptest::proptest! {
+        #[test]
+        fn encoded_len_is_what_encode_writes(
+            path in "(/[a-z0-9%?=&]{0,12}){0,3}",
+            port in proptest::option::of(1u16..),
+            protocols in proptest::collection::vec("[a-z0-9.]{1,8}", 0..4),
+            headers in proptest::collection::vec(("[A-Za-z-]{0,10}", "[ -~\r\n]{0,10}"), 0..4),
+            drop in proptest::bool::ANY,
+        ) {
+            let port = port.map(|p| std::format!(":{p}")).unwrap_or_default();
+            let input = std::format!("wss://example.com{port}{path}");
+            let url = Url::parse(&input).unwrap();
+            let key = key();
+            let protocols: Vec<&str> = protocols.iter().map(String::as_str).collect();
+            let headers: Vec<(&str, &str)> = headers.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+            let forbidden = if drop { ForbiddenHeaders::Drop } else { ForbiddenHeaders::Reject };
+            let request = Request { url: &url, key: &key, protocols: &protocols, headers: &headers, forbidden };
+            let mut out = vec![0u8; 2048];
+            let n = request.encode(&mut out).unwrap();
+            proptest::prop_assert_eq!(n, request.encoded_len());
+            proptest::prop_assert!(out[..n].ends_with(b"\r\n\r\n"));
+            let text = core::str::from_utf8(&out[..n]).unwrap();
+            proptest::prop_assert_eq!(text.matches("\r\n\r\n").count(), 1);
+        }
+    }
 }
