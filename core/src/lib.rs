@@ -10,6 +10,7 @@ pub mod handshake;
 pub mod ready_state;
 pub mod time;
 pub mod url;
+pub mod utf8;
 
 pub use close_code::CloseCode;
 pub use error::*;
