@@ -1,14 +1,45 @@
-//! Encoding masked client frames (RFC 6455 §5.2, §5.3). STUB.
+//! Encoding masked client frames (RFC 6455 §5.2, §5.3): the frame codec's send layer.
+//!
+//! RFC 6455 §5.1: "a client MUST mask all frames that it sends to the server", so every frame
+//! this layer writes carries a mask key; the key itself comes from the socket's RNG (S17).
 
-use crate::frame::OpCode;
+use crate::frame::header::length_field_len;
+use crate::frame::mask::copy_masked;
+use crate::frame::{FrameHeader, OpCode};
 
-/// Bytes a masked client frame with `payload_len` bytes of payload takes.
+/// Bytes a masked client frame with `payload_len` bytes of payload takes: the header (2, 4
+/// or 10 bytes, plus the 4-byte mask key) and the payload.
+///
+/// Saturates at `usize::MAX` for payloads that could never fit in memory.
+///
+/// ```
+/// use sockettask::frame::frame_len;
+///
+/// assert_eq!(frame_len(5), 2 + 4 + 5);
+/// assert_eq!(frame_len(256), 4 + 4 + 256);
+/// assert_eq!(frame_len(65536), 10 + 4 + 65536);
+/// ```
 pub const fn frame_len(payload_len: usize) -> usize {
-    let _ = payload_len;
-    0
+    let header = length_field_len(payload_len as u64) + 4;
+    header.saturating_add(payload_len)
 }
 
 /// Writes a masked frame into `out`; `Err(required)` when `out` is too small.
+///
+/// On success returns the frame's length, [`frame_len`]`(payload.len())`. On `Err(required)`
+/// nothing meaningful was written. RSV1–3 are zero (no extension is ever negotiated).
+///
+/// RFC 6455 §5.7's masked "Hello":
+///
+/// ```
+/// use sockettask::frame::{OpCode, encode_frame};
+///
+/// let mut out = [0; 16];
+/// let n = encode_frame(OpCode::Text, true, [0x37, 0xfa, 0x21, 0x3d], b"Hello", &mut out);
+/// assert_eq!(n, Ok(11));
+/// assert_eq!(out[..11], [0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58]);
+/// assert_eq!(encode_frame(OpCode::Text, true, [0; 4], b"Hello", &mut out[..10]), Err(11));
+/// ```
 pub fn encode_frame(
     opcode: OpCode,
     fin: bool,
@@ -16,6 +47,100 @@ pub fn encode_frame(
     payload: &[u8],
     out: &mut [u8],
 ) -> Result<usize, usize> {
-    let _ = (opcode, fin, mask, payload, out);
-    unimplemented!()
+    let required = frame_len(payload.len());
+    let Some(out) = out.get_mut(..required) else {
+        return Err(required);
+    };
+    let header = FrameHeader { fin, opcode, mask: Some(mask), payload_len: payload.len() as u64 };
+    let header_len = header.encode(out)?;
+    let (_, body) = out.split_at_mut(header_len);
+    copy_masked(payload, body, mask);
+    Ok(required)
+}
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+
+    use super::*;
+    use crate::frame::mask::apply_mask;
+    use std::vec;
+    use std::vec::Vec;
+
+    const KEY: [u8; 4] = [0x37, 0xFA, 0x21, 0x3D];
+
+    fn encode(opcode: OpCode, fin: bool, payload: &[u8]) -> Vec<u8> {
+        let mut out = vec![0; frame_len(payload.len())];
+        assert_eq!(encode_frame(opcode, fin, KEY, payload, &mut out), Ok(out.len()));
+        out
+    }
+
+    // --- RFC 6455 §5.7 ---
+
+    #[test]
+    fn masked_hello_is_the_rfc_5_7_vector() {
+        assert_eq!(
+            encode(OpCode::Text, true, b"Hello"),
+            [0x81, 0x85, 0x37, 0xFA, 0x21, 0x3D, 0x7F, 0x9F, 0x4D, 0x51, 0x58]
+        );
+    }
+
+    // --- length forms ---
+
+    #[test]
+    fn frame_len_at_each_length_boundary() {
+        assert_eq!(frame_len(0), 6);
+        assert_eq!(frame_len(125), 6 + 125);
+        assert_eq!(frame_len(126), 8 + 126);
+        assert_eq!(frame_len(0xFFFF), 8 + 0xFFFF);
+        assert_eq!(frame_len(0x1_0000), 14 + 0x1_0000);
+        assert_eq!(frame_len(usize::MAX), usize::MAX);
+    }
+
+    #[test]
+    fn empty_close_frame() {
+        assert_eq!(encode(OpCode::Close, true, b""), [0x88, 0x80, 0x37, 0xFA, 0x21, 0x3D]);
+    }
+
+    #[test]
+    fn unfinished_fragment_with_16_bit_length() {
+        let payload = vec![0xAB; 256];
+        let frame = encode(OpCode::Binary, false, &payload);
+        assert_eq!(frame[..8], [0x02, 0xFE, 0x01, 0x00, 0x37, 0xFA, 0x21, 0x3D]);
+        let mut body = frame[8..].to_vec();
+        apply_mask(&mut body, KEY);
+        assert_eq!(body, payload);
+    }
+
+    #[test]
+    fn sixty_four_kib_payload_with_64_bit_length() {
+        let payload: Vec<u8> = (0..0x1_0000).map(|i| i as u8).collect();
+        let frame = encode(OpCode::Binary, true, &payload);
+        assert_eq!(frame[..14], [0x82, 0xFF, 0, 0, 0, 0, 0, 1, 0, 0, 0x37, 0xFA, 0x21, 0x3D]);
+        let mut body = frame[14..].to_vec();
+        apply_mask(&mut body, KEY);
+        assert_eq!(body, payload);
+    }
+
+    // --- short output ---
+
+    #[test]
+    fn every_short_output_reports_the_required_length() {
+        for payload_len in [0, 5, 125, 126, 300] {
+            let payload = vec![0x55; payload_len];
+            let required = frame_len(payload_len);
+            let mut out = vec![0; required];
+            for len in 0..required {
+                let got = encode_frame(OpCode::Binary, true, KEY, &payload, &mut out[..len]);
+                assert_eq!(got, Err(required), "payload {payload_len}, out {len}");
+            }
+        }
+    }
+
+    #[test]
+    fn larger_output_keeps_bytes_after_the_frame() {
+        let mut out = [0xEE; 20];
+        assert_eq!(encode_frame(OpCode::Ping, true, KEY, b"Hello", &mut out), Ok(11));
+        assert_eq!(out[11..], [0xEE; 9]);
+    }
 }
