@@ -103,7 +103,11 @@ where
     R: Rng,
 {
     /// A client with one task slot per [`Buffers`] in `storage` (the first `N` are used).
-    pub fn new(config: Config, rng: R, storage: impl IntoIterator<Item = Buffers<S>>) -> Result<Self, ConfigError> {
+    pub fn new(
+        config: Config,
+        rng: R,
+        storage: impl IntoIterator<Item = Buffers<S>>,
+    ) -> Result<Self, ConfigError> {
         let mut slots = heapless::Vec::new();
         for buffers in storage.into_iter().take(N) {
             check_buffers(&buffers)?;
@@ -124,9 +128,14 @@ where
 
     /// `connectSocket` (S1–S5, S7): checks the options, queues the handshake request and
     /// returns the new task's handle. The outcome of the handshake arrives as events (S2).
-    pub fn connect<'a>(&mut self, options: &ConnectOptions<'a>, now: Instant) -> Result<Handle, ConnectError<'a>> {
+    pub fn connect<'a>(
+        &mut self,
+        options: &ConnectOptions<'a>,
+        now: Instant,
+    ) -> Result<Handle, ConnectError<'a>> {
         self.release_lent();
-        let url = Url::parse(options.url).map_err(|reason| ConnectError::InvalidUrl { url: options.url, reason })?;
+        let url = Url::parse(options.url)
+            .map_err(|reason| ConnectError::InvalidUrl { url: options.url, reason })?;
         if url.scheme() == Scheme::Ws && self.config.schemes == Schemes::SecureOnly {
             return Err(ConnectError::InvalidUrl { url: options.url, reason: UrlError::InsecureScheme });
         }
@@ -336,7 +345,11 @@ where
     // ---- internals ---------------------------------------------------------------------
 
     fn lookup(&self, handle: Handle) -> Lookup {
-        let live = self.slots.get(handle.slot()).and_then(|s| s.task.as_ref()).is_some_and(|(id, _)| *id == handle.id);
+        let live = self
+            .slots
+            .get(handle.slot())
+            .and_then(|s| s.task.as_ref())
+            .is_some_and(|(id, _)| *id == handle.id);
         if live {
             Lookup::Live(handle.slot())
         } else if handle.id.get() < self.next_id && handle.slot() < self.slots.len() {
@@ -355,7 +368,12 @@ where
     }
 
     /// Runs `f` on the live task in slot `index` with its buffers; `None` for an empty slot.
-    fn with<T>(&mut self, index: usize, now: Instant, f: impl FnOnce(&mut Socket, &mut Env<'_, R>) -> T) -> Option<T> {
+    fn with<T>(
+        &mut self,
+        index: usize,
+        now: Instant,
+        f: impl FnOnce(&mut Socket, &mut Env<'_, R>) -> T,
+    ) -> Option<T> {
         let Slot { buffers, task } = self.slots.get_mut(index)?;
         let (_, socket) = task.as_mut()?;
         let mut env = Env {

@@ -184,7 +184,8 @@ mod tests {
 
     #[test]
     fn domain_list_is_exact_and_case_insensitive() {
-        let config = Config { domain_list: Some(&["Example.com", "[::1]", "127.0.0.1"]), ..Config::default() };
+        let config =
+            Config { domain_list: Some(&["Example.com", "[::1]", "127.0.0.1"]), ..Config::default() };
         assert!(config.allows_host("example.COM"));
         assert!(config.allows_host("::1"));
         assert!(config.allows_host("127.0.0.1"));

@@ -103,7 +103,6 @@ impl Receive {
         self.filled
     }
 
-
     /// Copies as much of `data` as fits after the buffered bytes; returns how much.
     pub(crate) fn push(&mut self, rx: &mut [u8], data: &[u8], compact: Compact) -> usize {
         let space = self.space(rx, compact);
@@ -154,7 +153,11 @@ impl Receive {
     }
 
     /// Parses until an output, or until more bytes are needed.
-    pub(crate) fn advance(&mut self, rx: &mut [u8], limits: &FrameLimits) -> Result<Option<Output>, ProtocolError> {
+    pub(crate) fn advance(
+        &mut self,
+        rx: &mut [u8],
+        limits: &FrameLimits,
+    ) -> Result<Option<Output>, ProtocolError> {
         loop {
             let step = match self.frame {
                 FrameState::Header => self.header(rx, limits)?,
@@ -198,7 +201,12 @@ impl Receive {
             // §5.4: a message's fragments MUST NOT be interleaved with another data message.
             (Some(_), Some(_)) => return Err(ProtocolError::ExpectedContinuation),
             (Some(kind), None) => {
-                self.msg = Assembly { kind: Some(kind), start: self.cursor, end: self.cursor, ..Assembly::default() };
+                self.msg = Assembly {
+                    kind: Some(kind),
+                    start: self.cursor,
+                    end: self.cursor,
+                    ..Assembly::default()
+                };
             }
             (None, Some(_)) => {}
         }

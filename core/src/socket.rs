@@ -17,6 +17,7 @@ use core::time::Duration;
 use heapless::{Deque, String, Vec};
 use rand_core::Rng;
 
+use crate::MAX_PROTOCOLS_BYTES;
 use crate::close_code::CloseCode;
 use crate::config::{Config, FailureEvents};
 use crate::error::{CloseError, HandshakeError, ProtocolError, SendError, TaskError, TransportError};
@@ -29,7 +30,6 @@ use crate::ready_state::ReadyState;
 use crate::receive::{Compact, FrameLimits, MessageKind, Output, RX_OVERHEAD, Receive};
 use crate::time::Instant;
 use crate::transmit::{QueueError, Reserve, Transmit};
-use crate::MAX_PROTOCOLS_BYTES;
 
 /// The reason reported with 1006.
 const ABNORMAL_REASON: &str = "abnormal closure";
@@ -80,9 +80,14 @@ enum Phase {
     Open,
     /// A close frame went out; waiting for the peer's close (if not yet here) and the end of
     /// the stream.
-    Closing { peer: Option<PeerClose> },
+    Closing {
+        peer: Option<PeerClose>,
+    },
     /// The client failed the connection: its close frame is being flushed.
-    Failing { code: CloseCode, reason: Reason },
+    Failing {
+        code: CloseCode,
+        reason: Reason,
+    },
     Closed,
 }
 
@@ -138,7 +143,13 @@ pub(crate) struct Socket {
 
 impl Socket {
     /// A task in CONNECTING whose request `tx` already holds (`queued` bytes).
-    pub(crate) fn new(handshake: Handshake, queued: Transmit, now: Instant, config: &Config, rx_len: usize) -> Self {
+    pub(crate) fn new(
+        handshake: Handshake,
+        queued: Transmit,
+        now: Instant,
+        config: &Config,
+        rx_len: usize,
+    ) -> Self {
         let limits = &config.limits;
         let max_message = limits.max_message_size.min(rx_len.saturating_sub(RX_OVERHEAD));
         let mut timers = [None; 2];
@@ -486,7 +497,11 @@ impl Socket {
     // ---- commands ----------------------------------------------------------------------
 
     /// S14: queues a text or binary message as one frame.
-    pub(crate) fn send<R: Rng>(&mut self, env: &mut Env<'_, R>, message: Message<'_>) -> Result<(), SendError> {
+    pub(crate) fn send<R: Rng>(
+        &mut self,
+        env: &mut Env<'_, R>,
+        message: Message<'_>,
+    ) -> Result<(), SendError> {
         let opcode = match message {
             Message::Text(_) => OpCode::Text,
             Message::Binary(_) => OpCode::Binary,
@@ -502,7 +517,12 @@ impl Socket {
         self.queue_data(env, OpCode::Ping, payload)
     }
 
-    fn queue_data<R: Rng>(&mut self, env: &mut Env<'_, R>, opcode: OpCode, payload: &[u8]) -> Result<(), SendError> {
+    fn queue_data<R: Rng>(
+        &mut self,
+        env: &mut Env<'_, R>,
+        opcode: OpCode,
+        payload: &[u8],
+    ) -> Result<(), SendError> {
         if !matches!(self.phase, Phase::Open) {
             return Err(SendError::NotOpen(self.ready_state()));
         }

@@ -105,7 +105,12 @@ impl Transmit {
 
     /// Checks the share and returns `len` contiguous free bytes at the tail, moving the
     /// queued bytes to the front of the buffer first when that is what makes room.
-    fn reserve_space<'b>(&mut self, tx: &'b mut [u8], len: usize, reserve: Reserve) -> Result<&'b mut [u8], QueueError> {
+    fn reserve_space<'b>(
+        &mut self,
+        tx: &'b mut [u8],
+        len: usize,
+        reserve: Reserve,
+    ) -> Result<&'b mut [u8], QueueError> {
         let limit = tx.len().saturating_sub(reserve.bytes());
         if len > limit {
             return Err(QueueError::TooLarge { required: len, limit });
