@@ -1,4 +1,121 @@
-//! sockettask core (docs land with the first complete commit).
+//! # sockettask
+//!
+//! The mini-program WebSocket API (`connectSocket` → `SocketTask`) as a client core that is
+//! `#![no_std]`, needs no allocator and does no I/O (**sans-IO**): bytes in, bytes out, events
+//! out, time passed in. It covers the client opening handshake (request building, full
+//! response validation, subprotocol verification, request-header rules), the RFC 6455 frame
+//! codec, and the SocketTask lifecycle for up to 5 tasks (a const generic) in caller-owned
+//! buffers. Drivers for real streams live in `sockettask-mio` (desktop/server, TLS) and
+//! `sockettask-embedded-io` (microcontrollers).
+//!
+//! ## The call order
+//!
+//! A driver owns the streams, the clock and the buffers, and calls the [`Client`]:
+//!
+//! 1. **Commands**: [`Client::connect`] (`connectSocket`: checks the options, queues the
+//!    request, returns a [`Handle`]), [`Client::send`], [`Client::close`], [`Client::ping`].
+//! 2. **Bytes out**: for each task, write [`Client::transmit_data`] to its stream and report
+//!    what was written with [`Client::advance_transmit`] (or copy with
+//!    [`Client::poll_transmit`]).
+//! 3. **Bytes in**: [`Client::handle_input`] (returns how much it took; offer the rest again
+//!    after polling events), or read straight into [`Client::input_buffer`] and report with
+//!    [`Client::handle_read`]. Then [`Client::handle_eof`] when the stream ends, or
+//!    [`Client::handle_transport_error`] when it fails.
+//! 4. **Events out**: drain [`Client::poll_event`]. Events borrow the client (messages are
+//!    handed out in place, not copied) until the next call. Each task reports at most one
+//!    `Open`, one `Error` and one `Close`, `Close` last (S11).
+//! 5. **Time in**: call [`Client::handle_timeout`] once [`Client::poll_timeout`] is due.
+//! 6. A task whose [`Client::ready_state`] is [`ReadyState::Closed`] is over: drop its stream.
+//!    Its slot is reused once its last event was polled; its old handle reads as CLOSED.
+//!
+//! Every call is non-blocking and takes `now` where time matters, so the loop fits any event
+//! loop: mio, an RTOS task, an async executor, a test with a virtual clock.
+//!
+//! ## Example
+//!
+//! One task, with the server's bytes written by hand (RFC 6455 §5.7's "Hello"):
+//!
+//! ```
+//! use core::convert::Infallible;
+//! use sockettask::{Buffers, Client, Config, ConnectOptions, Event, Instant, Message};
+//! use sockettask::handshake::Key;
+//!
+//! // Any `rand_core` RNG; this one draws zeros so the key below is known.
+//! struct Zeros;
+//! impl rand_core::TryRng for Zeros {
+//!     type Error = Infallible;
+//!     fn try_next_u32(&mut self) -> Result<u32, Infallible> { Ok(0) }
+//!     fn try_next_u64(&mut self) -> Result<u64, Infallible> { Ok(0) }
+//!     fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Infallible> {
+//!         dst.fill(0);
+//!         Ok(())
+//!     }
+//! }
+//!
+//! // One task slot with 1 KiB buffers (up to 5 by default).
+//! let storage = [Buffers::new([0u8; 1024], [0u8; 1024])];
+//! let mut client: Client<[u8; 1024], Zeros> = Client::new(Config::default(), Zeros, storage)?;
+//! let now = Instant::from_millis(0);
+//!
+//! // connectSocket: checked and queued, nothing sent yet.
+//! let task = client.connect(&ConnectOptions::new("wss://example.com/chat"), now)?;
+//! assert_eq!(task.task_id(), 1);
+//!
+//! // Bytes out: the handshake request, written to the stream by the driver.
+//! let request = client.transmit_data(task);
+//! assert!(request.starts_with(b"GET /chat HTTP/1.1\r\nHost: example.com\r\n"));
+//! let written = request.len();
+//! client.advance_transmit(task, now, written);
+//!
+//! // Bytes in: the 101 response and a first frame, in whatever pieces the stream gives.
+//! let accept = Key::from_nonce([0; 16]).accept();
+//! let response = format!(
+//!     "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\
+//!      Connection: Upgrade\r\nSec-WebSocket-Accept: {}\r\n\r\n",
+//!     accept.as_str()
+//! );
+//! client.handle_input(task, now, response.as_bytes());
+//! client.handle_input(task, now, &[0x81, 0x05, b'H', b'e', b'l', b'l', b'o']);
+//!
+//! // Events out.
+//! let mut seen = Vec::new();
+//! while let Some((handle, event)) = client.poll_event() {
+//!     assert_eq!(handle, task);
+//!     match event {
+//!         Event::Open(open) => seen.push(format!("open, protocol {:?}", open.protocol)),
+//!         Event::Message(Message::Text(text)) => seen.push(format!("text {text}")),
+//!         Event::Message(Message::Binary(bytes)) => seen.push(format!("{} bytes", bytes.len())),
+//!         Event::Error(error) => seen.push(format!("error {}", error.err_msg())),
+//!         Event::Close(close) => seen.push(format!("close {} {}", close.code, close.reason)),
+//!     }
+//! }
+//! assert_eq!(seen, ["open, protocol None", "text Hello"]);
+//!
+//! // Commands: a masked text frame, then the close handshake.
+//! client.send(task, Message::Text("hi"))?;
+//! client.close(task, None, "bye", now)?;
+//! let frames = client.transmit_data(task);
+//! assert_eq!(&frames[..2], &[0x81, 0x82]); // FIN + text, masked, 2 bytes
+//!
+//! // Time in: the server never answers the close; the close timeout ends the task.
+//! let deadline = client.poll_timeout().expect("close timer armed");
+//! client.handle_timeout(deadline);
+//! let Some((_, Event::Close(close))) = client.poll_event() else { panic!("expected close") };
+//! assert_eq!(close.code.0, 1006);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! ## Errors
+//!
+//! Errors are enums split by blame ([`error`]): the caller's ([`ConnectError`], [`SendError`],
+//! [`CloseError`]), the peer's ([`HandshakeError`], [`ProtocolError`], each protocol error
+//! carrying its close code), the transport's ([`TransportError`]). Each offers `err_msg()`, the
+//! mini-program `errMsg` text, for code ported from a mini-program.
+//!
+//! ## Layers
+//!
+//! [`url`] → [`handshake`] (key, request, response) → [`frame`] (header, decode, encode,
+//! mask, close) → message reassembly and [`utf8`] → the task lifecycle → the [`Client`] table.
 #![no_std]
 // Network input must never panic: no unwrap, expect, panic or unchecked indexing outside tests.
 #![warn(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]

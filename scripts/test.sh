@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Runs every check and test of the workspace. Installs what the tests need by itself
+# (rustup components and the thumbv7em-none-eabihf target), so it works on a fresh machine.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "toolchain components and targets"
+rustup component add rustfmt clippy >/dev/null 2>&1 || true
+if ! rustup target list --installed | grep -qx thumbv7em-none-eabihf; then
+    rustup target add thumbv7em-none-eabihf
+fi
+
+step "cargo fmt --check"
+cargo fmt --all --check
+
+step "cargo clippy"
+cargo clippy --workspace --all-targets -- -D warnings
+
+step "cargo test"
+cargo test --workspace
+
+step "cargo doc"
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps
+
+step "no_std core for thumbv7em-none-eabihf"
+cargo build -p sockettask --no-default-features --target thumbv7em-none-eabihf
