@@ -141,8 +141,8 @@ where
         }
     }
 
-    /// A write (or flush, with `Ok(usize::MAX)` never passed) returned: record progress or end
-    /// the task's stream.
+    /// A write returned: record the bytes written, or end the task's stream (`Ok(0)` from a
+    /// non-empty write is a failure too).
     pub(crate) fn wrote<E: embedded_io::Error>(
         &mut self,
         handle: Handle,

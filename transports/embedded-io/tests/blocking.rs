@@ -179,3 +179,41 @@ fn two_tasks_share_the_core_table() {
     a.join();
     b.join();
 }
+
+#[test]
+fn try_next_event_never_blocks_on_a_silent_stream() {
+    let server = serve(|mut ws| {
+        std::thread::sleep(Duration::from_millis(200));
+        echo_one(&mut ws);
+        while ws.read().is_ok() {}
+    });
+    let mut d = driver::<common::Polled>(config());
+    let task = d.connect(common::Polled(server.tcp()), &ConnectOptions::new(&server.url())).expect("connect");
+    let poll = |d: &mut TestDriver<common::Polled>| -> Ev {
+        let deadline = std::time::Instant::now() + PATIENCE;
+        loop {
+            if let Some((_, event)) = d.try_next_event(task).unwrap() {
+                return event.into();
+            }
+            assert!(std::time::Instant::now() < deadline, "no event within {PATIENCE:?}");
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    };
+    assert_eq!(poll(&mut d), Ev::Open);
+    d.send(task, Message::Text("polled")).unwrap();
+    // The server waits before it echoes: these calls must come back empty, not block.
+    let started = std::time::Instant::now();
+    for _ in 0..3 {
+        assert!(d.try_next_event(task).unwrap().is_none());
+    }
+    assert!(started.elapsed() < Duration::from_millis(100));
+    assert_eq!(poll(&mut d), Ev::Text("polled".into()));
+    d.close(task, None, "").unwrap();
+    assert_eq!(poll(&mut d), Ev::Close(1000, String::new()));
+    server.join();
+}
+
+fn echo_one(ws: &mut tungstenite::WebSocket<std::net::TcpStream>) {
+    let message = ws.read().unwrap();
+    ws.send(message).unwrap();
+}

@@ -171,3 +171,39 @@ impl<T: embedded_io::Write<Error = io::Error>> embedded_io::Write for Ticking<T>
         self.0.flush()
     }
 }
+
+/// A std `TcpStream` that also says whether a read would block (`ReadReady`).
+pub struct Polled(pub std::net::TcpStream);
+
+impl embedded_io::ErrorType for Polled {
+    type Error = io::Error;
+}
+
+impl embedded_io::Read for Polled {
+    fn read(&mut self, buf: &mut [u8]) -> Result<usize, io::Error> {
+        io::Read::read(&mut self.0, buf)
+    }
+}
+
+impl embedded_io::Write for Polled {
+    fn write(&mut self, buf: &[u8]) -> Result<usize, io::Error> {
+        io::Write::write(&mut self.0, buf)
+    }
+
+    fn flush(&mut self) -> Result<(), io::Error> {
+        io::Write::flush(&mut self.0)
+    }
+}
+
+impl embedded_io::ReadReady for Polled {
+    fn read_ready(&mut self) -> Result<bool, io::Error> {
+        self.0.set_nonblocking(true)?;
+        let peeked = self.0.peek(&mut [0]);
+        self.0.set_nonblocking(false)?;
+        match peeked {
+            Ok(_) => Ok(true),
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+}
