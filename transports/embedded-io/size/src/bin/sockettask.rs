@@ -1,0 +1,50 @@
+//! One task over the UART: connect, say hello, answer every message with its length's
+//! parity, reconnect after the close.
+#![no_std]
+#![no_main]
+
+use core::mem::MaybeUninit;
+use core::ptr::addr_of_mut;
+
+use sockettask::{Buffers, Client, Config, ConnectOptions, Event, Instant, Message, Schemes};
+use sockettask_embedded_io::Driver;
+use sockettask_embedded_io_size::{BUF_LEN, Uart, XorShift, micros};
+
+type Device = Driver<Uart, &'static mut [u8], XorShift, fn() -> Instant, 1>;
+
+static mut RX: [u8; BUF_LEN] = [0; BUF_LEN];
+static mut TX: [u8; BUF_LEN] = [0; BUF_LEN];
+static mut DRIVER: MaybeUninit<Device> = MaybeUninit::uninit();
+
+fn now() -> Instant {
+    Instant::from_micros(micros())
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn _start() -> ! {
+    // SAFETY: the only references to the statics, taken once at reset.
+    let (rx, tx, slot) =
+        unsafe { (&mut *addr_of_mut!(RX), &mut *addr_of_mut!(TX), &mut *addr_of_mut!(DRIVER)) };
+    let config = Config { schemes: Schemes::AllowInsecure, ..Config::default() };
+    let Ok(client) = Client::new(config, XorShift::seeded(), [Buffers::new(&mut rx[..], &mut tx[..])]) else {
+        loop {}
+    };
+    let driver = slot.write(Driver::new(client, now as fn() -> Instant));
+    loop {
+        let Ok(task) = driver.connect(Uart, &ConnectOptions::new("ws://device.local/ws")) else { continue };
+        loop {
+            match driver.next_event(task) {
+                Ok(Some((task, Event::Open(_)))) => {
+                    let _ = driver.send(task, Message::Text("hello"));
+                }
+                Ok(Some((task, Event::Message(m)))) => {
+                    let reply = if m.len() % 2 == 0 { "even" } else { "odd" };
+                    let _ = driver.send(task, Message::Text(reply));
+                }
+                Ok(Some((_, Event::Close(_)))) | Err(sockettask_embedded_io::Error::Closed) => break,
+                _ => {}
+            }
+        }
+        let _ = driver.take_stream(task);
+    }
+}

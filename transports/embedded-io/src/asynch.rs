@@ -1,0 +1,178 @@
+//! The async driver: one `embedded_io_async::{Read, Write}` stream per task; a read races the
+//! earliest timer of the core, so connect and close timeouts fire while the stream is silent.
+
+use core::future::{Future, poll_fn};
+use core::pin::pin;
+use core::task::Poll;
+
+use embedded_io_async::{Read, Write};
+use sockettask::{
+    Client, CloseCode, ConnectOptions, DEFAULT_MAX_TASKS, Event, Handle, Instant, Message, ReadyState,
+};
+
+use crate::Clock;
+use crate::error::{Error, Refused};
+use crate::session::{DRAIN_LEN, Session, retry};
+
+/// A [`Clock`] that can also wait: what the async driver needs to wake for the core's timers.
+///
+/// On Embassy: `Timer::at(embassy_time::Instant::from_micros(deadline.micros()))`.
+pub trait Timer: Clock {
+    /// Completes once [`Clock::now`] reaches `deadline` (at once when it already has).
+    fn sleep_until(&self, deadline: Instant) -> impl Future<Output = ()>;
+}
+
+/// Drives a [`Client`] over `embedded_io_async` streams, one stream per task.
+///
+/// The same shape as the blocking [`Driver`](crate::Driver): commands queue;
+/// [`next_event`](AsyncDriver::next_event) and [`flush`](AsyncDriver::flush) write. A read
+/// waits at most until the core's next timer ([`Timer::sleep_until`]); the read is then
+/// dropped, so the stream's `read` must be cancel-safe (embassy-net's `TcpSocket` is).
+pub struct AsyncDriver<T, S, R, C, const N: usize = DEFAULT_MAX_TASKS> {
+    session: Session<T, S, R, C, N>,
+}
+
+impl<T, S, R, C, const N: usize> core::fmt::Debug for AsyncDriver<T, S, R, C, N> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("AsyncDriver").field("client", &self.session.client).finish_non_exhaustive()
+    }
+}
+
+impl<T, S, R, C, const N: usize> AsyncDriver<T, S, R, C, N>
+where
+    T: Read + Write,
+    S: AsRef<[u8]> + AsMut<[u8]>,
+    R: rand_core::Rng,
+    C: Timer,
+{
+    /// A driver over `client` (its config, RNG and buffers) with `timer` for time.
+    pub fn new(client: Client<S, R, N>, timer: C) -> Self {
+        AsyncDriver { session: Session::new(client, timer) }
+    }
+
+    /// The core, to read `ready_state`, `buffered_amount` or the config.
+    pub fn client(&self) -> &Client<S, R, N> {
+        &self.session.client
+    }
+
+    /// The timer.
+    pub fn timer(&self) -> &C {
+        &self.session.clock
+    }
+
+    /// `connectSocket` over a connected `stream`; see [`Driver::connect`](crate::Driver::connect).
+    pub fn connect<'a>(&mut self, stream: T, options: &ConnectOptions<'a>) -> Result<Handle, Refused<'a, T>> {
+        self.session.connect(stream, options)
+    }
+
+    /// `SocketTask.send` (S14): queues `message` as one frame.
+    pub fn send(&mut self, handle: Handle, message: Message<'_>) -> Result<(), Error<T::Error>> {
+        Ok(self.session.send(handle, message)?)
+    }
+
+    /// Queues a ping with up to 125 bytes of payload.
+    pub fn ping(&mut self, handle: Handle, payload: &[u8]) -> Result<(), Error<T::Error>> {
+        Ok(self.session.ping(handle, payload)?)
+    }
+
+    /// `SocketTask.close` (S15, S16): queues the close frame.
+    pub fn close(
+        &mut self,
+        handle: Handle,
+        code: Option<CloseCode>,
+        reason: &str,
+    ) -> Result<(), Error<T::Error>> {
+        Ok(self.session.close(handle, code, reason)?)
+    }
+
+    /// Writes every queued byte of the task to its stream and flushes the stream.
+    pub async fn flush(&mut self, handle: Handle) -> Result<(), Error<T::Error>> {
+        loop {
+            let (stream, data) = self.session.write_target(handle)?;
+            if data.is_empty() {
+                let result = stream.flush().await;
+                return self.session.flushed(handle, result);
+            }
+            let result = loop {
+                let result = stream.write(data).await;
+                if !retry(&result) {
+                    break result;
+                }
+            };
+            self.session.wrote(handle, result)?;
+        }
+    }
+
+    /// The next event of any task, after at most one read of `handle`'s stream or one timer;
+    /// see [`Driver::next_event`](crate::Driver::next_event) for `Ok(None)` and the errors.
+    pub async fn next_event(
+        &mut self,
+        handle: Handle,
+    ) -> Result<Option<(Handle, Event<'_>)>, Error<T::Error>> {
+        if !self.session.pending {
+            self.step(handle).await?;
+        }
+        let event = self.session.client.poll_event();
+        if event.is_none() {
+            self.session.pending = false;
+        }
+        Ok(event)
+    }
+
+    /// The stream back, once its task is CLOSED.
+    pub fn take_stream(&mut self, handle: Handle) -> Option<T> {
+        self.session.take_stream(handle)
+    }
+
+    /// One turn for `handle`: due timers, else write what is queued, then one read that
+    /// gives way to the next timer.
+    async fn step(&mut self, handle: Handle) -> Result<(), Error<T::Error>> {
+        if self.session.fire_timers() {
+            return Ok(());
+        }
+        self.session.stream(handle)?;
+        self.flush(handle).await?;
+        if self.session.client.ready_state(handle) == ReadyState::Closed {
+            return Ok(());
+        }
+        let deadline = self.session.client.poll_timeout();
+        let mut drain = [0; DRAIN_LEN];
+        let (stream, buf, target, clock) = self.session.read_target(handle, &mut drain)?;
+        let read = async {
+            loop {
+                let result = stream.read(buf).await;
+                if !retry(&result) {
+                    break result;
+                }
+            }
+        };
+        let result = match deadline {
+            None => read.await,
+            Some(at) => match first(read, clock.sleep_until(at)).await {
+                Either::Left(result) => result,
+                // The timer won: the next call applies it.
+                Either::Right(()) => return Ok(()),
+            },
+        };
+        self.session.read(handle, target, &drain, result)
+    }
+}
+
+enum Either<A, B> {
+    Left(A),
+    Right(B),
+}
+
+/// Whichever of `a` and `b` completes first; the other is dropped. (Ten lines instead of a
+/// dependency on an executor-support crate.)
+async fn first<A: Future, B: Future>(a: A, b: B) -> Either<A::Output, B::Output> {
+    let mut a = pin!(a);
+    let mut b = pin!(b);
+    poll_fn(|cx| {
+        if let Poll::Ready(x) = a.as_mut().poll(cx) {
+            return Poll::Ready(Either::Left(x));
+        }
+        b.as_mut().poll(cx).map(Either::Right)
+    })
+    .await
+}

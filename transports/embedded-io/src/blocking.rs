@@ -1,0 +1,182 @@
+//! The blocking driver: one `embedded_io::{Read, Write}` stream per task, driven one task at
+//! a time.
+
+use embedded_io::{Read, ReadReady, Write};
+use sockettask::{Client, CloseCode, ConnectOptions, DEFAULT_MAX_TASKS, Event, Handle, Message, ReadyState};
+
+use crate::Clock;
+use crate::error::{Error, Refused};
+use crate::session::{DRAIN_LEN, Session, retry};
+
+/// Drives a [`Client`] over blocking `embedded_io` streams, one stream per task.
+///
+/// `T` is the stream (a TCP socket of the device's network stack, a TLS session over one, a
+/// UART modem), `S` the buffer storage, `R` the RNG, `C` the [`Clock`] and `N` the number of
+/// task slots (the core's table: 5 by default, S3.5).
+///
+/// Commands ([`send`](Driver::send), [`ping`](Driver::ping), [`close`](Driver::close)) only
+/// queue; [`next_event`](Driver::next_event) and [`flush`](Driver::flush) write. See the
+/// [crate documentation](crate) for a complete loop and how timeouts reach the core.
+pub struct Driver<T, S, R, C, const N: usize = DEFAULT_MAX_TASKS> {
+    session: Session<T, S, R, C, N>,
+}
+
+impl<T, S, R, C, const N: usize> core::fmt::Debug for Driver<T, S, R, C, N> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Driver").field("client", &self.session.client).finish_non_exhaustive()
+    }
+}
+
+impl<T, S, R, C, const N: usize> Driver<T, S, R, C, N>
+where
+    T: Read + Write,
+    S: AsRef<[u8]> + AsMut<[u8]>,
+    R: rand_core::Rng,
+    C: Clock,
+{
+    /// A driver over `client` (its config, RNG and buffers) reading time from `clock`.
+    pub fn new(client: Client<S, R, N>, clock: C) -> Self {
+        Driver { session: Session::new(client, clock) }
+    }
+
+    /// The core, to read `ready_state`, `buffered_amount` or the config.
+    pub fn client(&self) -> &Client<S, R, N> {
+        &self.session.client
+    }
+
+    /// The clock.
+    pub fn clock(&self) -> &C {
+        &self.session.clock
+    }
+
+    /// `connectSocket` over `stream`, already connected to the URL's host (and, for `wss`,
+    /// with TLS set up): checks the options and queues the handshake request. No I/O happens
+    /// here (S2): the outcome arrives as events from [`Driver::next_event`].
+    pub fn connect<'a>(&mut self, stream: T, options: &ConnectOptions<'a>) -> Result<Handle, Refused<'a, T>> {
+        self.session.connect(stream, options)
+    }
+
+    /// `SocketTask.send` (S14): queues `message` as one frame. It is written by the next
+    /// [`Driver::next_event`] or [`Driver::flush`]; [`sockettask::SendError::BufferFull`]
+    /// means flush first.
+    pub fn send(&mut self, handle: Handle, message: Message<'_>) -> Result<(), Error<T::Error>> {
+        Ok(self.session.send(handle, message)?)
+    }
+
+    /// Queues a ping with up to 125 bytes of payload.
+    pub fn ping(&mut self, handle: Handle, payload: &[u8]) -> Result<(), Error<T::Error>> {
+        Ok(self.session.ping(handle, payload)?)
+    }
+
+    /// `SocketTask.close` (S15, S16): queues the close frame; keep calling
+    /// [`Driver::next_event`] for the `onClose` that ends the task.
+    pub fn close(
+        &mut self,
+        handle: Handle,
+        code: Option<CloseCode>,
+        reason: &str,
+    ) -> Result<(), Error<T::Error>> {
+        Ok(self.session.close(handle, code, reason)?)
+    }
+
+    /// Writes every queued byte of the task to its stream and flushes the stream.
+    pub fn flush(&mut self, handle: Handle) -> Result<(), Error<T::Error>> {
+        loop {
+            let (stream, data) = self.session.write_target(handle)?;
+            if data.is_empty() {
+                let result = stream.flush();
+                return self.session.flushed(handle, result);
+            }
+            let result = loop {
+                let result = stream.write(data);
+                if !retry(&result) {
+                    break result;
+                }
+            };
+            self.session.wrote(handle, result)?;
+        }
+    }
+
+    /// The next event of any task, after at most one read of `handle`'s stream.
+    ///
+    /// Queued events come first. Otherwise the call applies due timers, or writes what the
+    /// task has queued and then reads once from its stream, which blocks until bytes arrive,
+    /// the stream ends, or the stream's own read timeout passes.
+    ///
+    /// - `Ok(None)`: no event came of this call (part of a frame, a timeout tick, or the
+    ///   queue just ran dry); call again.
+    /// - [`Error::Io`] / [`Error::WriteZero`]: the stream failed; the task's `onError` and
+    ///   `onClose` (S12/S13) follow from the next calls.
+    /// - [`Error::Closed`]: the task is CLOSED and nothing is left to poll (the call after its
+    ///   last event returns `Ok(None)` first).
+    pub fn next_event(&mut self, handle: Handle) -> Result<Option<(Handle, Event<'_>)>, Error<T::Error>> {
+        if !self.session.pending {
+            self.step(handle, |_| Ok(true))?;
+        }
+        self.poll()
+    }
+
+    /// The stream back, once its task is CLOSED (it is otherwise dropped when a new task
+    /// takes the slot). Close the connection under it as the network stack wants.
+    pub fn take_stream(&mut self, handle: Handle) -> Option<T> {
+        self.session.take_stream(handle)
+    }
+
+    fn poll(&mut self) -> Result<Option<(Handle, Event<'_>)>, Error<T::Error>> {
+        let event = self.session.client.poll_event();
+        if event.is_none() {
+            self.session.pending = false;
+        }
+        Ok(event)
+    }
+
+    /// One turn for `handle`: due timers, else write what is queued, then one read if
+    /// `ready` allows it.
+    fn step(
+        &mut self,
+        handle: Handle,
+        ready: impl FnOnce(&mut T) -> Result<bool, T::Error>,
+    ) -> Result<(), Error<T::Error>> {
+        if self.session.fire_timers() {
+            return Ok(());
+        }
+        self.session.stream(handle)?;
+        self.flush(handle)?;
+        if self.session.client.ready_state(handle) == ReadyState::Closed {
+            // Flushing the close frame of a failed connection ended the task.
+            return Ok(());
+        }
+        let mut drain = [0; DRAIN_LEN];
+        let (stream, buf, target, _) = self.session.read_target(handle, &mut drain)?;
+        match ready(stream) {
+            Ok(true) => {}
+            Ok(false) => return Ok(()),
+            Err(e) => return self.session.read(handle, target, &[], Err(e)),
+        }
+        let result = loop {
+            let result = stream.read(buf);
+            if !retry(&result) {
+                break result;
+            }
+        };
+        self.session.read(handle, target, &drain, result)
+    }
+}
+
+impl<T, S, R, C, const N: usize> Driver<T, S, R, C, N>
+where
+    T: Read + Write + ReadReady,
+    S: AsRef<[u8]> + AsMut<[u8]>,
+    R: rand_core::Rng,
+    C: Clock,
+{
+    /// Like [`Driver::next_event`], but reads only when [`ReadReady::read_ready`] says the
+    /// read will not block, so one thread can poll several tasks in turn (writes may still
+    /// block). `Ok(None)` when nothing happened.
+    pub fn try_next_event(&mut self, handle: Handle) -> Result<Option<(Handle, Event<'_>)>, Error<T::Error>> {
+        if !self.session.pending {
+            self.step(handle, ReadReady::read_ready)?;
+        }
+        self.poll()
+    }
+}

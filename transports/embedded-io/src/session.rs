@@ -1,0 +1,228 @@
+//! What the blocking and the async driver share: the core, the table of streams parallel to
+//! its slots, the clock, and every translation of a stream result into a `handle_*` call.
+//! The drivers add only the read and write calls themselves (blocking or `.await`).
+
+use sockettask::{Client, CloseCode, ConnectOptions, Handle, Instant, Message, ReadyState};
+
+use crate::Clock;
+use crate::error::{Error, Failure, Refused, classify};
+
+/// Bytes read at once from a task that stopped taking input (CLOSING after the peer's close),
+/// only to see the end of its stream. The core drops them.
+pub(crate) const DRAIN_LEN: usize = 64;
+
+/// Where a read lands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Target {
+    /// In place, in the task's receive buffer (`input_buffer`).
+    InPlace,
+    /// In the drain scratch: the task takes no more input, only the end of the stream.
+    Drain,
+}
+
+/// The core, the streams and the clock.
+pub(crate) struct Session<T, S, R, C, const N: usize> {
+    pub(crate) client: Client<S, R, N>,
+    /// Slot `i` holds the stream of the task whose handle has slot `i`.
+    streams: [Option<(Handle, T)>; N],
+    pub(crate) clock: C,
+    /// Whether `poll_event` may have something: set by every call that can queue an event,
+    /// cleared when `poll_event` found nothing.
+    pub(crate) pending: bool,
+}
+
+impl<T, S, R, C, const N: usize> Session<T, S, R, C, N>
+where
+    S: AsRef<[u8]> + AsMut<[u8]>,
+    R: rand_core::Rng,
+    C: Clock,
+{
+    pub(crate) fn new(client: Client<S, R, N>, clock: C) -> Self {
+        Session { client, streams: core::array::from_fn(|_| None), clock, pending: false }
+    }
+
+    pub(crate) fn connect<'a>(
+        &mut self,
+        stream: T,
+        options: &ConnectOptions<'a>,
+    ) -> Result<Handle, Refused<'a, T>> {
+        let now = self.clock.now();
+        match self.client.connect(options, now) {
+            Ok(handle) => match self.streams.get_mut(handle.slot()) {
+                Some(entry) => {
+                    *entry = Some((handle, stream));
+                    Ok(handle)
+                }
+                // The core hands out slots below N only; refuse rather than lose the stream.
+                None => {
+                    let _ = self.client.close(handle, None, "", now);
+                    self.pending = true;
+                    Err(Refused { error: sockettask::ConnectError::TooManyTasks { limit: N }, stream })
+                }
+            },
+            Err(error) => Err(Refused { error, stream }),
+        }
+    }
+
+    pub(crate) fn send(&mut self, handle: Handle, message: Message<'_>) -> Result<(), sockettask::SendError> {
+        self.client.send(handle, message)
+    }
+
+    pub(crate) fn ping(&mut self, handle: Handle, payload: &[u8]) -> Result<(), sockettask::SendError> {
+        self.client.ping(handle, payload)
+    }
+
+    pub(crate) fn close(
+        &mut self,
+        handle: Handle,
+        code: Option<CloseCode>,
+        reason: &str,
+    ) -> Result<(), sockettask::CloseError> {
+        let now = self.clock.now();
+        self.pending = true;
+        self.client.close(handle, code, reason, now)
+    }
+
+    pub(crate) fn take_stream(&mut self, handle: Handle) -> Option<T> {
+        if self.client.ready_state(handle) != ReadyState::Closed {
+            return None;
+        }
+        let entry = self.streams.get_mut(handle.slot())?;
+        match entry {
+            Some((owner, _)) if *owner == handle => entry.take().map(|(_, stream)| stream),
+            _ => None,
+        }
+    }
+
+    /// Applies due timers; true when any was due (the caller returns to poll events).
+    pub(crate) fn fire_timers(&mut self) -> bool {
+        let now = self.clock.now();
+        let due = self.client.poll_timeout().is_some_and(|t| t <= now);
+        if due {
+            self.client.handle_timeout(now);
+            self.pending = true;
+        }
+        due
+    }
+
+    /// The task's stream while the task is not CLOSED.
+    pub(crate) fn stream<E>(&mut self, handle: Handle) -> Result<&mut T, Error<E>> {
+        if self.client.ready_state(handle) == ReadyState::Closed {
+            return Err(Error::Closed);
+        }
+        match self.streams.get_mut(handle.slot()) {
+            Some(Some((owner, stream))) if *owner == handle => Ok(stream),
+            _ => Err(Error::Closed),
+        }
+    }
+
+    /// The stream and the bytes waiting for it (empty when all is written).
+    pub(crate) fn write_target<E>(&mut self, handle: Handle) -> Result<(&mut T, &[u8]), Error<E>> {
+        let data = self.client.transmit_data(handle);
+        match self.streams.get_mut(handle.slot()) {
+            Some(Some((owner, stream))) if *owner == handle => Ok((stream, data)),
+            _ => Err(Error::Closed),
+        }
+    }
+
+    /// The stream, where to read into (the receive buffer, or `drain` once the task takes no
+    /// more input and waits only for the end of the stream), and the clock.
+    pub(crate) fn read_target<'s, E>(
+        &'s mut self,
+        handle: Handle,
+        drain: &'s mut [u8; DRAIN_LEN],
+    ) -> Result<(&'s mut T, &'s mut [u8], Target, &'s C), Error<E>> {
+        let space = self.client.input_buffer(handle);
+        let (buf, target) =
+            if space.is_empty() { (&mut drain[..], Target::Drain) } else { (space, Target::InPlace) };
+        match self.streams.get_mut(handle.slot()) {
+            Some(Some((owner, stream))) if *owner == handle => Ok((stream, buf, target, &self.clock)),
+            _ => Err(Error::Closed),
+        }
+    }
+
+    /// A write returned: record the bytes written, or end the task's stream (`Ok(0)` from a
+    /// non-empty write is a failure too).
+    pub(crate) fn wrote<E: embedded_io::Error>(
+        &mut self,
+        handle: Handle,
+        result: Result<usize, E>,
+    ) -> Result<(), Error<E>> {
+        let now = self.clock.now();
+        match result {
+            Ok(0) => {
+                self.broken(handle, now, sockettask::TransportError::Io);
+                Err(Error::WriteZero)
+            }
+            Ok(n) => {
+                self.client.advance_transmit(handle, now, n);
+                self.pending = true;
+                Ok(())
+            }
+            Err(e) => self.failed(handle, now, e, false),
+        }
+    }
+
+    /// A flush returned.
+    pub(crate) fn flushed<E: embedded_io::Error>(
+        &mut self,
+        handle: Handle,
+        result: Result<(), E>,
+    ) -> Result<(), Error<E>> {
+        match result {
+            Ok(()) => Ok(()),
+            Err(e) => {
+                let now = self.clock.now();
+                self.failed(handle, now, e, false)
+            }
+        }
+    }
+
+    /// A read into `target` returned.
+    pub(crate) fn read<E: embedded_io::Error>(
+        &mut self,
+        handle: Handle,
+        target: Target,
+        drain: &[u8],
+        result: Result<usize, E>,
+    ) -> Result<(), Error<E>> {
+        let now = self.clock.now();
+        self.pending = true;
+        match (result, target) {
+            (Ok(0), _) => self.client.handle_eof(handle, now),
+            (Ok(n), Target::InPlace) => self.client.handle_read(handle, now, n),
+            (Ok(n), Target::Drain) => {
+                let _ = self.client.handle_input(handle, now, drain.get(..n).unwrap_or(drain));
+            }
+            (Err(e), _) => return self.failed(handle, now, e, true),
+        }
+        Ok(())
+    }
+
+    /// A stream call failed: a read timeout is a tick; anything else ends the task's stream.
+    fn failed<E: embedded_io::Error>(
+        &mut self,
+        handle: Handle,
+        now: Instant,
+        error: E,
+        reading: bool,
+    ) -> Result<(), Error<E>> {
+        match classify(error.kind(), reading) {
+            Failure::Retry | Failure::Tick => Ok(()),
+            Failure::Broken(kind) => {
+                self.broken(handle, now, kind);
+                Err(Error::Io(error))
+            }
+        }
+    }
+
+    fn broken(&mut self, handle: Handle, now: Instant, kind: sockettask::TransportError) {
+        self.client.handle_transport_error(handle, now, kind);
+        self.pending = true;
+    }
+}
+
+/// Whether a failed call is worth repeating at once (`Interrupted`).
+pub(crate) fn retry<T, E: embedded_io::Error>(result: &Result<T, E>) -> bool {
+    matches!(result, Err(e) if classify(e.kind(), true) == Failure::Retry)
+}

@@ -1,0 +1,193 @@
+//! The async driver over a non-blocking std `TcpStream` on a small polling executor, against
+//! the same loopback server: handshake, echo, close both ways, reset, and a connect timeout
+//! that fires while a read is pending.
+#![cfg(feature = "async")]
+
+mod common;
+
+use std::future::{Future, poll_fn};
+use std::io;
+use std::net::TcpStream;
+use std::pin::pin;
+use std::task::{Context, Poll, Waker};
+use std::time::Duration;
+
+use common::{Ev, PATIENCE, clock, config, echo, serve, serve_tcp};
+use rand::rngs::ThreadRng;
+use sockettask::{Buffers, Client, ConnectOptions, Handle, Instant, Message, TaskError, TransportError};
+use sockettask_embedded_io::{AsyncDriver, Clock, Error, Timer};
+use tungstenite::protocol::CloseFrame;
+
+/// Runs `future` to completion, polling every millisecond: the executor of a superloop.
+fn block_on<F: Future>(future: F) -> F::Output {
+    let mut future = pin!(future);
+    let mut cx = Context::from_waker(Waker::noop());
+    let deadline = std::time::Instant::now() + 2 * PATIENCE;
+    loop {
+        if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
+            return output;
+        }
+        assert!(std::time::Instant::now() < deadline, "future did not complete");
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}
+
+/// Pending once, so the executor comes back.
+async fn yield_now() {
+    let mut yielded = false;
+    poll_fn(|_| if std::mem::replace(&mut yielded, true) { Poll::Ready(()) } else { Poll::Pending }).await;
+}
+
+/// A non-blocking `TcpStream` as an async stream; `read` is cancel-safe (one syscall).
+struct AsyncTcp(TcpStream);
+
+impl AsyncTcp {
+    fn new(stream: TcpStream) -> Self {
+        stream.set_nonblocking(true).expect("non-blocking");
+        AsyncTcp(stream)
+    }
+}
+
+impl embedded_io_async::ErrorType for AsyncTcp {
+    type Error = io::Error;
+}
+
+impl embedded_io_async::Read for AsyncTcp {
+    async fn read(&mut self, buf: &mut [u8]) -> Result<usize, io::Error> {
+        loop {
+            match io::Read::read(&mut self.0, buf) {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => yield_now().await,
+                result => return result,
+            }
+        }
+    }
+}
+
+impl embedded_io_async::Write for AsyncTcp {
+    async fn write(&mut self, buf: &[u8]) -> Result<usize, io::Error> {
+        loop {
+            match io::Write::write(&mut self.0, buf) {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => yield_now().await,
+                result => return result,
+            }
+        }
+    }
+
+    async fn flush(&mut self) -> Result<(), io::Error> {
+        io::Write::flush(&mut self.0)
+    }
+}
+
+/// The test clock, waiting by being polled.
+struct PollTimer;
+
+impl Clock for PollTimer {
+    fn now(&self) -> Instant {
+        clock()
+    }
+}
+
+impl Timer for PollTimer {
+    async fn sleep_until(&self, deadline: Instant) {
+        poll_fn(|_| if clock() >= deadline { Poll::Ready(()) } else { Poll::Pending }).await;
+    }
+}
+
+type TestDriver = AsyncDriver<AsyncTcp, [u8; 2048], ThreadRng, PollTimer, 2>;
+
+fn driver() -> TestDriver {
+    let storage = [(); 2].map(|()| Buffers::new([0; 2048], [0; 2048]));
+    AsyncDriver::new(Client::new(config(), rand::rng(), storage).expect("client"), PollTimer)
+}
+
+async fn next(d: &mut TestDriver, task: Handle) -> Result<Ev, Error<io::Error>> {
+    loop {
+        if let Some((_, event)) = d.next_event(task).await? {
+            return Ok(event.into());
+        }
+    }
+}
+
+#[test]
+fn handshake_echo_and_client_close() {
+    let server = serve(echo);
+    block_on(async {
+        let mut d = driver();
+        let task =
+            d.connect(AsyncTcp::new(server.tcp()), &ConnectOptions::new(&server.url())).expect("connect");
+        assert_eq!(next(&mut d, task).await.unwrap(), Ev::Open);
+        d.send(task, Message::Text("async héllo")).unwrap();
+        assert_eq!(next(&mut d, task).await.unwrap(), Ev::Text("async héllo".into()));
+        d.ping(task, b"?").unwrap();
+        d.send(task, Message::Binary(&[0, 1, 2, 0xff])).unwrap();
+        assert_eq!(next(&mut d, task).await.unwrap(), Ev::Binary(vec![0, 1, 2, 0xff]));
+        d.close(task, None, "done").unwrap();
+        assert_eq!(next(&mut d, task).await.unwrap(), Ev::Close(1000, "done".into()));
+        assert!(matches!(next(&mut d, task).await, Err(Error::Closed)));
+        assert!(d.take_stream(task).is_some());
+    });
+    server.join();
+}
+
+#[test]
+fn server_close() {
+    let server = serve(|mut ws| {
+        ws.send(tungstenite::Message::Text("first".into())).unwrap();
+        ws.close(Some(CloseFrame { code: 4002.into(), reason: "later".into() })).unwrap();
+        while ws.read().is_ok() {}
+    });
+    block_on(async {
+        let mut d = driver();
+        let task =
+            d.connect(AsyncTcp::new(server.tcp()), &ConnectOptions::new(&server.url())).expect("connect");
+        assert_eq!(next(&mut d, task).await.unwrap(), Ev::Open);
+        assert_eq!(next(&mut d, task).await.unwrap(), Ev::Text("first".into()));
+        assert_eq!(next(&mut d, task).await.unwrap(), Ev::Close(4002, "later".into()));
+        assert!(matches!(next(&mut d, task).await, Err(Error::Closed)));
+    });
+    server.join();
+}
+
+#[test]
+fn server_reset_is_a_transport_error_then_1006() {
+    let server = serve(|ws| {
+        std::thread::sleep(Duration::from_millis(300));
+        drop(ws); // with the client's message unread: RST
+    });
+    block_on(async {
+        let mut d = driver();
+        let task =
+            d.connect(AsyncTcp::new(server.tcp()), &ConnectOptions::new(&server.url())).expect("connect");
+        assert_eq!(next(&mut d, task).await.unwrap(), Ev::Open);
+        d.send(task, Message::Binary(b"unread")).unwrap();
+        d.flush(task).await.unwrap();
+        match next(&mut d, task).await {
+            Err(Error::Io(e)) => assert_eq!(e.kind(), io::ErrorKind::ConnectionReset),
+            other => panic!("expected a reset, got {other:?}"),
+        }
+        assert_eq!(next(&mut d, task).await.unwrap(), Ev::Error(TaskError::Transport(TransportError::Reset)));
+        assert_eq!(next(&mut d, task).await.unwrap(), Ev::Close(1006, "abnormal closure".into()));
+        assert!(matches!(next(&mut d, task).await, Err(Error::Closed)));
+    });
+    server.join();
+}
+
+#[test]
+fn connect_timeout_wins_over_a_pending_read() {
+    let server = serve_tcp(|tcp| {
+        std::thread::sleep(Duration::from_millis(1_000));
+        drop(tcp);
+    });
+    let url = server.url();
+    block_on(async {
+        let mut d = driver();
+        let options = ConnectOptions::new(&url).timeout(Duration::from_millis(200));
+        let started = std::time::Instant::now();
+        let task = d.connect(AsyncTcp::new(server.tcp()), &options).expect("connect");
+        assert_eq!(next(&mut d, task).await.unwrap(), Ev::Error(TaskError::Timeout));
+        let waited = started.elapsed();
+        assert!(waited >= Duration::from_millis(200) && waited < Duration::from_millis(900), "{waited:?}");
+        assert!(matches!(next(&mut d, task).await, Err(Error::Closed)));
+    });
+    server.join();
+}

@@ -1,0 +1,209 @@
+//! What the loopback tests share: a real RFC 6455 server (tungstenite) on a std thread, the
+//! clock, the client's config, and events copied out of the driver so tests read as scripts.
+#![allow(dead_code, unreachable_pub)]
+
+use std::io;
+use std::net::{TcpListener, TcpStream};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use sockettask::{Config, Event, Instant, Message, Schemes, TaskError};
+use tungstenite::WebSocket;
+
+/// How long any test waits for one thing before it gives up.
+pub const PATIENCE: Duration = Duration::from_secs(5);
+
+/// A one-connection server running `script` on the accepted WebSocket.
+pub struct Server {
+    pub port: u16,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Server {
+    pub fn url(&self) -> String {
+        format!("ws://127.0.0.1:{}/test", self.port)
+    }
+
+    pub fn tcp(&self) -> TcpStream {
+        let stream = TcpStream::connect(("127.0.0.1", self.port)).expect("connect to the loopback server");
+        stream.set_read_timeout(Some(PATIENCE)).expect("read timeout");
+        stream
+    }
+
+    /// Waits for the script to finish and passes on its panic.
+    pub fn join(mut self) {
+        if let Some(thread) = self.thread.take() {
+            thread.join().expect("server script");
+        }
+    }
+}
+
+/// Starts a server: TCP accept, then the WebSocket handshake, then `script`.
+pub fn serve(script: impl FnOnce(WebSocket<TcpStream>) + Send + 'static) -> Server {
+    serve_tcp(move |tcp| script(tungstenite::accept(tcp).expect("server handshake")))
+}
+
+/// Starts a server that runs `script` on the accepted TCP stream, before any handshake.
+pub fn serve_tcp(script: impl FnOnce(TcpStream) + Send + 'static) -> Server {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
+    let port = listener.local_addr().expect("local addr").port();
+    let thread = std::thread::spawn(move || {
+        let (tcp, _) = listener.accept().expect("accept");
+        tcp.set_read_timeout(Some(PATIENCE)).expect("read timeout");
+        script(tcp);
+    });
+    Server { port, thread: Some(thread) }
+}
+
+/// An echo script: text and binary messages come back; ends when the client closes.
+pub fn echo(mut ws: WebSocket<TcpStream>) {
+    while let Ok(message) = ws.read() {
+        if message.is_text() || message.is_binary() {
+            ws.send(message).expect("echo");
+        }
+    }
+}
+
+/// The client's clock: microseconds since the first call in this process.
+pub fn clock() -> Instant {
+    static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+    let start = START.get_or_init(std::time::Instant::now);
+    Instant::from_micros(u64::try_from(start.elapsed().as_micros()).unwrap_or(u64::MAX))
+}
+
+/// `ws://` allowed, a short close timeout.
+pub fn config() -> Config {
+    Config { schemes: Schemes::AllowInsecure, close_timeout: Duration::from_millis(500), ..Config::default() }
+}
+
+/// An event copied out of the driver.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Ev {
+    Open,
+    Text(String),
+    Binary(Vec<u8>),
+    Error(TaskError),
+    Close(u16, String),
+}
+
+impl From<Event<'_>> for Ev {
+    fn from(event: Event<'_>) -> Self {
+        match event {
+            Event::Open(_) => Ev::Open,
+            Event::Message(Message::Text(t)) => Ev::Text(t.to_owned()),
+            Event::Message(Message::Binary(b)) => Ev::Binary(b.to_vec()),
+            Event::Error(e) => Ev::Error(e),
+            Event::Close(c) => Ev::Close(c.code.0, c.reason.to_owned()),
+        }
+    }
+}
+
+/// A stream that hands over at most `chunk` bytes per read or write and fails every other
+/// call with `Interrupted`: short reads, short writes and retries on every byte.
+pub struct Choppy<T> {
+    pub inner: T,
+    pub chunk: usize,
+    interrupt: bool,
+}
+
+impl<T> Choppy<T> {
+    pub fn new(inner: T, chunk: usize) -> Self {
+        Choppy { inner, chunk, interrupt: false }
+    }
+
+    fn interrupted(&mut self) -> bool {
+        self.interrupt = !self.interrupt;
+        self.interrupt
+    }
+}
+
+impl<T> embedded_io::ErrorType for Choppy<T> {
+    type Error = io::Error;
+}
+
+impl<T: embedded_io::Read<Error = io::Error>> embedded_io::Read for Choppy<T> {
+    fn read(&mut self, buf: &mut [u8]) -> Result<usize, io::Error> {
+        if self.interrupted() {
+            return Err(io::ErrorKind::Interrupted.into());
+        }
+        let n = buf.len().min(self.chunk);
+        self.inner.read(&mut buf[..n])
+    }
+}
+
+impl<T: embedded_io::Write<Error = io::Error>> embedded_io::Write for Choppy<T> {
+    fn write(&mut self, buf: &[u8]) -> Result<usize, io::Error> {
+        if self.interrupted() {
+            return Err(io::ErrorKind::Interrupted.into());
+        }
+        let n = buf.len().min(self.chunk);
+        self.inner.write(&buf[..n])
+    }
+
+    fn flush(&mut self) -> Result<(), io::Error> {
+        self.inner.flush()
+    }
+}
+
+/// std on Unix reports a passed read timeout as `WouldBlock`, which embedded-io maps to
+/// `Other`; embedded stacks report `TimedOut`. This wrapper makes std do the same.
+pub struct Ticking<T>(pub T);
+
+impl<T> embedded_io::ErrorType for Ticking<T> {
+    type Error = io::Error;
+}
+
+impl<T: embedded_io::Read<Error = io::Error>> embedded_io::Read for Ticking<T> {
+    fn read(&mut self, buf: &mut [u8]) -> Result<usize, io::Error> {
+        self.0.read(buf).map_err(|e| match e.kind() {
+            io::ErrorKind::WouldBlock => io::ErrorKind::TimedOut.into(),
+            _ => e,
+        })
+    }
+}
+
+impl<T: embedded_io::Write<Error = io::Error>> embedded_io::Write for Ticking<T> {
+    fn write(&mut self, buf: &[u8]) -> Result<usize, io::Error> {
+        self.0.write(buf)
+    }
+
+    fn flush(&mut self) -> Result<(), io::Error> {
+        self.0.flush()
+    }
+}
+
+/// A std `TcpStream` that also says whether a read would block (`ReadReady`).
+pub struct Polled(pub std::net::TcpStream);
+
+impl embedded_io::ErrorType for Polled {
+    type Error = io::Error;
+}
+
+impl embedded_io::Read for Polled {
+    fn read(&mut self, buf: &mut [u8]) -> Result<usize, io::Error> {
+        io::Read::read(&mut self.0, buf)
+    }
+}
+
+impl embedded_io::Write for Polled {
+    fn write(&mut self, buf: &[u8]) -> Result<usize, io::Error> {
+        io::Write::write(&mut self.0, buf)
+    }
+
+    fn flush(&mut self) -> Result<(), io::Error> {
+        io::Write::flush(&mut self.0)
+    }
+}
+
+impl embedded_io::ReadReady for Polled {
+    fn read_ready(&mut self) -> Result<bool, io::Error> {
+        self.0.set_nonblocking(true)?;
+        let peeked = self.0.peek(&mut [0]);
+        self.0.set_nonblocking(false)?;
+        match peeked {
+            Ok(_) => Ok(true),
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+}
