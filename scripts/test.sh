@@ -16,13 +16,15 @@ step "cargo fmt --check"
 cargo fmt --all --check
 
 step "cargo clippy"
-cargo clippy --workspace --all-targets -- -D warnings
+cargo clippy --workspace --all-targets --all-features -- -D warnings
 
-step "cargo test"
-cargo test --workspace
+step "cargo test (every feature: async drivers included)"
+cargo test --workspace --all-features
 
 step "cargo doc"
-RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --all-features
 
-step "no_std core for thumbv7em-none-eabihf"
+step "no_std builds for thumbv7em-none-eabihf: the core, the embedded-io transport with and without async"
 cargo build -p sockettask --no-default-features --target thumbv7em-none-eabihf
+cargo build -p sockettask-embedded-io --target thumbv7em-none-eabihf
+cargo build -p sockettask-embedded-io --target thumbv7em-none-eabihf --features async
