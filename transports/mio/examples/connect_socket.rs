@@ -20,9 +20,7 @@ use std::error::Error;
 use std::sync::mpsc;
 use std::time::Duration;
 
-use sockettask_mio::{
-    Client, CloseCode, Config, ConnectOptions, Message, Options, Schemes, SocketTask, Tls,
-};
+use sockettask_mio::{Client, CloseCode, Config, ConnectOptions, Message, Options, Schemes, SocketTask, Tls};
 
 fn main() -> Result<(), Box<dyn Error>> {
     match std::env::args().nth(1) {
@@ -41,7 +39,9 @@ fn print_events(client: &mut Client, task: SocketTask) {
         Message::Text(text) => println!("[{}] onMessage text {:?}", task.socket_task_id(), text),
         Message::Binary(bytes) => println!("[{}] onMessage binary {:?}", task.socket_task_id(), bytes),
     });
-    task.on_error(client, |_, task, error| println!("[{}] onError {}", task.socket_task_id(), error.err_msg()));
+    task.on_error(client, |_, task, error| {
+        println!("[{}] onError {}", task.socket_task_id(), error.err_msg())
+    });
     task.on_close(client, |_, task, close| {
         println!("[{}] onClose code={} reason={:?}", task.socket_task_id(), close.code, close.reason)
     });
@@ -63,8 +63,14 @@ fn demo() -> Result<(), Box<dyn Error>> {
         task.on_open(&mut client, |client, task, _| {
             let text = format!("hello from task {}", task.socket_task_id());
             let id = task.socket_task_id() as u8;
-            for result in [task.send(client, Message::Text(&text)), task.send(client, Message::Binary(&[id; 4]))] {
-                println!("[{}] {}", task.socket_task_id(), result.map_or_else(|e| e.err_msg().to_string(), |()| "sendSocketMessage:ok".into()));
+            for result in
+                [task.send(client, Message::Text(&text)), task.send(client, Message::Binary(&[id; 4]))]
+            {
+                println!(
+                    "[{}] {}",
+                    task.socket_task_id(),
+                    result.map_or_else(|e| e.err_msg().to_string(), |()| "sendSocketMessage:ok".into())
+                );
             }
         });
         let mut echoes = 0;
@@ -112,7 +118,9 @@ fn interactive(url: &str) -> Result<(), Box<dyn Error>> {
         client.poll(Some(Duration::from_millis(50)))?;
         while let Ok(line) = lines.try_recv() {
             let result = match &line {
-                Some(text) => task.send(&mut client, Message::Text(text)).map_err(|e| e.err_msg().to_string()),
+                Some(text) => {
+                    task.send(&mut client, Message::Text(text)).map_err(|e| e.err_msg().to_string())
+                }
                 None => task.close(&mut client, None, "bye").map_err(|e| e.err_msg().to_string()),
             };
             if let Err(e) = result {

@@ -1,6 +1,7 @@
 //! Loopback servers for the tests and examples: a generated PKI, a tungstenite echo server
 //! (plain or over rustls) and raw TCP servers that misbehave on purpose.
-#![allow(dead_code, unreachable_pub, missing_docs)]
+// tungstenite fixes the callback signature, large error type included.
+#![allow(dead_code, unreachable_pub, missing_docs, clippy::result_large_err)]
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
