@@ -1,0 +1,72 @@
+//! A client for the Autobahn|Testsuite fuzzing server, using the library as a user would.
+//!
+//! ```text
+//! autobahn_client [URL] [AGENT]        (defaults: ws://127.0.0.1:9001 sockettask)
+//! ```
+//!
+//! Reads `/getCaseCount`, runs `/runCase?case=N&agent=A` for every case, echoing every text
+//! and binary message back unchanged, then calls `/updateReports?agent=A`. `ws://` is allowed
+//! explicitly ([`Schemes::AllowInsecure`]); buffers and limits are sized for the 9.x cases
+//! (16 MiB messages, 4 MiB messages in up to 65 536 fragments).
+
+use std::cell::Cell;
+use std::error::Error;
+use std::rc::Rc;
+use std::time::Duration;
+
+use sockettask_mio::{Client, Config, ConnectOptions, Limits, Message, Options, Schemes};
+
+fn main() -> Result<(), Box<dyn Error>> {
+    let mut args = std::env::args().skip(1);
+    let base = args.next().unwrap_or_else(|| "ws://127.0.0.1:9001".into());
+    let agent = args.next().unwrap_or_else(|| "sockettask".into());
+    let base = base.trim_end_matches('/');
+    let config = Config {
+        schemes: Schemes::AllowInsecure,
+        connect_timeout: Duration::from_secs(30),
+        close_timeout: Duration::from_secs(5),
+        limits: Limits { max_fragments: 1 << 17, ..Limits::default() },
+        ..Config::default()
+    };
+    let options = Options {
+        config,
+        max_message_size: 17 << 20,
+        max_buffered_amount: 17 << 20,
+        tcp_no_delay: true,
+        ..Options::default()
+    };
+    let mut client = Client::new(options)?;
+
+    let count = Rc::new(Cell::new(0u32));
+    let url = format!("{base}/getCaseCount");
+    let task = client.connect_socket(ConnectOptions::new(&url)).map_err(|e| e.to_string())?;
+    let seen = Rc::clone(&count);
+    task.on_message(&mut client, move |_, _, message| {
+        if let Message::Text(text) = message {
+            seen.set(text.trim().parse().unwrap_or(0));
+        }
+    });
+    task.on_error(&mut client, |_, _, e| eprintln!("getCaseCount: {}", e.err_msg()));
+    client.run()?;
+    println!("{} cases", count.get());
+
+    for case in 1..=count.get() {
+        let url = format!("{base}/runCase?case={case}&agent={agent}");
+        let task = client.connect_socket(ConnectOptions::new(&url)).map_err(|e| e.to_string())?;
+        task.on_message(&mut client, move |client, task, message| {
+            if let Err(e) = task.send(client, message) {
+                eprintln!("case {case}: echo refused: {}", e.err_msg());
+            }
+        });
+        task.on_error(&mut client, move |_, _, e| eprintln!("case {case}: onError {}", e.err_msg()));
+        task.on_close(&mut client, move |_, _, c| println!("case {case}: onClose {} {:?}", c.code, c.reason));
+        client.run()?;
+    }
+
+    let url = format!("{base}/updateReports?agent={agent}");
+    let task = client.connect_socket(ConnectOptions::new(&url)).map_err(|e| e.to_string())?;
+    task.on_error(&mut client, |_, _, e| eprintln!("updateReports: {}", e.err_msg()));
+    client.run()?;
+    println!("reports updated");
+    Ok(())
+}

@@ -1,0 +1,247 @@
+//! The ready-made loop: a [`Client`] owns a `mio::Poll`, runs the [`Driver`] and calls each
+//! task's listeners (`onOpen`, `onMessage`, `onError`, `onClose`) in the order added.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use mio::{Events, Poll, Token};
+use sockettask::handshake::Headers;
+use sockettask::{Close, CloseCode, ConnectError, ConnectOptions, Event, Message, Open, TaskError};
+
+use crate::driver::Driver;
+use crate::error::{PollError, SetupError};
+use crate::options::Options;
+use crate::task::SocketTask;
+
+/// Events delivered per turn at most, so a flood cannot keep `poll` from returning.
+const MAX_EVENTS_PER_TURN: usize = 1024;
+
+type OpenListener = Box<dyn FnMut(&mut Client, SocketTask, &Open<'_>)>;
+type MessageListener = Box<dyn FnMut(&mut Client, SocketTask, Message<'_>)>;
+type ErrorListener = Box<dyn FnMut(&mut Client, SocketTask, &TaskError)>;
+type CloseListener = Box<dyn FnMut(&mut Client, SocketTask, &Close<'_>)>;
+
+/// The listeners of one task.
+#[derive(Default)]
+pub(crate) struct Listeners {
+    pub(crate) open: Vec<OpenListener>,
+    pub(crate) message: Vec<MessageListener>,
+    pub(crate) error: Vec<ErrorListener>,
+    pub(crate) close: Vec<CloseListener>,
+}
+
+impl Listeners {
+    fn append(&mut self, mut added: Listeners) {
+        self.open.append(&mut added.open);
+        self.message.append(&mut added.message);
+        self.error.append(&mut added.error);
+        self.close.append(&mut added.close);
+    }
+}
+
+/// An event copied out of the core into the client's scratch buffer, so listeners can use
+/// the client (send, close, connect) while they look at it.
+enum Copied {
+    Open { headers_end: usize, protocol: Option<(usize, usize)> },
+    Text,
+    Binary,
+    Error(TaskError),
+    Close(CloseCode),
+}
+
+impl Copied {
+    fn of(event: &Event<'_>, scratch: &mut Vec<u8>) -> Copied {
+        scratch.clear();
+        match event {
+            Event::Open(open) => {
+                scratch.extend_from_slice(b"HTTP/1.1 101 Switching Protocols\r\n");
+                for (name, value) in open.headers.iter() {
+                    scratch.extend_from_slice(name.as_bytes());
+                    scratch.extend_from_slice(b": ");
+                    scratch.extend_from_slice(value);
+                    scratch.extend_from_slice(b"\r\n");
+                }
+                scratch.extend_from_slice(b"\r\n");
+                let headers_end = scratch.len();
+                let protocol = open.protocol.map(|p| {
+                    scratch.extend_from_slice(p.as_bytes());
+                    (headers_end, scratch.len())
+                });
+                Copied::Open { headers_end, protocol }
+            }
+            Event::Message(Message::Text(text)) => {
+                scratch.extend_from_slice(text.as_bytes());
+                Copied::Text
+            }
+            Event::Message(Message::Binary(bytes)) => {
+                scratch.extend_from_slice(bytes);
+                Copied::Binary
+            }
+            Event::Error(e) => Copied::Error(*e),
+            Event::Close(close) => {
+                scratch.extend_from_slice(close.reason.as_bytes());
+                Copied::Close(close.code)
+            }
+        }
+    }
+
+    fn view<'s>(&self, scratch: &'s [u8]) -> Event<'s> {
+        let text = |bytes: &'s [u8]| std::str::from_utf8(bytes).unwrap_or_default();
+        match *self {
+            Copied::Open { headers_end, protocol } => Event::Open(Open {
+                headers: Headers::new(scratch.get(..headers_end).unwrap_or_default()),
+                protocol: protocol.and_then(|(a, b)| scratch.get(a..b)).map(text),
+            }),
+            Copied::Text => Event::Message(Message::Text(text(scratch))),
+            Copied::Binary => Event::Message(Message::Binary(scratch)),
+            Copied::Error(e) => Event::Error(e),
+            Copied::Close(code) => Event::Close(Close { code, reason: text(scratch) }),
+        }
+    }
+}
+
+/// SocketTasks with their own event loop: connect, add listeners, then [`Client::run`].
+///
+/// ```
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// use sockettask_mio::{Client, ConnectOptions, Options};
+///
+/// let mut client = Client::new(Options::default())?;
+/// // Nothing listens on port 1: the task reports onError and ends.
+/// let task = client.connect_socket(ConnectOptions::new("wss://127.0.0.1:1/"))?;
+/// task.on_open(&mut client, |_, _, _| println!("open"));
+/// task.on_error(&mut client, |_, task, error| {
+///     println!("task {} failed: {}", task.socket_task_id(), error.err_msg());
+/// });
+/// client.run()?;
+/// # Ok(()) }
+/// ```
+pub struct Client {
+    poll: Poll,
+    events: Events,
+    driver: Driver,
+    listeners: HashMap<SocketTask, Listeners>,
+    scratch: Vec<u8>,
+    next_token: usize,
+    in_listener: bool,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client").field("driver", &self.driver).finish_non_exhaustive()
+    }
+}
+
+impl AsRef<Driver> for Client {
+    fn as_ref(&self) -> &Driver {
+        &self.driver
+    }
+}
+
+impl AsMut<Driver> for Client {
+    fn as_mut(&mut self) -> &mut Driver {
+        &mut self.driver
+    }
+}
+
+impl Client {
+    /// A client with its own `mio::Poll` and five task slots sized by `options`.
+    pub fn new(options: Options) -> Result<Client, SetupError> {
+        Ok(Client {
+            poll: Poll::new()?,
+            events: Events::with_capacity(64),
+            driver: Driver::new(options)?,
+            listeners: HashMap::new(),
+            scratch: Vec::new(),
+            next_token: 0,
+            in_listener: false,
+        })
+    }
+
+    /// `connectSocket` (S1–S6): checks `options` (each failure is a `fail`: nothing sent,
+    /// no event), then starts the task. Add listeners before the next [`Client::poll`].
+    pub fn connect_socket<'a>(
+        &mut self,
+        options: ConnectOptions<'a>,
+    ) -> Result<SocketTask, ConnectError<'a>> {
+        let token = Token(self.next_token);
+        let task = self.driver.connect_socket(self.poll.registry(), options, token)?;
+        self.next_token = self.next_token.wrapping_add(1);
+        Ok(task)
+    }
+
+    /// Runs turns until every task is CLOSED and its last event delivered.
+    pub fn run(&mut self) -> Result<(), PollError> {
+        while !self.driver.is_idle() {
+            self.poll(None)?;
+        }
+        Ok(())
+    }
+
+    /// One turn: waits for readiness (at most `timeout`, `None` for no limit, and never past
+    /// the next timer), does the I/O and calls the listeners of every event that results.
+    pub fn poll(&mut self, timeout: Option<Duration>) -> Result<(), PollError> {
+        if self.in_listener {
+            return Err(PollError::Reentrant);
+        }
+        self.dispatch();
+        let wait = match (timeout, self.driver.poll_timeout()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        match self.poll.poll(&mut self.events, wait) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(PollError::Io(e)),
+        }
+        for event in self.events.iter() {
+            self.driver.handle_readiness(event);
+        }
+        self.dispatch();
+        Ok(())
+    }
+
+    /// The driver underneath, for `send`, `close`, `ready_state` without a [`SocketTask`]
+    /// method.
+    pub fn driver(&mut self) -> &mut Driver {
+        &mut self.driver
+    }
+
+    pub(crate) fn listeners(&mut self, task: SocketTask) -> &mut Listeners {
+        self.listeners.entry(task).or_default()
+    }
+
+    /// Delivers the events the driver has, then forgets the listeners of finished tasks.
+    fn dispatch(&mut self) {
+        for _ in 0..MAX_EVENTS_PER_TURN {
+            let Some((task, event)) = self.driver.poll_event(self.poll.registry()) else {
+                let driver = &self.driver;
+                self.listeners.retain(|task, _| driver.tasks().any(|t| t == *task));
+                return;
+            };
+            let copied = Copied::of(&event, &mut self.scratch);
+            let scratch = std::mem::take(&mut self.scratch);
+            self.deliver(task, &copied.view(&scratch));
+            self.scratch = scratch;
+        }
+    }
+
+    /// Calls `task`'s listeners for `event`, in the order added.
+    fn deliver(&mut self, task: SocketTask, event: &Event<'_>) {
+        let Some(mut listeners) = self.listeners.remove(&task) else { return };
+        self.in_listener = true;
+        match event {
+            Event::Open(open) => listeners.open.iter_mut().for_each(|f| f(self, task, open)),
+            Event::Message(message) => listeners.message.iter_mut().for_each(|f| f(self, task, *message)),
+            Event::Error(error) => listeners.error.iter_mut().for_each(|f| f(self, task, error)),
+            Event::Close(close) => listeners.close.iter_mut().for_each(|f| f(self, task, close)),
+        }
+        self.in_listener = false;
+        if let Some(added) = self.listeners.remove(&task) {
+            listeners.append(added);
+        }
+        if !matches!(event, Event::Close(_)) {
+            self.listeners.insert(task, listeners);
+        }
+    }
+}

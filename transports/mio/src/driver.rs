@@ -1,0 +1,239 @@
+//! The caller-owned-`Poll` mode: a [`Driver`] registers each task's socket in the caller's
+//! `mio::Registry` under the token the caller chose, and the caller forwards readiness
+//! events. The ready-made loop ([`crate::Client`]) is built on it.
+
+use std::time::Duration;
+
+use mio::{Registry, Token};
+use rand::SeedableRng;
+use rand::rngs::{StdRng, SysRng};
+use rustls::ClientConfig;
+use sockettask::url::Scheme;
+use sockettask::{
+    Buffers, CloseCode, CloseError, ConnectError, ConnectOptions, Event, Instant, Message, ReadyState,
+    SendError, TransportError, Url,
+};
+use std::sync::Arc;
+
+use crate::connection::{Conn, Io, Start};
+use crate::dns;
+use crate::error::SetupError;
+use crate::options::Options;
+use crate::task::SocketTask;
+
+/// The core as this transport instantiates it: heap buffers, ChaCha12 mask RNG, 5 tasks.
+pub(crate) type Core = sockettask::Client<Box<[u8]>, StdRng>;
+
+/// Maps `std::time::Instant` onto the core's clock, counted from the driver's creation.
+#[derive(Clone, Copy, Debug)]
+struct Clock {
+    start: std::time::Instant,
+}
+
+impl Clock {
+    fn now(self) -> Instant {
+        let micros = self.start.elapsed().as_micros();
+        Instant::from_micros(u64::try_from(micros).unwrap_or(u64::MAX))
+    }
+}
+
+/// SocketTasks over sockets registered in a caller-owned `mio::Registry`.
+///
+/// One turn of the caller's loop:
+/// 1. `poll.poll(&mut events, driver.poll_timeout())`;
+/// 2. [`Driver::handle_readiness`] for every event (it returns `false` for tokens that are
+///    not the driver's);
+/// 3. [`Driver::poll_event`] until it returns `None`; it does the I/O, applies timers and
+///    hands out each task's events (which borrow the driver until the next call).
+///
+/// Commands (`send`, `close`) may be issued at any time; `poll_timeout` then returns zero
+/// so the next turn writes them.
+///
+/// ```
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// use mio::{Events, Poll, Token};
+/// use sockettask_mio::{ConnectOptions, Driver, Event, Options};
+///
+/// let mut poll = Poll::new()?;
+/// let mut events = Events::with_capacity(64);
+/// let mut driver = Driver::new(Options::default())?;
+/// // A closed port on loopback: the task fails with an onError event.
+/// let task = driver.connect_socket(poll.registry(), ConnectOptions::new("wss://127.0.0.1:1/"), Token(7))?;
+/// let mut failed = false;
+/// while !failed {
+///     poll.poll(&mut events, driver.poll_timeout())?;
+///     for event in events.iter() {
+///         driver.handle_readiness(event);
+///     }
+///     while let Some((t, event)) = driver.poll_event(poll.registry()) {
+///         assert_eq!(t, task);
+///         failed |= matches!(event, Event::Error(_));
+///     }
+/// }
+/// # Ok(()) }
+/// ```
+#[derive(Debug)]
+pub struct Driver {
+    core: Core,
+    conns: Vec<Option<Conn>>,
+    tls: Arc<ClientConfig>,
+    no_delay: bool,
+    clock: Clock,
+    /// Events may wait in the core: set by commands and by `poll_event` handing one out.
+    dirty: bool,
+}
+
+impl AsRef<Driver> for Driver {
+    fn as_ref(&self) -> &Driver {
+        self
+    }
+}
+
+impl AsMut<Driver> for Driver {
+    fn as_mut(&mut self) -> &mut Driver {
+        self
+    }
+}
+
+impl Driver {
+    /// A driver with five task slots sized by `options`.
+    pub fn new(options: Options) -> Result<Driver, SetupError> {
+        let tls = options.tls.client_config()?;
+        // Mask keys must be unpredictable (RFC 6455 §5.3): ChaCha12 seeded from the OS,
+        // which is what `rand`'s StdRng is, without a system call per frame and without a
+        // panic path if the OS generator fails.
+        let rng = StdRng::try_from_rng(&mut SysRng).map_err(SetupError::Random)?;
+        let (rx, tx) = (options.rx_len(), options.tx_len());
+        let storage = (0..sockettask::DEFAULT_MAX_TASKS)
+            .map(|_| Buffers::new(vec![0; rx].into_boxed_slice(), vec![0; tx].into_boxed_slice()));
+        let core = Core::new(options.config, rng, storage)?;
+        let conns = (0..core.capacity()).map(|_| None).collect();
+        let clock = Clock { start: std::time::Instant::now() };
+        Ok(Driver { core, conns, tls, no_delay: options.tcp_no_delay, clock, dirty: false })
+    }
+
+    /// `connectSocket`: checks `options` (S3, every failure a `fail` with nothing sent),
+    /// then starts the task; its socket is registered under `token` in `registry`. The
+    /// outcome of connecting arrives as events.
+    pub fn connect_socket<'a>(
+        &mut self,
+        registry: &Registry,
+        options: ConnectOptions<'a>,
+        token: Token,
+    ) -> Result<SocketTask, ConnectError<'a>> {
+        let now = self.clock.now();
+        let handle = self.core.connect(&options, now)?;
+        self.dirty = true;
+        let Ok(url) = Url::parse(options.url) else {
+            self.core.handle_transport_error(handle, now, TransportError::Connect);
+            return Ok(SocketTask::new(handle));
+        };
+        let tls = (url.scheme() == Scheme::Wss).then(|| Arc::clone(&self.tls));
+        let start = Start { url, token, tls, no_delay: self.no_delay };
+        let mut io = Io { core: &mut self.core, registry, now };
+        let conn = Conn::start(&mut io, handle, start);
+        if let Some(old) = self.conns.get_mut(handle.slot()).and_then(|slot| slot.replace(conn)) {
+            old.shutdown(registry);
+        }
+        Ok(SocketTask::new(handle))
+    }
+
+    /// Forwards one readiness event; `false` when its token is none of the driver's.
+    pub fn handle_readiness(&mut self, event: &mio::event::Event) -> bool {
+        let mut mine = false;
+        for conn in self.conns.iter_mut().flatten().filter(|c| c.token() == event.token()) {
+            conn.on_ready(event);
+            mine = true;
+        }
+        mine
+    }
+
+    /// How long the caller's `poll` may sleep: zero when there is work to do now, the time
+    /// to the next core timer, or `None` (no deadline).
+    pub fn poll_timeout(&self) -> Option<Duration> {
+        let busy = self.dirty || self.conns.iter().flatten().any(|c| c.wants_turn(&self.core));
+        if busy {
+            return Some(Duration::ZERO);
+        }
+        let now = self.clock.now();
+        let timer = self.core.poll_timeout().map(|t| t - now);
+        let resolving = dns::Lookup::needs_recheck() && self.conns.iter().flatten().any(Conn::resolving);
+        let recheck = resolving.then_some(dns::RECHECK);
+        match (timer, recheck) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// Does the I/O that is possible now, applies due timers, and returns the next event of
+    /// any task. Call until it returns `None` after every `poll`.
+    pub fn poll_event(&mut self, registry: &Registry) -> Option<(SocketTask, Event<'_>)> {
+        let now = self.clock.now();
+        if self.core.poll_timeout().is_some_and(|t| t <= now) {
+            self.core.handle_timeout(now);
+        }
+        let mut io = Io { core: &mut self.core, registry, now };
+        for conn in self.conns.iter_mut().flatten() {
+            conn.pump(&mut io);
+        }
+        self.reap(registry);
+        let next = self.core.poll_event();
+        self.dirty = next.is_some();
+        next.map(|(handle, event)| (SocketTask::new(handle), event))
+    }
+
+    /// `SocketTask.send` (S14): queues `message` as one frame. Only in OPEN; refused when the
+    /// frame would take `buffered_amount` past the outgoing limit.
+    pub fn send(&mut self, task: SocketTask, message: Message<'_>) -> Result<(), SendError> {
+        self.dirty = true;
+        self.core.send(task.handle(), message)
+    }
+
+    /// Queues a ping with up to 125 bytes of payload. Only in OPEN.
+    pub fn ping(&mut self, task: SocketTask, payload: &[u8]) -> Result<(), SendError> {
+        self.dirty = true;
+        self.core.ping(task.handle(), payload)
+    }
+
+    /// `SocketTask.close` (S15, S16): `code` defaults to 1000; `reason` at most 123 bytes.
+    pub fn close(
+        &mut self,
+        task: SocketTask,
+        code: Option<CloseCode>,
+        reason: &str,
+    ) -> Result<(), CloseError> {
+        self.dirty = true;
+        self.core.close(task.handle(), code, reason, self.clock.now())
+    }
+
+    /// The task's `readyState` (S9).
+    pub fn ready_state(&self, task: SocketTask) -> ReadyState {
+        self.core.ready_state(task.handle())
+    }
+
+    /// Bytes queued and not yet handed to the socket (or to rustls).
+    pub fn buffered_amount(&self, task: SocketTask) -> usize {
+        self.core.buffered_amount(task.handle())
+    }
+
+    /// Every task that holds a slot (not yet CLOSED, or CLOSED with events still to poll).
+    pub fn tasks(&self) -> impl Iterator<Item = SocketTask> + '_ {
+        self.core.handles().map(SocketTask::new)
+    }
+
+    /// Whether any task holds a slot or any socket is still open.
+    pub fn is_idle(&self) -> bool {
+        self.core.handles().next().is_none() && self.conns.iter().all(Option::is_none)
+    }
+
+    /// Shuts down and drops the socket of every CLOSED task.
+    fn reap(&mut self, registry: &Registry) {
+        for slot in &mut self.conns {
+            let closed =
+                slot.as_ref().is_some_and(|c| self.core.ready_state(c.handle()) == ReadyState::Closed);
+            if let Some(conn) = slot.take_if(|_| closed) {
+                conn.shutdown(registry);
+            }
+        }
+    }
+}

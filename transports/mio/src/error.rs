@@ -1,0 +1,93 @@
+//! Errors of the transport itself. What the core refuses (`ConnectError`, `SendError`, …)
+//! comes from the core unchanged.
+
+use std::fmt;
+use std::io;
+
+use sockettask::ConfigError;
+
+/// Why a [`crate::Client`] or [`crate::Driver`] could not be built.
+#[derive(Debug)]
+pub enum SetupError {
+    /// The buffer sizes do not suit the core.
+    Config(ConfigError),
+    /// The TLS configuration could not be built.
+    Tls(rustls::Error),
+    /// The operating system's random number generator failed (seeding the mask RNG).
+    Random(rand::rngs::SysError),
+    /// Creating the `mio::Poll` failed.
+    Io(io::Error),
+}
+
+impl fmt::Display for SetupError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SetupError::Config(e) => write!(f, "invalid buffer configuration: {e}"),
+            SetupError::Tls(e) => write!(f, "invalid TLS configuration: {e}"),
+            SetupError::Random(e) => write!(f, "the system random number generator failed: {e}"),
+            SetupError::Io(e) => write!(f, "could not create the poll instance: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for SetupError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            SetupError::Config(e) => Some(e),
+            SetupError::Tls(e) => Some(e),
+            SetupError::Random(e) => Some(e),
+            SetupError::Io(e) => Some(e),
+        }
+    }
+}
+
+impl From<ConfigError> for SetupError {
+    fn from(e: ConfigError) -> Self {
+        SetupError::Config(e)
+    }
+}
+
+impl From<rustls::Error> for SetupError {
+    fn from(e: rustls::Error) -> Self {
+        SetupError::Tls(e)
+    }
+}
+
+impl From<io::Error> for SetupError {
+    fn from(e: io::Error) -> Self {
+        SetupError::Io(e)
+    }
+}
+
+/// Why [`crate::Client::poll`] or [`crate::Client::run`] failed.
+#[derive(Debug)]
+pub enum PollError {
+    /// Called from inside a listener; listeners run inside `poll` already.
+    Reentrant,
+    /// `mio::Poll::poll` failed.
+    Io(io::Error),
+}
+
+impl fmt::Display for PollError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PollError::Reentrant => f.write_str("Client::poll or run called from inside a listener"),
+            PollError::Io(e) => write!(f, "polling failed: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for PollError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            PollError::Reentrant => None,
+            PollError::Io(e) => Some(e),
+        }
+    }
+}
+
+impl From<io::Error> for PollError {
+    fn from(e: io::Error) -> Self {
+        PollError::Io(e)
+    }
+}

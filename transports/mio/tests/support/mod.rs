@@ -1,0 +1,199 @@
+//! Loopback servers for the tests and examples: a generated PKI, a tungstenite echo server
+//! (plain or over rustls) and raw TCP servers that misbehave on purpose.
+// tungstenite fixes the callback signature, large error type included.
+#![allow(dead_code, unreachable_pub, missing_docs, clippy::result_large_err)]
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::Arc;
+use std::thread;
+use std::time::Duration;
+
+use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, IsCa, KeyPair};
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+use rustls::{RootCertStore, ServerConfig, ServerConnection, StreamOwned};
+use tungstenite::handshake::derive_accept_key;
+use tungstenite::handshake::server::{ErrorResponse, Request, Response};
+use tungstenite::protocol::WebSocketConfig;
+use tungstenite::{Message, WebSocket};
+
+/// A certificate authority generated at start-up.
+pub struct Pki {
+    ca: CertifiedIssuer<'static, KeyPair>,
+}
+
+/// How a leaf certificate's validity period is set.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Validity {
+    Current,
+    Expired,
+}
+
+impl Pki {
+    pub fn new() -> Pki {
+        let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
+        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        params.distinguished_name.push(rcgen::DnType::CommonName, "sockettask test CA");
+        let ca = CertifiedIssuer::self_signed(params, KeyPair::generate().unwrap()).unwrap();
+        Pki { ca }
+    }
+
+    /// The CA certificate, to trust.
+    pub fn ca_der(&self) -> CertificateDer<'static> {
+        self.ca.der().clone()
+    }
+
+    /// A root store holding just this CA.
+    pub fn roots(&self) -> RootCertStore {
+        let mut roots = RootCertStore::empty();
+        roots.add(self.ca_der()).unwrap();
+        roots
+    }
+
+    /// A server configuration with a leaf for `names` (DNS names or IP addresses).
+    pub fn server(&self, names: &[&str], validity: Validity) -> Arc<ServerConfig> {
+        let mut params =
+            CertificateParams::new(names.iter().map(|n| n.to_string()).collect::<Vec<_>>()).unwrap();
+        if validity == Validity::Expired {
+            params.not_before = rcgen::date_time_ymd(2019, 1, 1);
+            params.not_after = rcgen::date_time_ymd(2020, 1, 1);
+        }
+        let key = KeyPair::generate().unwrap();
+        let cert = params.signed_by(&key, &self.ca).unwrap();
+        let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der()));
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let config = ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(vec![cert.der().clone(), self.ca_der()], key)
+            .unwrap();
+        Arc::new(config)
+    }
+}
+
+/// Binds 127.0.0.1:0 and serves each connection on its own thread with `serve`.
+pub fn spawn(serve: impl Fn(TcpStream) + Send + Sync + 'static) -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let serve = Arc::new(serve);
+    thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(stream) = stream else { continue };
+            let serve = Arc::clone(&serve);
+            thread::spawn(move || serve(stream));
+        }
+    });
+    port
+}
+
+/// A WebSocket echo server: text and binary come back unchanged; the first offered
+/// subprotocol is chosen. Over TLS when `tls` is given.
+pub fn spawn_echo(tls: Option<Arc<ServerConfig>>) -> u16 {
+    spawn(move |tcp| {
+        let _ = tcp.set_nodelay(true);
+        match &tls {
+            Some(config) => {
+                let Ok(session) = ServerConnection::new(Arc::clone(config)) else { return };
+                echo(StreamOwned::new(session, tcp));
+            }
+            None => echo(tcp),
+        }
+    })
+}
+
+fn choose_protocol(request: &Request, mut response: Response) -> Result<Response, ErrorResponse> {
+    let first = request
+        .headers()
+        .get("sec-websocket-protocol")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(',').next())
+        .map(|p| p.trim().to_owned());
+    if let Some(p) = first {
+        response.headers_mut().insert("sec-websocket-protocol", p.parse().unwrap());
+    }
+    Ok(response)
+}
+
+fn echo<S: Read + Write>(stream: S) {
+    let config = WebSocketConfig::default().max_message_size(Some(64 << 20)).max_frame_size(Some(64 << 20));
+    let Ok(mut ws) = tungstenite::accept_hdr_with_config(stream, choose_protocol, Some(config)) else {
+        return;
+    };
+    echo_loop(&mut ws);
+}
+
+fn echo_loop<S: Read + Write>(ws: &mut WebSocket<S>) {
+    loop {
+        match ws.read() {
+            Ok(message @ (Message::Text(_) | Message::Binary(_))) => {
+                if ws.send(message).is_err() {
+                    return;
+                }
+            }
+            Ok(_) => {}
+            Err(_) => return,
+        }
+    }
+}
+
+/// Reads an HTTP request head and answers 101 with the right accept key.
+pub fn accept_upgrade(stream: &mut TcpStream) -> std::io::Result<()> {
+    let head = read_head(stream)?;
+    let key = head
+        .lines()
+        .find_map(|l| l.split_once(':').filter(|(n, _)| n.eq_ignore_ascii_case("sec-websocket-key")))
+        .map(|(_, v)| v.trim().to_owned())
+        .unwrap_or_default();
+    let response = format!(
+        "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {}\r\n\r\n",
+        derive_accept_key(key.as_bytes())
+    );
+    stream.write_all(response.as_bytes())
+}
+
+/// Reads until the end of an HTTP head.
+pub fn read_head(stream: &mut TcpStream) -> std::io::Result<String> {
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        if stream.read(&mut byte)? == 0 {
+            break;
+        }
+        head.push(byte[0]);
+    }
+    Ok(String::from_utf8_lossy(&head).into_owned())
+}
+
+/// Reads one client frame (masked) and returns its opcode and unmasked payload.
+pub fn read_frame(stream: &mut TcpStream) -> std::io::Result<(u8, Vec<u8>)> {
+    let mut head = [0u8; 2];
+    stream.read_exact(&mut head)?;
+    let len = match head[1] & 0x7f {
+        126 => {
+            let mut b = [0u8; 2];
+            stream.read_exact(&mut b)?;
+            u64::from(u16::from_be_bytes(b))
+        }
+        127 => {
+            let mut b = [0u8; 8];
+            stream.read_exact(&mut b)?;
+            u64::from_be_bytes(b)
+        }
+        n => u64::from(n),
+    };
+    let mut mask = [0u8; 4];
+    stream.read_exact(&mut mask)?;
+    let mut payload = vec![0u8; len as usize];
+    stream.read_exact(&mut payload)?;
+    for (i, b) in payload.iter_mut().enumerate() {
+        *b ^= mask[i % 4];
+    }
+    Ok((head[0] & 0x0f, payload))
+}
+
+/// Holds a connection open without doing anything for `d`.
+pub fn hold(stream: TcpStream, d: Duration) {
+    thread::sleep(d);
+    drop(stream);
+}
