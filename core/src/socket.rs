@@ -573,7 +573,10 @@ impl Socket {
     fn queue_pong<R: Rng>(&mut self, env: &mut Env<'_, R>, payload: Vec<u8, 125>) {
         let mask = env.mask();
         match self.tx.push_frame(env.tx, (OpCode::Pong, true), mask, &payload, Reserve::Pong) {
-            Ok(()) => {}
+            // A pong still waiting for room answers an older ping: sent after this one, it
+            // would answer the pings out of order. Drop it; §5.5.3 allows answering only the
+            // most recent ping.
+            Ok(()) => self.pending_pong = None,
             // RFC 6455 §5.5.3: answering only the most recent ping is allowed.
             Err(_) => self.pending_pong = Some(payload),
         }
