@@ -408,10 +408,10 @@ where
     fn release_lent(&mut self) {
         let Some(index) = self.lent.take() else { return };
         let _ = self.with(index, self.now, |socket, env| socket.release(env));
-        if let Some(slot) = self.slots.get_mut(index) {
-            if slot.task.as_ref().is_some_and(|(_, socket)| socket.is_finished()) {
-                slot.task = None;
-            }
+        if let Some(slot) = self.slots.get_mut(index)
+            && slot.task.as_ref().is_some_and(|(_, socket)| socket.is_finished())
+        {
+            slot.task = None;
         }
     }
 }

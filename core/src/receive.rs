@@ -195,9 +195,9 @@ impl Receive {
             return Err(ProtocolError::FrameTooLarge);
         }
         let kind = match header.opcode {
-            OpCode::Close => return Ok(self.start_control(Control::Close, len)),
-            OpCode::Ping => return Ok(self.start_control(Control::Ping, len)),
-            OpCode::Pong => return Ok(self.start_control(Control::Pong, len)),
+            OpCode::Close => return self.start_control(Control::Close, len),
+            OpCode::Ping => return self.start_control(Control::Ping, len),
+            OpCode::Pong => return self.start_control(Control::Pong, len),
             OpCode::Continuation => None,
             OpCode::Text => Some(MessageKind::Text),
             OpCode::Binary => Some(MessageKind::Binary),
@@ -229,9 +229,11 @@ impl Receive {
         Ok(())
     }
 
-    fn start_control(&mut self, kind: Control, len: u64) {
+    /// Starts a control frame; never fails (a `Result` so `start_frame` can return it).
+    fn start_control(&mut self, kind: Control, len: u64) -> Result<(), ProtocolError> {
         // decode_header already refused control payloads over 125 bytes.
         self.frame = FrameState::Control { kind, len: usize::try_from(len).unwrap_or(usize::MAX) };
+        Ok(())
     }
 
     fn data(&mut self, rx: &mut [u8], remaining: u64, fin: bool) -> Result<Step, ProtocolError> {
