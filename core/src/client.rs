@@ -88,6 +88,12 @@ pub struct Client<S, R, const N: usize = DEFAULT_MAX_TASKS> {
     next_id: u64,
     /// The slot whose event was last polled, released at the next call.
     lent: Option<usize>,
+    /// The latest `now` the caller passed. Calls without a `now` (`poll_event`, `send`,
+    /// `input_buffer`, …) still do timed work: releasing a polled event resumes parsing, and
+    /// what it parses next (a close frame, a protocol error) arms the close timer. That timer
+    /// must start from the current time, not from [`Instant::ZERO`], or `poll_timeout` would
+    /// name an instant long past and the close handshake would be cut short.
+    now: Instant,
     poll_from: usize,
 }
 
@@ -113,7 +119,7 @@ where
             check_buffers(&buffers)?;
             let _ = slots.push(Slot { buffers, task: None });
         }
-        Ok(Client { config, rng, slots, next_id: 1, lent: None, poll_from: 0 })
+        Ok(Client { config, rng, slots, next_id: 1, lent: None, poll_from: 0, now: Instant::ZERO })
     }
 
     /// The configuration.
@@ -133,6 +139,7 @@ where
         options: &ConnectOptions<'a>,
         now: Instant,
     ) -> Result<Handle, ConnectError<'a>> {
+        self.tick(now);
         self.release_lent();
         let url = Url::parse(options.url)
             .map_err(|reason| ConnectError::InvalidUrl { url: options.url, reason })?;
@@ -172,7 +179,7 @@ where
     pub fn send(&mut self, handle: Handle, message: Message<'_>) -> Result<(), SendError> {
         self.release_lent();
         match self.lookup(handle) {
-            Lookup::Live(i) => self.with(i, Instant::ZERO, |socket, env| socket.send(env, message)),
+            Lookup::Live(i) => self.with(i, self.now, |socket, env| socket.send(env, message)),
             Lookup::Finished => Some(Err(SendError::NotOpen(ReadyState::Closed))),
             Lookup::Unknown => Some(Err(SendError::UnknownHandle)),
         }
@@ -183,7 +190,7 @@ where
     pub fn ping(&mut self, handle: Handle, payload: &[u8]) -> Result<(), SendError> {
         self.release_lent();
         match self.lookup(handle) {
-            Lookup::Live(i) => self.with(i, Instant::ZERO, |socket, env| socket.ping(env, payload)),
+            Lookup::Live(i) => self.with(i, self.now, |socket, env| socket.ping(env, payload)),
             Lookup::Finished => Some(Err(SendError::NotOpen(ReadyState::Closed))),
             Lookup::Unknown => Some(Err(SendError::UnknownHandle)),
         }
@@ -198,6 +205,7 @@ where
         reason: &str,
         now: Instant,
     ) -> Result<(), CloseError> {
+        self.tick(now);
         self.release_lent();
         match self.lookup(handle) {
             Lookup::Live(i) => self.with(i, now, |socket, env| socket.close(env, code, reason)),
@@ -237,6 +245,7 @@ where
     /// when the receive buffer is full until events are polled; keep the rest and offer it
     /// again after [`Client::poll_event`]. Bytes for a finished task are dropped (all taken).
     pub fn handle_input(&mut self, handle: Handle, now: Instant, data: &[u8]) -> usize {
+        self.tick(now);
         self.release_lent();
         match self.lookup(handle) {
             Lookup::Live(i) => self.with(i, now, |socket, env| socket.input(env, data)).unwrap_or(data.len()),
@@ -258,6 +267,7 @@ where
 
     /// `n` bytes were read into [`Client::input_buffer`].
     pub fn handle_read(&mut self, handle: Handle, now: Instant, n: usize) {
+        self.tick(now);
         self.release_lent();
         if let Lookup::Live(i) = self.lookup(handle) {
             let _ = self.with(i, now, |socket, env| socket.input_written(env, n));
@@ -275,6 +285,7 @@ where
     }
 
     fn end_stream(&mut self, handle: Handle, now: Instant, end: StreamEnd) {
+        self.tick(now);
         self.release_lent();
         if let Lookup::Live(i) = self.lookup(handle) {
             let _ = self.with(i, now, |socket, env| socket.stream_end(env, end));
@@ -283,6 +294,7 @@ where
 
     /// Applies every timer due at `now` (connect and close timeouts).
     pub fn handle_timeout(&mut self, now: Instant) {
+        self.tick(now);
         self.release_lent();
         for i in 0..self.slots.len() {
             let _ = self.with(i, now, |socket, env| socket.timeout(env));
@@ -319,6 +331,7 @@ where
 
     /// `n` bytes of [`Client::transmit_data`] were written to the stream.
     pub fn advance_transmit(&mut self, handle: Handle, now: Instant, n: usize) {
+        self.tick(now);
         self.release_lent();
         if let Lookup::Live(i) = self.lookup(handle) {
             let _ = self.with(i, now, |socket, env| socket.transmitted(env, n));
@@ -343,6 +356,11 @@ where
     }
 
     // ---- internals ---------------------------------------------------------------------
+
+    /// Records the caller's `now` (kept monotonic) for the work of calls that take none.
+    fn tick(&mut self, now: Instant) {
+        self.now = self.now.max(now);
+    }
 
     fn lookup(&self, handle: Handle) -> Lookup {
         let live = self
@@ -389,11 +407,11 @@ where
     /// Ends the loan of the last polled event; frees the slot of a task that is over.
     fn release_lent(&mut self) {
         let Some(index) = self.lent.take() else { return };
-        let _ = self.with(index, Instant::ZERO, |socket, env| socket.release(env));
-        if let Some(slot) = self.slots.get_mut(index) {
-            if slot.task.as_ref().is_some_and(|(_, socket)| socket.is_finished()) {
-                slot.task = None;
-            }
+        let _ = self.with(index, self.now, |socket, env| socket.release(env));
+        if let Some(slot) = self.slots.get_mut(index)
+            && slot.task.as_ref().is_some_and(|(_, socket)| socket.is_finished())
+        {
+            slot.task = None;
         }
     }
 }

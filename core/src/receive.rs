@@ -114,14 +114,21 @@ impl Receive {
         n
     }
 
-    /// The free tail of the buffer, after reclaiming released bytes at the front when that
-    /// frees a worthwhile amount and `compact` allows moving buffered bytes.
+    /// The free tail of the buffer, after reclaiming parsed bytes when that frees a
+    /// worthwhile amount and `compact` allows moving buffered bytes.
     pub(crate) fn space<'b>(&mut self, rx: &'b mut [u8], compact: Compact) -> &'b mut [u8] {
         let free = rx.len().saturating_sub(self.filled);
-        if compact == Compact::Allowed && self.msg.start > 0 && free < rx.len() / 2 {
+        if compact == Compact::Allowed && self.parsed_bytes() > 0 && free < rx.len() / 2 {
             self.compact(rx);
         }
         rx.get_mut(self.filled..).unwrap_or_default()
+    }
+
+    /// Buffered bytes nothing needs any more: those before the message under assembly, and
+    /// those between its end and the cursor (the headers of its later fragments, control
+    /// frames parsed between fragments or between messages).
+    fn parsed_bytes(&self) -> usize {
+        self.msg.start + (self.cursor - self.msg.end)
     }
 
     /// Records `n` bytes the driver wrote into [`Receive::space`].
@@ -188,9 +195,9 @@ impl Receive {
             return Err(ProtocolError::FrameTooLarge);
         }
         let kind = match header.opcode {
-            OpCode::Close => return Ok(self.start_control(Control::Close, len)),
-            OpCode::Ping => return Ok(self.start_control(Control::Ping, len)),
-            OpCode::Pong => return Ok(self.start_control(Control::Pong, len)),
+            OpCode::Close => return self.start_control(Control::Close, len),
+            OpCode::Ping => return self.start_control(Control::Ping, len),
+            OpCode::Pong => return self.start_control(Control::Pong, len),
             OpCode::Continuation => None,
             OpCode::Text => Some(MessageKind::Text),
             OpCode::Binary => Some(MessageKind::Binary),
@@ -222,9 +229,11 @@ impl Receive {
         Ok(())
     }
 
-    fn start_control(&mut self, kind: Control, len: u64) {
+    /// Starts a control frame; never fails (a `Result` so `start_frame` can return it).
+    fn start_control(&mut self, kind: Control, len: u64) -> Result<(), ProtocolError> {
         // decode_header already refused control payloads over 125 bytes.
         self.frame = FrameState::Control { kind, len: usize::try_from(len).unwrap_or(usize::MAX) };
+        Ok(())
     }
 
     fn data(&mut self, rx: &mut [u8], remaining: u64, fin: bool) -> Result<Step, ProtocolError> {
@@ -276,13 +285,21 @@ impl Receive {
         })
     }
 
-    /// Moves the message under assembly and the unparsed bytes to the front.
+    /// Moves the message under assembly to the front and the unparsed bytes right after it.
+    ///
+    /// Both gaps must go: reclaiming only the bytes before the message left the parsed bytes
+    /// between the message's end and the cursor in place, so the headers of a message's many
+    /// fragments (and the pings between them), or a long run of control frames between
+    /// messages, filled the buffer until no byte could be taken and no event was left to
+    /// poll: the task stalled for good.
     fn compact(&mut self, rx: &mut [u8]) {
-        let from = self.msg.start;
-        rx.copy_within(from..self.filled, 0);
-        self.msg.start -= from;
-        self.msg.end -= from;
-        self.cursor -= from;
-        self.filled -= from;
+        let msg_len = self.msg.end - self.msg.start;
+        let unparsed = self.filled - self.cursor;
+        rx.copy_within(self.msg.start..self.msg.end, 0);
+        rx.copy_within(self.cursor..self.filled, msg_len);
+        self.msg.start = 0;
+        self.msg.end = msg_len;
+        self.cursor = msg_len;
+        self.filled = msg_len + unparsed;
     }
 }

@@ -61,6 +61,18 @@ enum Timer {
     Close = 1,
 }
 
+/// When `timer` is due, if it is armed.
+fn timer(timers: &[Option<Instant>; 2], timer: Timer) -> Option<Instant> {
+    timers.get(timer as usize).copied().flatten()
+}
+
+/// Arms (`Some`) or stops (`None`) `timer`.
+fn set_timer(timers: &mut [Option<Instant>; 2], timer: Timer, at: Option<Instant>) {
+    if let Some(slot) = timers.get_mut(timer as usize) {
+        *slot = at;
+    }
+}
+
 /// The close the peer sent.
 #[derive(Clone, Debug, PartialEq, Eq)]
 struct PeerClose {
@@ -153,7 +165,7 @@ impl Socket {
         let limits = &config.limits;
         let max_message = limits.max_message_size.min(rx_len.saturating_sub(RX_OVERHEAD));
         let mut timers = [None; 2];
-        timers[Timer::Connect as usize] = Some(now + handshake.timeout);
+        set_timer(&mut timers, Timer::Connect, Some(now + handshake.timeout));
         Socket {
             phase: Phase::Connecting { accept: handshake.accept, offered: handshake.offered, scanned: 0 },
             rx: Receive::default(),
@@ -277,10 +289,11 @@ impl Socket {
                 break;
             }
         }
-        if self.held == Held::Nothing && !self.lent {
-            if let Some(end) = self.end.take() {
-                self.apply_stream_end(env, end);
-            }
+        if self.held == Held::Nothing
+            && !self.lent
+            && let Some(end) = self.end.take()
+        {
+            self.apply_stream_end(env, end);
         }
     }
 
@@ -310,7 +323,7 @@ impl Socket {
 
     fn open(&mut self, end: usize, protocol: Option<Range<usize>>) {
         self.phase = Phase::Open;
-        self.timers[Timer::Connect as usize] = None;
+        set_timer(&mut self.timers, Timer::Connect, None);
         self.rx.start_frames(end);
         self.held = Held::Headers { end, protocol };
         self.push(Pending::Open);
@@ -433,10 +446,10 @@ impl Socket {
     }
 
     fn finish_if_flushed(&mut self) {
-        if self.tx.queued() == 0 {
-            if let Phase::Failing { code, reason } = core::mem::replace(&mut self.phase, Phase::Closed) {
-                self.finish(code, &reason);
-            }
+        if self.tx.queued() == 0
+            && let Phase::Failing { code, reason } = core::mem::replace(&mut self.phase, Phase::Closed)
+        {
+            self.finish(code, &reason);
         }
     }
 
@@ -471,20 +484,20 @@ impl Socket {
     // ---- timers ------------------------------------------------------------------------
 
     fn arm_close<R>(&mut self, env: &Env<'_, R>) {
-        self.timers[Timer::Close as usize] = Some(env.now + env.config.close_timeout);
+        set_timer(&mut self.timers, Timer::Close, Some(env.now + env.config.close_timeout));
     }
 
     /// Applies every timer due at `env.now`.
     pub(crate) fn timeout<R: Rng>(&mut self, env: &mut Env<'_, R>) {
         let due = |t: Option<Instant>| t.is_some_and(|t| t <= env.now);
-        if due(self.timers[Timer::Connect as usize]) {
-            self.timers[Timer::Connect as usize] = None;
+        if due(timer(&self.timers, Timer::Connect)) {
+            set_timer(&mut self.timers, Timer::Connect, None);
             if matches!(self.phase, Phase::Connecting { .. }) {
                 self.fail_before_open(env, TaskError::Timeout);
             }
         }
-        if due(self.timers[Timer::Close as usize]) {
-            self.timers[Timer::Close as usize] = None;
+        if due(timer(&self.timers, Timer::Close)) {
+            set_timer(&mut self.timers, Timer::Close, None);
             match core::mem::replace(&mut self.phase, Phase::Closed) {
                 Phase::Closing { peer: Some(peer) } => self.finish(peer.code, &peer.reason),
                 Phase::Failing { code, reason } => self.finish(code, &reason),
@@ -573,7 +586,10 @@ impl Socket {
     fn queue_pong<R: Rng>(&mut self, env: &mut Env<'_, R>, payload: Vec<u8, 125>) {
         let mask = env.mask();
         match self.tx.push_frame(env.tx, (OpCode::Pong, true), mask, &payload, Reserve::Pong) {
-            Ok(()) => {}
+            // A pong still waiting for room answers an older ping: sent after this one, it
+            // would answer the pings out of order. Drop it; §5.5.3 allows answering only the
+            // most recent ping.
+            Ok(()) => self.pending_pong = None,
             // RFC 6455 §5.5.3: answering only the most recent ping is allowed.
             Err(_) => self.pending_pong = Some(payload),
         }
