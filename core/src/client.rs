@@ -338,6 +338,14 @@ where
         }
     }
 
+    /// Whether [`Client::poll_event`] has an event to return. Takes `&mut self` because it
+    /// first ends the loan of the last polled event, which resumes parsing of buffered bytes
+    /// and may queue further events.
+    pub fn has_event(&mut self) -> bool {
+        self.release_lent();
+        self.slots.iter().any(|s| s.task.as_ref().is_some_and(|(_, socket)| socket.has_event()))
+    }
+
     /// The next event of any task. Borrowed data (headers, messages) stays valid until the
     /// next call on the client; a CLOSED task's slot is freed once its last event was polled.
     pub fn poll_event(&mut self) -> Option<(Handle, Event<'_>)> {

@@ -400,26 +400,43 @@ impl ProtocolError {
     }
 }
 
+impl ProtocolError {
+    /// A short, fixed description (under 123 bytes): the reason of the close frame the client
+    /// sends when this error fails the connection.
+    ///
+    /// ```
+    /// use sockettask::ProtocolError;
+    ///
+    /// assert_eq!(ProtocolError::ReservedOpcode(3).reason(), "reserved opcode");
+    /// ```
+    pub const fn reason(self) -> &'static str {
+        match self {
+            ProtocolError::MaskedFrame => "server frame is masked",
+            ProtocolError::ReservedBits => "reserved bits set without a negotiated extension",
+            ProtocolError::ReservedOpcode(_) => "reserved opcode",
+            ProtocolError::FragmentedControl => "fragmented control frame",
+            ProtocolError::ControlTooLong => "control frame payload over 125 bytes",
+            ProtocolError::UnexpectedContinuation => "continuation frame without a message to continue",
+            ProtocolError::ExpectedContinuation => "new data frame inside a fragmented message",
+            ProtocolError::NonMinimalLength => "payload length not minimally encoded",
+            ProtocolError::LengthOverflow => "64-bit payload length with the top bit set",
+            ProtocolError::InvalidUtf8 => "invalid UTF-8 in text",
+            ProtocolError::InvalidClosePayload => "close frame with a 1-byte payload",
+            ProtocolError::InvalidCloseCode(_) => "invalid close code",
+            ProtocolError::FrameTooLarge => "frame exceeds the frame size limit",
+            ProtocolError::MessageTooLarge => "message exceeds the message size limit",
+            ProtocolError::TooManyFragments => "message exceeds the fragment count limit",
+        }
+    }
+}
+
 impl fmt::Display for ProtocolError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.reason())?;
         match self {
-            ProtocolError::MaskedFrame => f.write_str("server frame is masked"),
-            ProtocolError::ReservedBits => f.write_str("reserved bits set without a negotiated extension"),
-            ProtocolError::ReservedOpcode(op) => write!(f, "reserved opcode {op:#x}"),
-            ProtocolError::FragmentedControl => f.write_str("fragmented control frame"),
-            ProtocolError::ControlTooLong => f.write_str("control frame payload over 125 bytes"),
-            ProtocolError::UnexpectedContinuation => {
-                f.write_str("continuation frame without a message to continue")
-            }
-            ProtocolError::ExpectedContinuation => f.write_str("new data frame inside a fragmented message"),
-            ProtocolError::NonMinimalLength => f.write_str("payload length not minimally encoded"),
-            ProtocolError::LengthOverflow => f.write_str("64-bit payload length with the top bit set"),
-            ProtocolError::InvalidUtf8 => f.write_str("invalid UTF-8 in text"),
-            ProtocolError::InvalidClosePayload => f.write_str("close frame with a 1-byte payload"),
-            ProtocolError::InvalidCloseCode(c) => write!(f, "invalid close code {c}"),
-            ProtocolError::FrameTooLarge => f.write_str("frame exceeds the frame size limit"),
-            ProtocolError::MessageTooLarge => f.write_str("message exceeds the message size limit"),
-            ProtocolError::TooManyFragments => f.write_str("message exceeds the fragment count limit"),
+            ProtocolError::ReservedOpcode(op) => write!(f, " {op:#x}"),
+            ProtocolError::InvalidCloseCode(c) => write!(f, " {c}"),
+            _ => Ok(()),
         }
     }
 }
@@ -433,8 +450,8 @@ pub enum TransportError {
     Resolve,
     /// The TCP connection could not be established.
     Connect,
-    /// The TLS handshake or a TLS record failed (certificate, host name, alert).
-    Tls,
+    /// The TLS handshake or a TLS record failed.
+    Tls(TlsError),
     /// The peer reset the connection.
     Reset,
     /// Any other read or write error.
@@ -446,7 +463,7 @@ impl fmt::Display for TransportError {
         f.write_str(match self {
             TransportError::Resolve => "host name could not be resolved",
             TransportError::Connect => "connection refused or unreachable",
-            TransportError::Tls => "TLS failure",
+            TransportError::Tls(e) => return write!(f, "TLS failure: {e}"),
             TransportError::Reset => "connection reset by peer",
             TransportError::Io => "I/O error",
         })
@@ -454,6 +471,38 @@ impl fmt::Display for TransportError {
 }
 
 impl core::error::Error for TransportError {}
+
+/// Why TLS failed, as far as the task's error needs to tell (the transport keeps the detail).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum TlsError {
+    /// The certificate chain does not lead to a trusted root.
+    UnknownIssuer,
+    /// A certificate is expired or not yet valid.
+    Expired,
+    /// The certificate is not valid for the host name connected to.
+    WrongHost,
+    /// The certificate was refused for another reason (revoked, bad signature, bad encoding).
+    BadCertificate,
+    /// The server sent a TLS alert.
+    AlertReceived,
+    /// Any other TLS failure: protocol violation, a host name unusable for SNI, …
+    Other,
+}
+
+impl fmt::Display for TlsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            TlsError::UnknownIssuer => "certificate issuer unknown",
+            TlsError::Expired => "certificate expired or not yet valid",
+            TlsError::WrongHost => "certificate not valid for the host name",
+            TlsError::BadCertificate => "certificate refused",
+            TlsError::AlertReceived => "alert received from the server",
+            TlsError::Other => "TLS protocol failure",
+        })
+    }
+}
+
+impl core::error::Error for TlsError {}
 
 /// What an `onError` event carries (S12, S13).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

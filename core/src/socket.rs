@@ -428,8 +428,7 @@ impl Socket {
         self.push_error(TaskError::Protocol(error));
         self.rx.discard();
         let code = error.close_code();
-        let mut reason = Reason::new();
-        let _ = core::fmt::Write::write_fmt(&mut reason, format_args!("{error}"));
+        let reason = Reason::try_from(error.reason()).unwrap_or_default();
         match self.phase {
             Phase::Open => {
                 self.pending_pong = None;

@@ -6,7 +6,8 @@ mod support;
 use std::time::Duration;
 
 use sockettask::{
-    CloseCode, CloseError, Config, FailureEvents, Message, ReadyState, SendError, TaskError, TransportError,
+    CloseCode, CloseError, Config, FailureEvents, Message, ReadyState, SendError, TaskError, TlsError,
+    TransportError,
 };
 use support::*;
 
@@ -247,7 +248,7 @@ fn eof_mid_message_is_abnormal() {
 
 #[test]
 fn transport_error_after_open() {
-    for error in [TransportError::Reset, TransportError::Io, TransportError::Tls] {
+    for error in [TransportError::Reset, TransportError::Io, TransportError::Tls(TlsError::UnknownIssuer)] {
         let mut h = Harness::new();
         let t = h.open();
         assert_eq!(h.transport_error(t, error), [Ev::Error(TaskError::Transport(error)), Ev::abnormal()]);
@@ -281,7 +282,7 @@ fn protocol_error_while_closing() {
     let error = sockettask::ProtocolError::MaskedFrame;
     assert_eq!(
         h.feed(t, &[0x81, 0x80, 0, 0, 0, 0]),
-        [Ev::Error(TaskError::Protocol(error)), Ev::close(1002, &error.to_string())]
+        [Ev::Error(TaskError::Protocol(error)), Ev::close(1002, error.reason())]
     );
     assert!(h.take_tx(t).is_empty(), "one close frame only");
 }
@@ -299,8 +300,8 @@ fn protocol_error_close_waits_for_the_close_frame_to_be_written() {
     let rest = h.take_tx(t);
     let frames = decode_client_frames(&[&out[..], &rest].concat());
     assert_eq!(frames.len(), 2);
-    assert_eq!(frames[1].close(), Some((1002, error.to_string())));
-    assert_eq!(h.events(t), [Ev::Close(1002, error.to_string())]);
+    assert_eq!(frames[1].close(), Some((1002, error.reason().to_string())));
+    assert_eq!(h.events(t), [Ev::Close(1002, error.reason().to_string())]);
 }
 
 #[test]
@@ -308,6 +309,6 @@ fn protocol_error_close_times_out_if_never_written() {
     let mut h = Harness::new();
     let t = h.open();
     assert_eq!(h.feed(t, &[0x83, 0x00]).len(), 1);
-    let reason = sockettask::ProtocolError::ReservedOpcode(3).to_string();
+    let reason = sockettask::ProtocolError::ReservedOpcode(3).reason().to_string();
     assert_eq!(h.advance(CLOSE_TIMEOUT), [(t, Ev::Close(1002, reason))]);
 }

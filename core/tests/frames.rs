@@ -15,7 +15,7 @@ fn assert_fails(h: &mut Harness, t: sockettask::Handle, wire: &[u8], error: Prot
         h.client.send(t, Message::Text("x")),
         Err(sockettask::SendError::NotOpen(ReadyState::Closing))
     );
-    let reason = error.to_string();
+    let reason = error.reason().to_string();
     let frames = h.frames(t);
     assert_eq!(frames.len(), 1, "{frames:?}");
     assert_eq!(frames[0].close(), Some((error.close_code().0, reason.clone())));
@@ -267,7 +267,7 @@ fn invalid_utf8_is_reported_as_soon_as_it_arrives() {
     assert_eq!(h.feed(t, &first), [Ev::Error(TaskError::Protocol(ProtocolError::InvalidUtf8))]);
     assert_eq!(h.events(t), []);
     assert_eq!(h.frames(t)[0].close().unwrap().0, 1007);
-    assert_eq!(h.events(t), [Ev::Close(1007, ProtocolError::InvalidUtf8.to_string())]);
+    assert_eq!(h.events(t), [Ev::Close(1007, ProtocolError::InvalidUtf8.reason().to_string())]);
 }
 
 #[test]
@@ -367,7 +367,7 @@ fn error_after_good_messages_keeps_them() {
         ]
     );
     h.take_tx(t);
-    assert_eq!(h.events(t), [Ev::Close(1002, ProtocolError::ReservedOpcode(3).to_string())]);
+    assert_eq!(h.events(t), [Ev::Close(1002, ProtocolError::ReservedOpcode(3).reason().to_string())]);
 }
 
 // ---- messages out (S14, S17) ---------------------------------------------------------------

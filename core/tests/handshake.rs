@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use sockettask::{
     Config, ConnectError, ConnectOptions, FailureEvents, ForbiddenHeaders, HandshakeError, Instant, Limits,
-    ProtocolCheck, ReadyState, Schemes, SendError, TaskError, TransportError, UrlError,
+    ProtocolCheck, ReadyState, Schemes, SendError, TaskError, TlsError, TransportError, UrlError,
 };
 use support::*;
 
@@ -553,8 +553,8 @@ fn failure_before_open_can_add_close_1006() {
     let a = h.connect(URL);
     let b = h.connect(URL);
     assert_eq!(
-        h.transport_error(a, TransportError::Tls),
-        [Ev::Error(TaskError::Transport(TransportError::Tls)), Ev::abnormal()]
+        h.transport_error(a, TransportError::Tls(TlsError::UnknownIssuer)),
+        [Ev::Error(TaskError::Transport(TransportError::Tls(TlsError::UnknownIssuer))), Ev::abnormal()]
     );
     let events = h.advance(Duration::from_secs(60));
     assert_eq!(events, [(b, Ev::Error(TaskError::Timeout)), (b, Ev::abnormal())]);
@@ -562,9 +562,12 @@ fn failure_before_open_can_add_close_1006() {
 
 #[test]
 fn transport_error_before_open_is_an_error_only() {
-    for error in
-        [TransportError::Resolve, TransportError::Connect, TransportError::Tls, TransportError::Reset]
-    {
+    for error in [
+        TransportError::Resolve,
+        TransportError::Connect,
+        TransportError::Tls(TlsError::UnknownIssuer),
+        TransportError::Reset,
+    ] {
         let mut h = Harness::new();
         let t = h.connect(URL);
         assert_eq!(h.transport_error(t, error), [Ev::Error(TaskError::Transport(error))]);

@@ -20,8 +20,8 @@ fn assert_too_big(h: &mut Harness, t: sockettask::Handle, wire: &[u8], error: Pr
     assert_eq!(h.feed(t, wire), [Ev::Error(TaskError::Protocol(error))]);
     let frames = h.frames(t);
     assert_eq!(frames.len(), 1);
-    assert_eq!(frames[0].close(), Some((1009, error.to_string())));
-    assert_eq!(h.events(t), [Ev::Close(1009, error.to_string())]);
+    assert_eq!(frames[0].close(), Some((1009, error.reason().to_string())));
+    assert_eq!(h.events(t), [Ev::Close(1009, error.reason().to_string())]);
 }
 
 // ---- received (S20) ------------------------------------------------------------------------

@@ -16,10 +16,11 @@ use mio::{Interest, Registry, Token};
 use rustls::pki_types::ServerName;
 use rustls::{ClientConfig, ClientConnection};
 use sockettask::url::{HostKind, Scheme};
-use sockettask::{Handle, Instant, ReadyState, TransportError, Url};
+use sockettask::{Handle, Instant, ReadyState, TlsError, TransportError, Url};
 
 use crate::dns::Lookup;
 use crate::driver::Core;
+use crate::tls::tls_failure;
 
 /// Reads per task per turn, so one busy peer cannot starve the others.
 const MAX_READS: usize = 64;
@@ -90,8 +91,10 @@ impl Conn {
         };
         let url = start.url;
         if url.scheme() == Scheme::Wss {
-            let session =
-                start.tls.ok_or(TransportError::Tls).and_then(|config| tls_session(config, url.host()));
+            let session = start
+                .tls
+                .ok_or(TransportError::Tls(TlsError::Other))
+                .and_then(|config| tls_session(config, url.host()));
             match session {
                 Ok(session) => conn.tls = Some(Box::new(session)),
                 Err(e) => {
@@ -376,8 +379,8 @@ fn connected(tcp: &TcpStream) -> Result<bool, ()> {
 /// A rustls session for `host` (a DNS name, or an IP address checked against the
 /// certificate's IP SANs).
 fn tls_session(config: Arc<ClientConfig>, host: &str) -> Result<ClientConnection, TransportError> {
-    let name = ServerName::try_from(host.to_owned()).map_err(|_| TransportError::Tls)?;
-    ClientConnection::new(config, name).map_err(|_| TransportError::Tls)
+    let name = ServerName::try_from(host.to_owned()).map_err(|_| TransportError::Tls(TlsError::Other))?;
+    ClientConnection::new(config, name).map_err(|e| tls_failure(&e))
 }
 
 /// Writes TLS records until rustls has none or the socket is full; whether any were sent.
@@ -433,7 +436,7 @@ fn read(
             // The TCP stream ended without close_notify; WebSocket's own close handshake
             // tells a clean end from a truncated one, so this is a plain end of stream.
             Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => return Read1::Eof,
-            Err(_) => return Read1::Failed(TransportError::Tls),
+            Err(_) => return Read1::Failed(TransportError::Tls(TlsError::Other)),
         }
         if !*readable {
             return Read1::Blocked;
@@ -441,10 +444,10 @@ fn read(
         match tls.read_tls(tcp) {
             Ok(n) => {
                 tcp_eof = n == 0;
-                if tls.process_new_packets().is_err() {
+                if let Err(e) = tls.process_new_packets() {
                     // Send the alert rustls queued, best effort.
                     let _ = tls.write_tls(tcp);
-                    return Read1::Failed(TransportError::Tls);
+                    return Read1::Failed(tls_failure(&e));
                 }
             }
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => {

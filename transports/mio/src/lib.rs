@@ -56,5 +56,5 @@ pub use rustls;
 pub use sockettask;
 pub use sockettask::{
     Close, CloseCode, CloseError, Config, ConnectError, ConnectOptions, Event, FailureEvents, Limits,
-    Message, Open, ReadyState, Schemes, SendError, TaskError, TransportError,
+    Message, Open, ReadyState, Schemes, SendError, TaskError, TlsError, TransportError,
 };

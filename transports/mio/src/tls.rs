@@ -82,3 +82,23 @@ impl Tls {
         Ok(Arc::new(config))
     }
 }
+
+/// What a rustls failure means for the task's `onError` (the full error stays in the log).
+pub(crate) fn tls_failure(error: &rustls::Error) -> sockettask::TransportError {
+    use rustls::CertificateError as Cert;
+    use sockettask::TlsError;
+    let kind = match error {
+        rustls::Error::InvalidCertificate(cert) => match cert {
+            Cert::UnknownIssuer => TlsError::UnknownIssuer,
+            Cert::Expired
+            | Cert::ExpiredContext { .. }
+            | Cert::NotValidYet
+            | Cert::NotValidYetContext { .. } => TlsError::Expired,
+            Cert::NotValidForName | Cert::NotValidForNameContext { .. } => TlsError::WrongHost,
+            _ => TlsError::BadCertificate,
+        },
+        rustls::Error::AlertReceived(_) => TlsError::AlertReceived,
+        _ => TlsError::Other,
+    };
+    sockettask::TransportError::Tls(kind)
+}

@@ -12,7 +12,7 @@ use mio::net::TcpListener;
 use mio::{Events, Interest, Poll, Token};
 use sockettask_mio::{
     Client, Config, ConnectError, ConnectOptions, Driver, Event, Message, Options, ReadyState, Schemes,
-    SendError, SocketTask, TaskError, Tls, TransportError,
+    SendError, SocketTask, TaskError, Tls, TlsError, TransportError,
 };
 use support::{Pki, Validity};
 
@@ -130,21 +130,21 @@ fn tls_good_certificate_by_ip_and_by_name() {
 fn tls_wrong_host_name_is_an_error() {
     let pki = Pki::new();
     let events = single_error(&pki, &pki, &["example.com"], Validity::Current);
-    assert_eq!(events, vec![Rec::Error(TaskError::Transport(TransportError::Tls))]);
+    assert_eq!(events, vec![Rec::Error(TaskError::Transport(TransportError::Tls(TlsError::WrongHost)))]);
 }
 
 #[test]
 fn tls_unknown_ca_is_an_error() {
     let (server, client) = (Pki::new(), Pki::new());
     let events = single_error(&server, &client, &["127.0.0.1"], Validity::Current);
-    assert_eq!(events, vec![Rec::Error(TaskError::Transport(TransportError::Tls))]);
+    assert_eq!(events, vec![Rec::Error(TaskError::Transport(TransportError::Tls(TlsError::UnknownIssuer)))]);
 }
 
 #[test]
 fn tls_expired_certificate_is_an_error() {
     let pki = Pki::new();
     let events = single_error(&pki, &pki, &["127.0.0.1"], Validity::Expired);
-    assert_eq!(events, vec![Rec::Error(TaskError::Transport(TransportError::Tls))]);
+    assert_eq!(events, vec![Rec::Error(TaskError::Transport(TransportError::Tls(TlsError::Expired)))]);
 }
 
 #[test]
@@ -157,7 +157,10 @@ fn webpki_roots_reject_a_private_ca() {
     let log = Log::default();
     record(&mut client, task, &log);
     run_to_end(&mut client, 10);
-    assert_eq!(events_of(&log, task), vec![Rec::Error(TaskError::Transport(TransportError::Tls))]);
+    assert_eq!(
+        events_of(&log, task),
+        vec![Rec::Error(TaskError::Transport(TransportError::Tls(TlsError::UnknownIssuer)))]
+    );
 }
 
 // ---- echo -----------------------------------------------------------------------------
