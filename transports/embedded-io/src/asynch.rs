@@ -109,14 +109,10 @@ where
         &mut self,
         handle: Handle,
     ) -> Result<Option<(Handle, Event<'_>)>, Error<T::Error>> {
-        if !self.session.pending {
+        if !self.session.client.has_event() {
             self.step(handle).await?;
         }
-        let event = self.session.client.poll_event();
-        if event.is_none() {
-            self.session.pending = false;
-        }
-        Ok(event)
+        Ok(self.session.client.poll_event())
     }
 
     /// The stream back, once its task is CLOSED.

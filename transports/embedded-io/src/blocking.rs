@@ -103,31 +103,21 @@ where
     /// task has queued and then reads once from its stream, which blocks until bytes arrive,
     /// the stream ends, or the stream's own read timeout passes.
     ///
-    /// - `Ok(None)`: no event came of this call (part of a frame, a timeout tick, or the
-    ///   queue just ran dry); call again.
+    /// - `Ok(None)`: no event came of this call (part of a frame, a timeout tick); call again.
     /// - [`Error::Io`] / [`Error::WriteZero`]: the stream failed; the task's `onError` and
     ///   `onClose` (S12/S13) follow from the next calls.
-    /// - [`Error::Closed`]: the task is CLOSED and nothing is left to poll (the call after its
-    ///   last event returns `Ok(None)` first).
+    /// - [`Error::Closed`]: the task is CLOSED and nothing is left to poll.
     pub fn next_event(&mut self, handle: Handle) -> Result<Option<(Handle, Event<'_>)>, Error<T::Error>> {
-        if !self.session.pending {
+        if !self.session.client.has_event() {
             self.step(handle, |_| Ok(true))?;
         }
-        self.poll()
+        Ok(self.session.client.poll_event())
     }
 
     /// The stream back, once its task is CLOSED (it is otherwise dropped when a new task
     /// takes the slot). Close the connection under it as the network stack wants.
     pub fn take_stream(&mut self, handle: Handle) -> Option<T> {
         self.session.take_stream(handle)
-    }
-
-    fn poll(&mut self) -> Result<Option<(Handle, Event<'_>)>, Error<T::Error>> {
-        let event = self.session.client.poll_event();
-        if event.is_none() {
-            self.session.pending = false;
-        }
-        Ok(event)
     }
 
     /// One turn for `handle`: due timers, else write what is queued, then one read if
@@ -174,9 +164,9 @@ where
     /// read will not block, so one thread can poll several tasks in turn (writes may still
     /// block). `Ok(None)` when nothing happened.
     pub fn try_next_event(&mut self, handle: Handle) -> Result<Option<(Handle, Event<'_>)>, Error<T::Error>> {
-        if !self.session.pending {
+        if !self.session.client.has_event() {
             self.step(handle, ReadReady::read_ready)?;
         }
-        self.poll()
+        Ok(self.session.client.poll_event())
     }
 }

@@ -26,9 +26,6 @@ pub(crate) struct Session<T, S, R, C, const N: usize> {
     /// Slot `i` holds the stream of the task whose handle has slot `i`.
     streams: [Option<(Handle, T)>; N],
     pub(crate) clock: C,
-    /// Whether `poll_event` may have something: set by every call that can queue an event,
-    /// cleared when `poll_event` found nothing.
-    pub(crate) pending: bool,
 }
 
 impl<T, S, R, C, const N: usize> Session<T, S, R, C, N>
@@ -38,7 +35,7 @@ where
     C: Clock,
 {
     pub(crate) fn new(client: Client<S, R, N>, clock: C) -> Self {
-        Session { client, streams: core::array::from_fn(|_| None), clock, pending: false }
+        Session { client, streams: core::array::from_fn(|_| None), clock }
     }
 
     pub(crate) fn connect<'a>(
@@ -56,7 +53,6 @@ where
                 // The core hands out slots below N only; refuse rather than lose the stream.
                 None => {
                     let _ = self.client.close(handle, None, "", now);
-                    self.pending = true;
                     Err(Refused { error: sockettask::ConnectError::TooManyTasks { limit: N }, stream })
                 }
             },
@@ -79,7 +75,6 @@ where
         reason: &str,
     ) -> Result<(), sockettask::CloseError> {
         let now = self.clock.now();
-        self.pending = true;
         self.client.close(handle, code, reason, now)
     }
 
@@ -100,7 +95,6 @@ where
         let due = self.client.poll_timeout().is_some_and(|t| t <= now);
         if due {
             self.client.handle_timeout(now);
-            self.pending = true;
         }
         due
     }
@@ -156,7 +150,6 @@ where
             }
             Ok(n) => {
                 self.client.advance_transmit(handle, now, n);
-                self.pending = true;
                 Ok(())
             }
             Err(e) => self.failed(handle, now, e, false),
@@ -187,7 +180,6 @@ where
         result: Result<usize, E>,
     ) -> Result<(), Error<E>> {
         let now = self.clock.now();
-        self.pending = true;
         match (result, target) {
             (Ok(0), _) => self.client.handle_eof(handle, now),
             (Ok(n), Target::InPlace) => self.client.handle_read(handle, now, n),
@@ -218,7 +210,6 @@ where
 
     fn broken(&mut self, handle: Handle, now: Instant, kind: sockettask::TransportError) {
         self.client.handle_transport_error(handle, now, kind);
-        self.pending = true;
     }
 }
 
