@@ -70,10 +70,16 @@ impl PeerServer {
     /// Starts `peer` on an ephemeral port of 127.0.0.1, over TLS with `pki`'s leaf when
     /// given. Panics (with how to install it) when the peer is missing or does not start.
     pub fn start(peer: Peer, pki: Option<&Pki>) -> PeerServer {
+        PeerServer::start_with_args(peer, pki, &[])
+    }
+
+    /// [`PeerServer::start`] with extra command-line arguments for a child peer (ignored by
+    /// [`Peer::Rust`]), e.g. `--default-subprotocols` for the Python peer.
+    pub fn start_with_args(peer: Peer, pki: Option<&Pki>, args: &[&str]) -> PeerServer {
         let tls = pki.is_some();
         let (port, running) = match peer {
-            Peer::Python => spawn_child(peer, python_command(pki)),
-            Peer::Node => spawn_child(peer, node_command(pki)),
+            Peer::Python => spawn_child(peer, python_command(pki).args(args)),
+            Peer::Node => spawn_child(peer, node_command(pki).args(args)),
             Peer::Rust => spawn_rust(pki.map(Pki::server_config)),
         };
         PeerServer { peer, port, tls, running }
@@ -148,7 +154,7 @@ fn node_command(pki: Option<&Pki>) -> Command {
 }
 
 /// Starts a child peer and reads its `PORT <n>` line.
-fn spawn_child(peer: Peer, mut command: Command) -> (u16, Running) {
+fn spawn_child(peer: Peer, command: &mut Command) -> (u16, Running) {
     command.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
     let mut child = command
         .spawn()
