@@ -330,3 +330,73 @@ fn frames_after_the_servers_close_are_not_delivered() {
     let frames = delivers(&bytes, &[Rec::Close(1000, "bye".into())]);
     assert_eq!(frames.iter().map(|f| f.opcode).collect::<Vec<_>>(), [0x8], "no pong after the close");
 }
+
+// ---- while the client's own close is under way -------------------------------------------
+
+/// The client closes at once on `onOpen`; the server then sends `bytes` (200 ms later).
+fn after_client_close(bytes: &[u8]) -> (Vec<Rec>, Seen) {
+    let server = Script::new().respond(UPGRADE).sleep(Duration::from_millis(200)).send(bytes).serve();
+    let mut client = sockettask_mio::Client::new(options()).expect("client");
+    let url = server.url("/");
+    let task = client.connect_socket(ConnectOptions::new(&url)).expect("connectSocket");
+    let log = sockettask_tests::record::Log::attach(&mut client, task);
+    task.on_open(&mut client, |client, task, _| {
+        task.close(client, Some(CloseCode(4000)), "mine").expect("close")
+    });
+    sockettask_tests::record::run_to_end(&mut client, Duration::from_secs(10));
+    (log.events(), server.finish())
+}
+
+#[test]
+fn protocol_error_while_closing_reports_its_code() {
+    let (events, seen) = after_client_close(&[0x83, 0x00]);
+    let error = ReservedOpcode(3);
+    assert_eq!(events, [Rec::Open(None), Rec::Error(TaskError::Protocol(error)), Rec::failed(1002, error)]);
+    assert_eq!(seen.close_code(), Some(Some(4000)), "one close frame: the client's own");
+}
+
+/// S11 allows messages until `onClose`: one the server sent before it saw the client's close
+/// is still delivered in CLOSING (browsers drop it: WHATWG fires `message` only in OPEN).
+#[test]
+fn a_message_while_closing_is_delivered_and_the_servers_close_ends_it() {
+    let bytes = [frame(0x1, b"late"), close_frame(4000, "yours")].concat();
+    let (events, seen) = after_client_close(&bytes);
+    assert_eq!(events, [Rec::Open(None), Rec::Text("late".into()), Rec::Close(4000, "yours".into())]);
+    assert_eq!(seen.close_code(), Some(Some(4000)));
+}
+
+#[test]
+fn ping_of_125_bytes_is_answered() {
+    let payload = [0xa5u8; 125];
+    let frames =
+        delivers(&[frame(0x9, &payload), close_frame(1000, "")].concat(), &[Rec::Close(1000, String::new())]);
+    assert_eq!((frames[0].opcode, frames[0].payload.as_slice()), (0xa, &payload[..]));
+}
+
+#[test]
+fn invalid_utf8_at_the_end_of_a_large_message_arriving_in_pieces() {
+    let mut text = "a".repeat(300_000).into_bytes();
+    text.push(0xff);
+    let bytes = frame(0x1, &text);
+    let mut script = Script::new().respond(UPGRADE);
+    for chunk in bytes.chunks(50_000) {
+        script = script.send(chunk).sleep(Duration::from_millis(5));
+    }
+    let (events, seen) = play_script(script, options());
+    assert_eq!(
+        events,
+        [Rec::Open(None), Rec::Error(TaskError::Protocol(InvalidUtf8)), Rec::failed(1007, InvalidUtf8)]
+    );
+    assert_eq!(seen.close_code(), Some(Some(1007)));
+}
+
+#[test]
+fn tcp_reset_after_the_servers_close_frame() {
+    let script = Script::new()
+        .respond(UPGRADE)
+        .send(&close_frame(1001, "going"))
+        .sleep(Duration::from_millis(100))
+        .reset();
+    let (events, _) = play_script(script, options());
+    assert_eq!(events, [Rec::Open(None), Rec::Close(1001, "going".into())]);
+}
