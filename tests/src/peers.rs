@@ -228,6 +228,8 @@ fn serve_rust(tcp: TcpStream, tls: Option<Arc<ServerConfig>>) {
     }
 }
 
+// tungstenite fixes the callback's signature, large error type included.
+#[allow(clippy::result_large_err)]
 fn rust_session<S: Read + Write>(stream: S) {
     let mut path = String::new();
     let callback = |request: &Request, response: Response| choose(request, response, &mut path);
@@ -240,6 +242,7 @@ fn rust_session<S: Read + Write>(stream: S) {
 }
 
 /// The handshake callback: keeps the path and picks the subprotocol (server preference).
+#[allow(clippy::result_large_err)]
 fn choose(request: &Request, mut response: Response, path: &mut String) -> Result<Response, ErrorResponse> {
     *path = request.uri().path().to_owned();
     let offered: Vec<&str> = request

@@ -242,7 +242,7 @@ fn a_bad_frame_in_the_same_read_as_the_101() {
 #[test]
 fn the_request_is_rfc_6455_4_1() {
     let script =
-        Script::new().respond(&switching(&format!("{UPGRADE_HEADERS}Sec-WebSocket-Protocol: b\r\n"))).eof();
+        Script::new().respond(switching(&format!("{UPGRADE_HEADERS}Sec-WebSocket-Protocol: b\r\n"))).eof();
     let (events, seen) = hostile::run(
         script,
         options(),
