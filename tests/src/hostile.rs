@@ -44,8 +44,8 @@ enum Step {
     Respond(Vec<u8>),
     /// Raw bytes written in one piece.
     Send(Vec<u8>),
-    /// Text written one byte at a time, each after the delay, `{accept}` replaced.
-    Dribble(String, Duration),
+    /// Bytes written one at a time, each after the delay, `{accept}` replaced.
+    Dribble(Vec<u8>, Duration),
     /// A pause.
     Sleep(Duration),
     /// FIN: the server's side of TCP ends; it still reads.
@@ -76,9 +76,9 @@ impl Script {
         self.step(Step::Send(bytes.to_vec()))
     }
 
-    /// Writes `text` (`{accept}` replaced) one byte at a time, `every` apart.
-    pub fn dribble(self, text: &str, every: Duration) -> Script {
-        self.step(Step::Dribble(text.to_owned(), every))
+    /// Writes `bytes` (`{accept}` replaced) one byte at a time, `every` apart.
+    pub fn dribble(self, bytes: impl AsRef<[u8]>, every: Duration) -> Script {
+        self.step(Step::Dribble(bytes.as_ref().to_vec(), every))
     }
 
     /// Waits `d`.
@@ -185,7 +185,7 @@ fn play(listener: &TcpListener, steps: &[Step]) -> Seen {
         let played = match step {
             Step::Respond(bytes) => stream.write_all(&with_accept(bytes, &accept)),
             Step::Send(bytes) => stream.write_all(bytes),
-            Step::Dribble(text, every) => dribble(&mut stream, &text.replace("{accept}", &accept), *every),
+            Step::Dribble(bytes, every) => dribble(&mut stream, &with_accept(bytes, &accept), *every),
             Step::Sleep(d) => {
                 thread::sleep(*d);
                 Ok(())
@@ -259,8 +259,8 @@ pub fn header<'h>(head: &'h str, name: &str) -> Option<&'h str> {
         .map(|(_, v)| v.trim())
 }
 
-fn dribble(stream: &mut TcpStream, text: &str, every: Duration) -> std::io::Result<()> {
-    for byte in text.as_bytes() {
+fn dribble(stream: &mut TcpStream, bytes: &[u8], every: Duration) -> std::io::Result<()> {
+    for byte in bytes {
         thread::sleep(every);
         stream.write_all(std::slice::from_ref(byte))?;
     }

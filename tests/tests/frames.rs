@@ -400,3 +400,76 @@ fn tcp_reset_after_the_servers_close_frame() {
     let (events, _) = play_script(script, options());
     assert_eq!(events, [Rec::Open(None), Rec::Close(1001, "going".into())]);
 }
+
+// ---- pieces and floods -------------------------------------------------------------------
+
+/// Any split of the input gives the same events: the frames of a mixed conversation, one
+/// byte per write.
+#[test]
+fn frames_one_byte_at_a_time() {
+    let bytes = [
+        frame(0x1, b"Hello"),
+        vec![0x02, 0x02, 1, 2],
+        frame(0x9, b"ping"),
+        vec![0x80, 0x7e, 0x01, 0x00],
+        vec![3; 256],
+        close_frame(4000, "bye"),
+    ]
+    .concat();
+    let script = Script::new().respond(UPGRADE).dribble(&bytes, Duration::from_micros(200));
+    let (events, seen) = play_script(script, options());
+    let mut binary = vec![1, 2];
+    binary.extend([3; 256]);
+    assert_eq!(events, [Rec::Open(None), text("Hello"), Rec::Binary(binary), Rec::Close(4000, "bye".into())]);
+    let frames = seen.frames();
+    assert_eq!(frames.iter().map(|f| f.opcode).collect::<Vec<_>>(), [0xa, 0x8]);
+    assert_eq!(frames[0].payload, b"ping");
+}
+
+/// The same, with a protocol error at the end: every message before it is delivered.
+#[test]
+fn a_protocol_error_one_byte_at_a_time() {
+    let bytes = [frame(0x1, b"one"), frame(0x1, b"two"), vec![0x81, 0x03, b'a', 0xc3, 0x28]].concat();
+    let script = Script::new().respond(UPGRADE).dribble(&bytes, Duration::from_micros(200));
+    let (events, seen) = play_script(script, options());
+    assert_eq!(
+        events,
+        [
+            Rec::Open(None),
+            text("one"),
+            text("two"),
+            Rec::Error(TaskError::Protocol(InvalidUtf8)),
+            Rec::failed(1007, InvalidUtf8)
+        ]
+    );
+    assert_eq!(seen.close_code(), Some(Some(1007)));
+}
+
+/// RFC 6455 §5.5.3: a pong may answer only the most recent ping. A flood of 200 pings in
+/// one write: every pong the client sends carries a ping's payload, the last ping is
+/// answered, and the connection goes on to a clean close.
+#[test]
+fn ping_flood() {
+    let mut bytes: Vec<u8> = (0..200u32).flat_map(|i| frame(0x9, format!("ping {i}").as_bytes())).collect();
+    bytes.extend(frame(0x1, b"still here"));
+    bytes.extend(close_frame(1000, ""));
+    let frames = delivers(&bytes, &[text("still here"), Rec::Close(1000, String::new())]);
+    let pongs: Vec<String> = frames
+        .iter()
+        .filter(|f| f.opcode == 0xa)
+        .map(|f| String::from_utf8_lossy(&f.payload).into())
+        .collect();
+    assert!(!pongs.is_empty());
+    assert!(pongs.iter().all(|p| p.starts_with("ping ")), "{pongs:?}");
+    assert_eq!(pongs.last().map(String::as_str), Some("ping 199"));
+    assert_eq!(frames.last().map(|f| f.opcode), Some(0x8));
+}
+
+#[test]
+fn close_in_the_middle_of_a_fragmented_message() {
+    let frames = delivers(
+        &[vec![0x01, 0x01, b'a'], close_frame(1000, "cut")].concat(),
+        &[Rec::Close(1000, "cut".into())],
+    );
+    assert_eq!(frames.iter().map(|f| f.opcode).collect::<Vec<_>>(), [0x8]);
+}

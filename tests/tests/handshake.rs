@@ -93,6 +93,13 @@ case!(connection_keep_alive_upgrade: switching("Upgrade: websocket\r\nConnection
 case!(tokens_in_any_case: switching("upgrade: WebSocket\r\nCONNECTION: upgrade\r\nsec-websocket-accept: {accept}\r\n"), [], Config::default() => open(None));
 case!(upgrade_token_list: switching("Upgrade: foo/2, websocket\r\nConnection: Upgrade, keep-alive\r\nSec-WebSocket-Accept: {accept}\r\n"), [], Config::default() => open(None));
 
+case!(upgrade_token_is_not_a_substring: switching("Upgrade: websocketx\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {accept}\r\n") => InvalidUpgrade);
+case!(upgrade_token_is_not_a_suffix: switching("Upgrade: notwebsocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {accept}\r\n") => InvalidUpgrade);
+case!(connection_token_is_not_a_substring: switching("Upgrade: websocket\r\nConnection: upgraded\r\nSec-WebSocket-Accept: {accept}\r\n") => InvalidConnection);
+case!(no_whitespace_after_the_colons: switching("Upgrade:websocket\r\nConnection:Upgrade\r\nSec-WebSocket-Accept:{accept}\r\n"), [], Config::default() => open(None));
+case!(extra_whitespace_around_values: switching("Upgrade:   websocket  \r\nConnection: \t Upgrade \r\nSec-WebSocket-Accept:  {accept}  \r\n"), [], Config::default() => open(None));
+case!(empty_reason_phrase: format!("HTTP/1.1 101 \r\n{UPGRADE_HEADERS}\r\n"), [], Config::default() => open(None));
+
 // ---- Sec-WebSocket-Accept ----------------------------------------------------------------
 
 case!(missing_accept: switching("Upgrade: websocket\r\nConnection: Upgrade\r\n") => MissingAccept);
@@ -122,11 +129,46 @@ case!(binary_garbage: "\x00\x01garbage\r\n\r\n" => Malformed(httparse::Error::Ve
 case!(not_http: "SSH-2.0-OpenSSH_9.6\r\n\r\n" => Malformed(httparse::Error::Version));
 case!(header_without_colon: switching("Upgrade websocket\r\n") => Malformed(httparse::Error::HeaderName));
 
+/// S8: the limit is on the header block alone: frames after it in the same write do not count.
+#[test]
+fn header_block_of_exactly_the_limit_with_frames_in_the_same_write() {
+    let head = switching(&format!("{UPGRADE_HEADERS}X-Filler: {}\r\n", "a".repeat(1024 - 141)));
+    let mut bytes = head.into_bytes();
+    bytes.extend(frame(0x2, &[9; 3000]));
+    bytes.extend(close_frame(1000, ""));
+    let (events, _) =
+        hostile::run(Script::new().respond(bytes), insecure(header_limit(1024)), ConnectOptions::new(""));
+    assert_eq!(events, [Rec::Open(None), Rec::Binary(vec![9; 3000]), Rec::Close(1000, String::new())]);
+}
+
+/// A header block that never ends fails as soon as it passes the limit, without waiting
+/// for the end or the connect timeout.
+#[test]
+fn header_block_that_never_ends_fails_at_the_limit() {
+    let endless =
+        format!("HTTP/1.1 101 Switching Protocols\r\n{}", "X-Filler: aaaaaaaaaaaaaaaaaaaa\r\n".repeat(400));
+    let (events, elapsed, seen) =
+        with_timeout(Script::new().respond(endless).sleep(Duration::from_secs(2)), Duration::from_secs(5));
+    assert_eq!(events, [Rec::Error(TaskError::Handshake(HeaderBlockTooLarge { limit: 8 * 1024 }))]);
+    assert!(elapsed < Duration::from_secs(1), "{elapsed:?}");
+    assert_eq!(seen.sent, b"");
+}
+
 // ---- timing, pieces, EOF, reset ----------------------------------------------------------
 
 /// Runs `script` with default options and no protocols.
 fn play(script: Script) -> (Vec<Rec>, hostile::Seen) {
     hostile::run(script, options(), ConnectOptions::new(""))
+}
+
+/// S12's option: `onError`, then `onClose { 1006 }`, for apps that reconnect in `onClose`.
+#[test]
+fn failure_before_open_with_error_then_close() {
+    let config = Config { failure_events: sockettask::FailureEvents::ErrorThenClose, ..Config::default() };
+    let script = Script::new().respond("HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n");
+    let (events, seen) = hostile::run(script, insecure(config), ConnectOptions::new(""));
+    assert_eq!(events, [Rec::Error(TaskError::Handshake(Status(503))), Rec::abnormal()]);
+    assert_eq!(seen.sent, b"");
 }
 
 #[test]
