@@ -6,7 +6,8 @@
 //! The full load (5 × 100 000 messages) runs in release builds:
 //! `cargo test -p sockettask-tests --release --test load -- --nocapture`. A debug build runs
 //! the same test on 5 × 2 000 messages. `SOCKETTASK_LOAD_PEER=python|node|rust` picks the
-//! peer (default `node`).
+//! peer (default `node`, out of process so the RSS is the client's alone);
+//! `SOCKETTASK_LOAD_TLS=1` runs it over TLS.
 
 use std::cell::RefCell;
 use std::io::{Read, Write};
@@ -23,6 +24,7 @@ use sockettask_mio::{Client, Config, ConnectOptions, Message, Options, ReadyStat
 use sockettask_tests::hostile::header;
 use sockettask_tests::memory::{peak_rss_kib, rss_kib};
 use sockettask_tests::peers::{Peer, PeerServer};
+use sockettask_tests::pki::Pki;
 use sockettask_tests::record::{Log, Rec, insecure, run_to_end, run_until, run_until_open};
 use sockettask_tests::wire::{close_frame, parse_frame};
 use tungstenite::handshake::derive_accept_key;
@@ -130,9 +132,14 @@ fn five_sockets_many_messages_of_mixed_sizes() {
     let _serial = serial();
     let n = messages_per_socket();
     let peer = load_peer();
-    let server = PeerServer::start(peer, None);
+    let pki = std::env::var_os("SOCKETTASK_LOAD_TLS").is_some().then(Pki::new);
+    let server = PeerServer::start(peer, pki.as_ref());
     let url = server.url("/echo");
-    let mut client = Client::new(insecure(Config::default())).expect("client");
+    let options = match &pki {
+        Some(pki) => Options { tls: pki.tls(), ..Options::default() },
+        None => insecure(Config::default()),
+    };
+    let mut client = Client::new(options).expect("client");
     let baseline = rss_kib().unwrap_or(0);
     let mut sockets: Vec<(SocketTask, Rc<RefCell<Progress>>)> = Vec::new();
     for index in 0..SOCKETS {
@@ -165,8 +172,9 @@ fn five_sockets_many_messages_of_mixed_sizes() {
     let bytes: u64 = sockets.iter().map(|(_, p)| p.borrow().bytes).sum();
     let total = SOCKETS * n;
     println!(
-        "load ({peer:?}): {SOCKETS} sockets x {n} messages = {total} echoed, {:.1} MiB each way, in {:.2} s \
+        "load ({peer:?}{}): {SOCKETS} sockets x {n} messages = {total} echoed, {:.1} MiB each way, in {:.2} s \
          ({:.0} msg/s); RSS baseline {} KiB, at 10% {} KiB, end {} KiB, peak (VmHWM) {} KiB",
+        if pki.is_some() { ", TLS" } else { "" },
         bytes as f64 / (1 << 20) as f64,
         elapsed.as_secs_f64(),
         total as f64 / elapsed.as_secs_f64(),
