@@ -18,8 +18,14 @@ cargo fmt --all --check
 step "cargo clippy"
 cargo clippy --workspace --all-targets --all-features -- -D warnings
 
+step "interop peers (Python websockets, Node ws; pinned, under target/peers)"
+scripts/peers.sh
+
 step "cargo test (every feature: async drivers included)"
 cargo test --workspace --all-features
+
+step "load test in release: 5 sockets x 100 000 messages against Node ws"
+cargo test -p sockettask-tests --release --test load -- --nocapture
 
 step "cargo doc"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --all-features
