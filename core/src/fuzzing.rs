@@ -287,8 +287,10 @@ impl<'b, const N: usize> Driver<'b, N> {
         polled
     }
 
-    /// Writes out everything every task queued and polls every event, until nothing is left.
-    fn settle(&mut self) {
+    /// Writes out everything every task queued and polls every event, until nothing is left;
+    /// returns how many events there were.
+    fn settle(&mut self) -> usize {
+        let mut polled = 0;
         loop {
             let handles: heapless::Vec<Handle, N> = self.client.handles().collect();
             for &h in &handles {
@@ -296,8 +298,9 @@ impl<'b, const N: usize> Driver<'b, N> {
                 self.client.advance_transmit(h, self.now, n);
             }
             let flushed = handles.iter().all(|&h| self.client.transmit_data(h).is_empty());
-            if self.poll_events() == 0 && flushed {
-                return;
+            match self.poll_events() {
+                0 if flushed => return polled,
+                n => polled += n,
             }
         }
     }
@@ -314,7 +317,7 @@ impl<'b, const N: usize> Driver<'b, N> {
                 let n = self.client.handle_input(h, self.now, &bytes[pos..end]);
                 assert!(n <= end - pos, "consumed {n} of {} bytes", end - pos);
                 pos += n;
-                let polled = if flush { (self.settle(), 1).1 } else { self.poll_events() };
+                let polled = if flush { self.settle() } else { self.poll_events() };
                 assert!(n > 0 || polled > 0 || pos == end, "input stalled: nothing taken, no event");
             }
         }

@@ -131,7 +131,7 @@ impl Tasks<'_> {
                 d.client.handle_read(h, now, n);
             }
             14 => self.ping(h, usize::from(input.byte() % 130)),
-            _ => d.settle(),
+            _ => _ = d.settle(),
         }
     }
 
