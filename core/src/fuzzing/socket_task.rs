@@ -25,7 +25,8 @@ const CHOSEN: [&[u8]; 5] = [
     b"Sec-WebSocket-Protocol: bogus\r\n",
     b"Sec-WebSocket-Protocol: chat, superchat\r\n",
 ];
-const FILLER: &[u8; 1100] = &[b'r'; 1100];
+/// Payload bytes for send, ping and close reasons: at least 255 * 5 of them.
+const FILLER: &[u8; 1280] = &[b'r'; 1280];
 
 /// `socket_task`: an arbitrary sequence of commands over the 5-task table. S11 per task,
 /// `socketTaskId`s count up from 1, at most 5 live tasks and `TooManyTasks` only when full,
@@ -189,8 +190,11 @@ impl Tasks<'_> {
     fn ping(&mut self, h: Handle, len: usize) {
         let before = self.settled_state(h);
         let result = self.driver.client.ping(h, &FILLER[..len]);
-        if len > 125 && before == ReadyState::Open {
+        if len > 125 {
+            // The payload limit is checked before the state: refused in any state.
             assert!(matches!(result, Err(SendError::MessageTooLarge { .. })), "{result:?}");
+            assert_eq!(self.driver.client.ready_state(h), before, "a refused ping changes nothing");
+            return;
         }
         self.after_send(h, before, result);
     }
