@@ -125,6 +125,9 @@ pub mod config;
 pub mod error;
 pub mod event;
 pub mod frame;
+#[cfg(fuzzing)]
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod handshake;
 pub mod ready_state;
 pub mod time;
