@@ -34,3 +34,6 @@ step "no_std builds for thumbv7em-none-eabihf: the core, the embedded-io transpo
 cargo build -p sockettask --no-default-features --target thumbv7em-none-eabihf
 cargo build -p sockettask-embedded-io --target thumbv7em-none-eabihf
 cargo build -p sockettask-embedded-io --target thumbv7em-none-eabihf --features async
+
+step "fuzz smoke: every cargo-fuzz target for a short fixed time (installs cargo-fuzz if missing)"
+scripts/fuzz-smoke.sh

@@ -60,7 +60,12 @@ pub fn handshake_response(data: &[u8]) {
 
 /// The response that opened a task: status 101 and exactly one right accept in its block.
 fn check_accepted(received: &[u8], accept: &[u8; 28], offered: &[&str]) {
-    let end = received.windows(4).position(|w| w == b"\r\n\r\n").expect("an open needs a whole header block");
+    // The block ends at the first empty line, after `\r\n` or a bare `\n` (as httparse reads).
+    let empty_line = |i: usize| match (received.get(i), received.get(i + 1), received.get(i + 2)) {
+        (Some(b'\n'), Some(b'\n'), _) | (Some(b'\n'), Some(b'\r'), Some(b'\n')) => true,
+        _ => false,
+    };
+    let end = (0..received.len()).find(|&i| empty_line(i)).expect("an open needs a whole header block");
     let mut lines = received[..end].split(|&b| b == b'\n').map(trim).skip_while(|l| l.is_empty());
     let status = lines.next().unwrap_or_default();
     assert!(status.starts_with(b"HTTP/1.1 101"), "opened on status line {status:?}");

@@ -32,9 +32,6 @@ use crate::handshake::Accept;
 /// How many response headers are parsed at most.
 pub const MAX_RESPONSE_HEADERS: usize = 32;
 
-/// The blank line that ends an HTTP header block.
-const END: &[u8] = b"\r\n\r\n";
-
 /// How the "no subprotocol chosen" case is judged (S5).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum ProtocolCheck {
@@ -45,11 +42,14 @@ pub enum ProtocolCheck {
     Lenient,
 }
 
-/// Index just past the `\r\n\r\n` ending the header block, searching `buf` from `from`
+/// Index just past the empty line ending the header block, searching `buf` from `from`
 /// (the caller passes how far a previous search got; overlap is handled here).
 ///
-/// Scanning starts 3 bytes before `from`, so a terminator split across two reads is found;
-/// `from` past the end of `buf` finds nothing.
+/// The block ends where httparse ends it: at the first line break (`\r\n`, or a bare `\n`,
+/// which httparse also accepts) that directly follows another one, so at the first `\n\n`
+/// or `\n\r\n`. Ending it anywhere else would let lines between the two ends escape
+/// validation. Scanning starts 2 bytes before `from`, so an ending split across two reads is
+/// found; `from` past the end of `buf` finds nothing.
 ///
 /// ```
 /// use sockettask::handshake::response::find_end;
@@ -57,11 +57,18 @@ pub enum ProtocolCheck {
 /// let wire = b"HTTP/1.1 101 OK\r\n\r\nframes";
 /// assert_eq!(find_end(&wire[..18], 0), None);
 /// assert_eq!(find_end(wire, 18), Some(19));
+/// assert_eq!(find_end(b"HTTP/1.1 101 OK\n\nframes", 0), Some(17));
 /// ```
 pub fn find_end(buf: &[u8], from: usize) -> Option<usize> {
-    let start = from.saturating_sub(END.len() - 1);
-    let at = buf.get(start..)?.windows(END.len()).position(|w| w == END)?;
-    Some(start + at + END.len())
+    let start = from.saturating_sub(2);
+    let rest = buf.get(start..)?;
+    rest.iter().enumerate().filter(|&(_, &b)| b == b'\n').find_map(|(i, _)| {
+        match (rest.get(i + 1), rest.get(i + 2)) {
+            (Some(b'\n'), _) => Some(start + i + 2),
+            (Some(b'\r'), Some(b'\n')) => Some(start + i + 3),
+            _ => None,
+        }
+    })
 }
 
 /// Validates a complete header block. `offered` is the protocol list as sent (`"a, b"`,
@@ -69,8 +76,8 @@ pub fn find_end(buf: &[u8], from: usize) -> Option<usize> {
 ///
 /// Checks, in order: HTTP/1.1 ([`HandshakeError::Version`]), status 101, `Upgrade`,
 /// `Connection`, `Sec-WebSocket-Accept`, `Sec-WebSocket-Extensions`, then the subprotocol
-/// (S5). A block httparse finds incomplete (no blank line at its end) is
-/// `Malformed(httparse::Error::NewLine)`.
+/// (S5). A block httparse finds incomplete, or complete before its end (it must end at
+/// the first empty line, as [`find_end`] ends it), is `Malformed(httparse::Error::NewLine)`.
 pub fn validate(
     block: &[u8],
     accept: &Accept,
@@ -80,8 +87,10 @@ pub fn validate(
     let mut storage = [httparse::EMPTY_HEADER; MAX_RESPONSE_HEADERS];
     let mut response = httparse::Response::new(&mut storage);
     match response.parse(block) {
-        Ok(httparse::Status::Complete(_)) => {}
-        Ok(httparse::Status::Partial) => return Err(HandshakeError::Malformed(httparse::Error::NewLine)),
+        // The block must be exactly what httparse read: `find_end` ends it at the same empty
+        // line, so a shorter parse means a block that did not come from `find_end`.
+        Ok(httparse::Status::Complete(n)) if n == block.len() => {}
+        Ok(_) => return Err(HandshakeError::Malformed(httparse::Error::NewLine)),
         Err(e) => return Err(HandshakeError::Malformed(e)),
     }
     if response.version != Some(1) {
@@ -458,6 +467,21 @@ mod tests {
     }
 
     #[test]
+    fn bare_line_feeds_end_the_block_where_httparse_does() {
+        // Found by the handshake_response fuzz target: `\r\n\n` ended the block for httparse
+        // while the search waited for `\r\n\r\n`, so a second Accept between the two was
+        // never validated. Now both end the block at the first empty line.
+        let wire = std::format!("{OK_HEAD}\nSec-WebSocket-Accept: wrong\r\n\r\n");
+        let end = find_end(wire.as_bytes(), 0).unwrap();
+        assert_eq!(&wire[..end], std::format!("{OK_HEAD}\n"));
+        valid!(&wire[..end]);
+        // A block longer than what httparse reads did not come from find_end: refused.
+        invalid!(wire => HandshakeError::Malformed(httparse::Error::NewLine));
+        // A response with bare line feeds throughout is read as httparse reads it.
+        valid!(OK_HEAD.replace("\r\n", "\n") + "\n");
+    }
+
+    #[test]
     fn lenient_mode_accepts_no_choice_only() {
         assert_eq!(run(&with(""), "chat", ProtocolCheck::Lenient), Ok(None));
         assert_eq!(run(&with(""), "", ProtocolCheck::Lenient), Ok(None));
@@ -513,6 +537,12 @@ mod tests {
         assert_eq!(find_end(b"a\r\n\r\n", 100), None);
         assert_eq!(find_end(b"a\r\n\r\nb\r\n\r\n", 0), Some(5), "the first terminator ends the block");
         assert_eq!(find_end(b"a\r\n\r\n", usize::MAX), None);
+        // Bare line feeds end the block where httparse ends it.
+        assert_eq!(find_end(b"a\n\nb", 0), Some(3));
+        assert_eq!(find_end(b"a\r\n\nb", 0), Some(4));
+        assert_eq!(find_end(b"a\n\r\nb", 0), Some(4));
+        assert_eq!(find_end(b"a\r\n\n", 3), Some(4), "resumed two bytes back");
+        assert_eq!(find_end(b"a\r\rb", 0), None);
     }
 
     // --- headers for onOpen ---
@@ -584,12 +614,17 @@ mod tests {
 
         #[test]
         fn find_end_agrees_with_a_plain_search(bytes in proptest::collection::vec(proptest::sample::select(&b"\r\na"[..]), 0..64), from in 0usize..70) {
-            let plain = bytes.windows(4).position(|w| w == b"\r\n\r\n").map(|i| i + 4);
+            let lf_lf = bytes.windows(2).position(|w| w == b"\n\n").map(|i| i + 2);
+            let lf_crlf = bytes.windows(3).position(|w| w == b"\n\r\n").map(|i| i + 3);
+            let plain = match (lf_lf, lf_crlf) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
             let resumed = find_end(&bytes, from);
             match plain {
                 // `from` promises no terminator ended within `bytes[..from]`.
-                Some(end) if end > from || from <= 3 => proptest::prop_assert_eq!(resumed, Some(end)),
-                _ => proptest::prop_assert!(resumed.is_none() || resumed > plain),
+                Some(end) if end > from || from <= 2 => proptest::prop_assert_eq!(resumed, Some(end)),
+                _ => proptest::prop_assert!(resumed.is_none() || resumed >= plain),
             }
         }
     }
