@@ -177,24 +177,26 @@ where
 
     /// `SocketTask.send` (S14): queues `message` as one frame. Only in OPEN.
     pub fn send(&mut self, handle: Handle, message: Message<'_>) -> Result<(), SendError> {
-        self.release_lent();
-        match self.lookup(handle) {
-            Lookup::Live(i) => self.with(i, self.now, |socket, env| socket.send(env, message)),
-            Lookup::Finished => Some(Err(SendError::NotOpen(ReadyState::Closed))),
-            Lookup::Unknown => Some(Err(SendError::UnknownHandle)),
-        }
-        .unwrap_or(Err(SendError::UnknownHandle))
+        self.queue(handle, |socket, env| socket.send(env, message))
     }
 
     /// Queues a ping with up to 125 bytes of payload. Only in OPEN.
     pub fn ping(&mut self, handle: Handle, payload: &[u8]) -> Result<(), SendError> {
+        self.queue(handle, |socket, env| socket.ping(env, payload))
+    }
+
+    /// Runs a queueing command on a live task; a finished task's handle reads as CLOSED.
+    fn queue(
+        &mut self,
+        handle: Handle,
+        f: impl FnOnce(&mut Socket, &mut Env<'_, R>) -> Result<(), SendError>,
+    ) -> Result<(), SendError> {
         self.release_lent();
         match self.lookup(handle) {
-            Lookup::Live(i) => self.with(i, self.now, |socket, env| socket.ping(env, payload)),
-            Lookup::Finished => Some(Err(SendError::NotOpen(ReadyState::Closed))),
-            Lookup::Unknown => Some(Err(SendError::UnknownHandle)),
+            Lookup::Live(i) => self.with(i, self.now, f).unwrap_or(Err(SendError::UnknownHandle)),
+            Lookup::Finished => Err(SendError::NotOpen(ReadyState::Closed)),
+            Lookup::Unknown => Err(SendError::UnknownHandle),
         }
-        .unwrap_or(Err(SendError::UnknownHandle))
     }
 
     /// `SocketTask.close` (S15, S16): `code` defaults to 1000; `reason` ≤ 123 bytes.
