@@ -62,7 +62,7 @@ fn bench_case(group: &mut BenchmarkGroup<'_, WallTime>, case: &Case) {
 }
 
 fn sockettask(group: &mut BenchmarkGroup<'_, WallTime>, case: &Case) {
-    let (mut client, task) = open_client(case.frames.len() + RX_OVERHEAD, 4096);
+    let (mut client, task) = open_client((case.frames.len() + RX_OVERHEAD).max(1024), 4096);
     let now = Instant::from_millis(0);
     let frames = &case.frames;
     group.bench_function("sockettask", |b| {

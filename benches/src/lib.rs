@@ -8,6 +8,7 @@
 //! Markdown table of the README.
 
 pub mod alloc;
+pub mod echo;
 pub mod mem;
 pub mod server;
 pub mod wire;
