@@ -10,7 +10,9 @@
 
 use std::time::{Duration, Instant};
 
-use criterion::{BenchmarkGroup, Criterion, Throughput, criterion_group, criterion_main, measurement::WallTime};
+use criterion::{
+    BenchmarkGroup, Criterion, Throughput, criterion_group, criterion_main, measurement::WallTime,
+};
 use sockettask_benches::echo::{EchoClient, Fast, Ours, Raw, Tungstenite};
 use sockettask_benches::{network, size_label, wire};
 
@@ -46,11 +48,21 @@ fn echo(c: &mut Criterion) {
     }
 }
 
-fn ping_pong(group: &mut BenchmarkGroup<'_, WallTime>, name: &str, mut client: Box<dyn EchoClient>, payload: &[u8]) {
+fn ping_pong(
+    group: &mut BenchmarkGroup<'_, WallTime>,
+    name: &str,
+    mut client: Box<dyn EchoClient>,
+    payload: &[u8],
+) {
     group.bench_function(name, |b| b.iter(|| client.ping_pong(payload)));
 }
 
-fn pipelined(group: &mut BenchmarkGroup<'_, WallTime>, name: &str, mut client: Box<dyn EchoClient>, payload: &[u8]) {
+fn pipelined(
+    group: &mut BenchmarkGroup<'_, WallTime>,
+    name: &str,
+    mut client: Box<dyn EchoClient>,
+    payload: &[u8],
+) {
     group.bench_function(name, |b| {
         b.iter_custom(|iters| {
             let start = Instant::now();

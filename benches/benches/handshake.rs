@@ -36,7 +36,7 @@ fn handshake(c: &mut Criterion) {
         b.iter(|| {
             let storage = [Buffers::new(&mut rx[..], &mut tx[..])];
             let mut client: Client<&mut [u8], TestRng, 1> =
-                Client::new(config.clone(), TestRng::new(7), storage).expect("client");
+                Client::new(config, TestRng::new(7), storage).expect("client");
             let task = client.connect(black_box(&options), now).expect("connect");
             let request = client.transmit_data(task);
             assert!(wire::write_response(request, &mut response));
@@ -52,8 +52,8 @@ fn handshake(c: &mut Criterion) {
 
     group.bench_function("tungstenite", |b| {
         b.iter(|| {
-            let (ws, answer) = tungstenite::client::client(black_box(URL), MemStream::handshaking())
-                .expect("handshake");
+            let (ws, answer) =
+                tungstenite::client::client(black_box(URL), MemStream::handshaking()).expect("handshake");
             black_box((ws, answer));
         })
     });

@@ -21,7 +21,9 @@
 
 use std::hint::black_box;
 
-use criterion::{BenchmarkGroup, Criterion, Throughput, criterion_group, criterion_main, measurement::WallTime};
+use criterion::{
+    BenchmarkGroup, Criterion, Throughput, criterion_group, criterion_main, measurement::WallTime,
+};
 use embedded_websocket::{WebSocketClient, WebSocketState};
 use fastwebsockets::{FragmentCollector, Role, WebSocket};
 use sockettask::{Event, Instant, RX_OVERHEAD};

@@ -355,7 +355,9 @@ impl Ours {
         let mut driver = Driver::new(Self::options(size)).expect("driver");
         let url = format!("ws://127.0.0.1:{port}/");
         let tasks = (0..sockets)
-            .map(|i| driver.connect_socket(poll.registry(), ConnectOptions::new(&url), Token(i)).expect("connect"))
+            .map(|i| {
+                driver.connect_socket(poll.registry(), ConnectOptions::new(&url), Token(i)).expect("connect")
+            })
             .collect();
         let mut ours = Ours { poll, events: Events::with_capacity(64), driver, tasks, window: window(size) };
         let mut open = 0;

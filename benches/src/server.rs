@@ -119,7 +119,9 @@ fn serve_ws(mut tcp: TcpStream) -> io::Result<()> {
         }
         if start == filled {
             (start, filled) = (0, 0);
-        } else if buf.len() - start < 14 || parse_header(&buf[start..filled]).is_some_and(|h| start + h.len + h.payload > buf.len()) {
+        } else if buf.len() - start < 14
+            || parse_header(&buf[start..filled]).is_some_and(|h| start + h.len + h.payload > buf.len())
+        {
             buf.copy_within(start..filled, 0);
             (start, filled) = (0, filled - start);
         }
