@@ -32,7 +32,7 @@ fn send(c: &mut Criterion) {
         group.throughput(Throughput::Bytes(size as u64));
         let payload = wire::binary(size);
 
-        let (mut client, task) = open_client(4096, frame_len(size) + DATA_RESERVE);
+        let (mut client, task) = open_client(4096, (frame_len(size) + DATA_RESERVE).max(1024));
         let now = Instant::from_millis(0);
         group.bench_function("sockettask", |b| {
             b.iter(|| {

@@ -383,15 +383,11 @@ impl Ours {
     }
 
     /// Turns until `count` messages came back, calling `on_message` for each (it may send:
-    /// the event's borrow has ended by then).
+    /// the event's borrow has ended by then). Events (and the I/O `poll_event` does) come
+    /// before each wait, so frames queued by `send` go out without a zero-timeout `poll`.
     fn until(&mut self, count: u64, mut on_message: impl FnMut(&mut Driver, SocketTask)) {
         let mut received = 0;
-        while received < count {
-            let timeout = self.driver.poll_timeout();
-            self.poll.poll(&mut self.events, timeout).expect("poll");
-            for event in self.events.iter() {
-                self.driver.handle_readiness(event);
-            }
+        loop {
             loop {
                 let task = match self.driver.poll_event(self.poll.registry()) {
                     None => break,
@@ -403,6 +399,14 @@ impl Ours {
                 };
                 received += 1;
                 on_message(&mut self.driver, task);
+            }
+            if received >= count {
+                return;
+            }
+            let timeout = self.driver.poll_timeout();
+            self.poll.poll(&mut self.events, timeout).expect("poll");
+            for event in self.events.iter() {
+                self.driver.handle_readiness(event);
             }
         }
     }

@@ -149,7 +149,12 @@ pub fn fused_copy_xor(src: &[u8], dst: &mut [u8], key: [u8; 4]) {
             *dw = (u64::from_ne_bytes(*sw) ^ word).to_ne_bytes();
         }
     }
-    for ((d, s), k) in dst_rest.iter_mut().zip(src_rest).zip(key.iter().cycle()) {
+    let (src_words, src_tail) = src_rest.as_chunks::<8>();
+    let (dst_words, dst_tail) = dst_rest.as_chunks_mut::<8>();
+    for (dw, sw) in dst_words.iter_mut().zip(src_words) {
+        *dw = (u64::from_ne_bytes(*sw) ^ word).to_ne_bytes();
+    }
+    for ((d, s), k) in dst_tail.iter_mut().zip(src_tail).zip(key.iter().cycle()) {
         *d = s ^ k;
     }
 }
