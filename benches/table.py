@@ -99,7 +99,8 @@ def table(results):
         ours, throughput = functions[OURS]
         cells = [fmt_time(functions[c][0]) if c in functions else "–" for c in CONTENDERS]
         cells[0] = f"**{cells[0]}**"
-        cells.append(f"{throughput / ours * 1e3:.4g}" if throughput else "–")
+        mbps = throughput / ours * 1e3 if throughput else None
+        cells.append("–" if mbps is None else f"{mbps:,.0f}" if mbps >= 100 else f"{mbps:.3g}")
         cells.append(fmt_rate(messages_per_iteration(group) / ours * 1e9, ""))
         others = [(functions[c][0], c) for c in CONTENDERS[1:] if c in functions]
         if others:

@@ -127,7 +127,7 @@ mod tests {
         for len in [0, 1, 16, 1024, 65536] {
             let t = text(len);
             assert_eq!(t.len(), len);
-            assert!(len < 16 || t.chars().any(|c| c.len_utf8() == 4));
+            assert!(len < 64 || t.chars().any(|c| c.len_utf8() == 4));
         }
     }
 
