@@ -1,1 +1,195 @@
-//! Benchmarks of sockettask side by side with other WebSocket crates (work lands in its own issue).
+//! Shared pieces of the sockettask benchmarks: a deterministic RNG, payload and frame
+//! builders, in-memory streams for the contenders that want `Read + Write` (tungstenite) or
+//! `AsyncRead + AsyncWrite` (fastwebsockets), a client already past the handshake, the
+//! loopback echo server every contender talks to, and a counting allocator.
+//!
+//! The benches themselves are in `benches/`: `send`, `receive`, `handshake`, `echo` (criterion)
+//! and `memory` (prints sizes and peak heap). `table.py` turns criterion's results into the
+//! Markdown table of the README.
+
+pub mod alloc;
+pub mod echo;
+pub mod mem;
+pub mod server;
+pub mod wire;
+
+use core::convert::Infallible;
+
+use sockettask::{Buffers, Client, Config, ConnectOptions, Event, Handle, Instant, Schemes};
+
+/// Payload sizes of the send path: 16 B, 1 KiB, 64 KiB, 1 MiB.
+pub const SEND_SIZES: [usize; 4] = [16, 1 << 10, 64 << 10, 1 << 20];
+/// Payload sizes of the receive path: 16 B, 1 KiB, 64 KiB.
+pub const RECEIVE_SIZES: [usize; 3] = [16, 1 << 10, 64 << 10];
+
+/// `16 B`, `1 KiB`, `64 KiB`, `1 MiB`: how benchmark names spell sizes.
+pub fn size_label(size: usize) -> String {
+    match size {
+        s if s >= 1 << 20 => format!("{} MiB", s >> 20),
+        s if s >= 1 << 10 => format!("{} KiB", s >> 10),
+        s => format!("{s} B"),
+    }
+}
+
+/// Criterion settings of the in-memory benches: short, so the whole run stays in minutes.
+pub fn in_memory() -> criterion::Criterion {
+    criterion::Criterion::default()
+        .warm_up_time(std::time::Duration::from_millis(500))
+        .measurement_time(std::time::Duration::from_millis(1500))
+        .sample_size(50)
+}
+
+/// Criterion settings of the loopback benches.
+pub fn network() -> criterion::Criterion {
+    criterion::Criterion::default()
+        .warm_up_time(std::time::Duration::from_millis(500))
+        .measurement_time(std::time::Duration::from_secs(2))
+        .sample_size(20)
+}
+
+/// A xorshift64* generator: deterministic, fast, good enough for mask keys in a benchmark
+/// (never for a real client: RFC 6455 §5.3 wants unpredictable keys).
+#[derive(Clone, Debug)]
+pub struct TestRng(u64);
+
+impl TestRng {
+    /// A generator from `seed` (0 is replaced by a fixed odd constant).
+    pub fn new(seed: u64) -> Self {
+        TestRng(if seed == 0 { 0x9E37_79B9_7F4A_7C15 } else { seed })
+    }
+
+    fn step(&mut self) -> u64 {
+        let mut x = self.0;
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        self.0 = x;
+        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    fn fill(&mut self, dst: &mut [u8]) {
+        for chunk in dst.chunks_mut(8) {
+            let bytes = self.step().to_le_bytes();
+            chunk.copy_from_slice(bytes.get(..chunk.len()).unwrap_or_default());
+        }
+    }
+}
+
+impl rand_core::TryRng for TestRng {
+    type Error = Infallible;
+
+    fn try_next_u32(&mut self) -> Result<u32, Infallible> {
+        Ok((self.step() >> 32) as u32)
+    }
+
+    fn try_next_u64(&mut self) -> Result<u64, Infallible> {
+        Ok(self.step())
+    }
+
+    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Infallible> {
+        self.fill(dst);
+        Ok(())
+    }
+}
+
+/// The same generator for embedded-websocket, which takes a `rand_core` 0.6 RNG.
+impl rand_core06::RngCore for TestRng {
+    fn next_u32(&mut self) -> u32 {
+        (self.step() >> 32) as u32
+    }
+
+    fn next_u64(&mut self) -> u64 {
+        self.step()
+    }
+
+    fn fill_bytes(&mut self, dest: &mut [u8]) {
+        self.fill(dest);
+    }
+
+    fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), rand_core06::Error> {
+        self.fill(dest);
+        Ok(())
+    }
+}
+
+/// The core as the in-memory benches use it: one task over heap buffers.
+pub type OneTask = Client<Box<[u8]>, TestRng, 1>;
+
+/// A sockettask client with one task already OPEN (the 101 response fed and the `Open`
+/// event polled), receive buffer `rx` bytes and send buffer `tx` bytes.
+///
+/// # Panics
+///
+/// If the buffers are too small for the handshake (benchmark set-up only).
+pub fn open_client(rx: usize, tx: usize) -> (OneTask, Handle) {
+    let config = Config { schemes: Schemes::AllowInsecure, ..Config::default() };
+    let storage = [Buffers::new(vec![0; rx].into_boxed_slice(), vec![0; tx].into_boxed_slice())];
+    let mut client = OneTask::new(config, TestRng::new(1), storage).expect("buffers");
+    let now = Instant::from_millis(0);
+    let task = client.connect(&ConnectOptions::new("ws://example.com/chat"), now).expect("connect");
+    let request = client.transmit_data(task).to_vec();
+    client.advance_transmit(task, now, request.len());
+    let response = wire::response_to(&request).expect("a key in the request");
+    assert_eq!(client.handle_input(task, now, &response), response.len());
+    match client.poll_event() {
+        Some((_, Event::Open(_))) => {}
+        other => panic!("expected Open, got {other:?}"),
+    }
+    (client, task)
+}
+
+/// The physical limit of the send path: copy `src` into `dst` XORed with the repeated `key`,
+/// one fused pass, 8 bytes a word in 64-byte blocks (LLVM vectorises it).
+pub fn fused_copy_xor(src: &[u8], dst: &mut [u8], key: [u8; 4]) {
+    let word = u64::from_ne_bytes([key[0], key[1], key[2], key[3], key[0], key[1], key[2], key[3]]);
+    let (src_blocks, src_rest) = src.as_chunks::<64>();
+    let (dst_blocks, dst_rest) = dst.as_chunks_mut::<64>();
+    for (d, s) in dst_blocks.iter_mut().zip(src_blocks) {
+        for (dw, sw) in d.as_chunks_mut::<8>().0.iter_mut().zip(s.as_chunks::<8>().0) {
+            *dw = (u64::from_ne_bytes(*sw) ^ word).to_ne_bytes();
+        }
+    }
+    let (src_words, src_tail) = src_rest.as_chunks::<8>();
+    let (dst_words, dst_tail) = dst_rest.as_chunks_mut::<8>();
+    for (dw, sw) in dst_words.iter_mut().zip(src_words) {
+        *dw = (u64::from_ne_bytes(*sw) ^ word).to_ne_bytes();
+    }
+    for ((d, s), k) in dst_tail.iter_mut().zip(src_tail).zip(key.iter().cycle()) {
+        *d = s ^ k;
+    }
+}
+
+/// XORs `buf` in place with the repeated `key` (the echo server's unmasking).
+pub fn xor_in_place(buf: &mut [u8], key: [u8; 4]) {
+    let word = u64::from_ne_bytes([key[0], key[1], key[2], key[3], key[0], key[1], key[2], key[3]]);
+    let (words, rest) = buf.as_chunks_mut::<8>();
+    for w in words {
+        *w = (u64::from_ne_bytes(*w) ^ word).to_ne_bytes();
+    }
+    for (b, k) in rest.iter_mut().zip(key.iter().cycle()) {
+        *b ^= k;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fused_copy_xor_matches_the_core() {
+        let src: Vec<u8> = (0..1000u32).map(|i| (i * 7) as u8).collect();
+        let key = [1, 2, 3, 4];
+        let (mut ours, mut core) = (vec![0; 1000], vec![0; 1000]);
+        fused_copy_xor(&src, &mut ours, key);
+        sockettask::frame::mask::copy_masked(&src, &mut core, key);
+        assert_eq!(ours, core);
+        xor_in_place(&mut ours, key);
+        assert_eq!(ours, src);
+    }
+
+    #[test]
+    fn open_client_is_open() {
+        let (client, task) = open_client(4096, 4096);
+        assert_eq!(client.ready_state(task), sockettask::ReadyState::Open);
+    }
+}

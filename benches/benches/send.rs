@@ -1,0 +1,96 @@
+//! Send path, in memory: one message → masked wire bytes ready for the socket, 16 B to 1 MiB.
+//!
+//! What each contender does per iteration (one binary message):
+//! - `sockettask`: `Client::send` (mask key from the RNG, header + copy-and-mask into the
+//!   send buffer), `transmit_data` (the bytes a driver writes), `advance_transmit`.
+//! - `tungstenite`: `WebSocket::send(Message::Binary(bytes.clone()))` (a refcount clone):
+//!   the frame is formatted and masked into tungstenite's write buffer, then flushed to the
+//!   stream.
+//! - `fastwebsockets`: `write_frame(Frame::binary(Payload::BorrowedMut(..)))`: masks the
+//!   caller's payload *in place* (it is destroyed), then writes header + payload (vectored
+//!   above 1 KiB, copied into its write buffer below).
+//! - `embedded-websocket`: `WebSocketClient::write` into a caller buffer (copy-and-mask).
+//! - `limit:memcpy`: `copy_from_slice` of the payload; `limit:copy+xor`: a fused
+//!   copy-and-XOR loop, the least work an encoder that leaves the payload intact can do.
+//!
+//! Every stream write lands in a sink that looks at the bytes without copying them (a socket
+//! write costs every contender the same; the echo benches measure it).
+
+use std::hint::black_box;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use embedded_websocket::{WebSocketClient, WebSocketSendMessageType, WebSocketState};
+use fastwebsockets::{Frame, Payload, Role, WebSocket};
+use sockettask::frame::frame_len;
+use sockettask::{DATA_RESERVE, Instant, Message};
+use sockettask_benches::mem::{MemStream, block_on};
+use sockettask_benches::{SEND_SIZES, TestRng, fused_copy_xor, in_memory, open_client, size_label, wire};
+
+fn send(c: &mut Criterion) {
+    for size in SEND_SIZES {
+        let mut group = c.benchmark_group(format!("send {}", size_label(size)));
+        group.throughput(Throughput::Bytes(size as u64));
+        let payload = wire::binary(size);
+
+        let (mut client, task) = open_client(4096, (frame_len(size) + DATA_RESERVE).max(1024));
+        let now = Instant::from_millis(0);
+        group.bench_function("sockettask", |b| {
+            b.iter(|| {
+                client.send(task, Message::Binary(black_box(&payload))).expect("send");
+                let n = black_box(client.transmit_data(task)).len();
+                client.advance_transmit(task, now, n);
+            })
+        });
+
+        let mut ws = tungstenite::WebSocket::from_raw_socket(
+            MemStream::default(),
+            tungstenite::protocol::Role::Client,
+            None,
+        );
+        let bytes = tungstenite::Bytes::from(payload.clone());
+        group.bench_function("tungstenite", |b| {
+            b.iter(|| ws.send(tungstenite::Message::Binary(black_box(&bytes).clone())).expect("send"))
+        });
+
+        let mut ws = WebSocket::after_handshake(MemStream::default(), Role::Client);
+        let mut scratch = payload.clone();
+        group.bench_function("fastwebsockets", |b| {
+            b.iter(|| {
+                let frame = Frame::binary(Payload::BorrowedMut(black_box(&mut scratch)));
+                block_on(ws.write_frame(frame)).expect("write");
+            })
+        });
+
+        let mut ws = WebSocketClient::new_client(TestRng::new(3));
+        ws.state = WebSocketState::Open;
+        let mut out = vec![0; size + 14];
+        group.bench_function("embedded-websocket", |b| {
+            b.iter(|| {
+                let n = ws
+                    .write(WebSocketSendMessageType::Binary, true, black_box(&payload), &mut out)
+                    .expect("write");
+                black_box(&out[..n]);
+            })
+        });
+
+        // Into a frame-shaped buffer, after a 14-byte header's room, as the encoders write.
+        let mut frame = vec![0; size + 14];
+        let dst = &mut frame[14..];
+        group.bench_function("limit:memcpy", |b| {
+            b.iter(|| {
+                dst.copy_from_slice(black_box(&payload));
+                black_box(&dst);
+            })
+        });
+        group.bench_function("limit:copy+xor", |b| {
+            b.iter(|| {
+                fused_copy_xor(black_box(&payload), dst, black_box([0x37, 0xFA, 0x21, 0x3D]));
+                black_box(&dst);
+            })
+        });
+        group.finish();
+    }
+}
+
+criterion_group! { name = benches; config = in_memory(); targets = send }
+criterion_main!(benches);

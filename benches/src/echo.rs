@@ -1,0 +1,438 @@
+//! The loopback echo clients, one per contender, all against [`crate::server::echo_server`]:
+//! `sockets` connections, binary messages, each echoed whole.
+//!
+//! - [`Ours`]: the `sockettask-mio` [`Driver`] in a caller-owned `mio::Poll` (the transport's
+//!   lowest-overhead mode: messages are read in place from the core's buffer).
+//! - [`Tungstenite`]: `tungstenite::client::client` over blocking `std::net::TcpStream`s.
+//! - [`Fast`]: fastwebsockets over tokio `TcpStream`s on a current-thread runtime, upgraded by
+//!   hand (its own handshake needs hyper), reading through a `FragmentCollector`.
+//! - [`Raw`]: blocking `TcpStream`s writing and reading the payload bytes, no WebSocket.
+//!
+//! Every client sets `TCP_NODELAY`. Blocking clients serve sockets round-robin; with at most
+//! [`window`] messages in flight per socket the kernel's loopback buffers never fill up.
+
+use std::hint::black_box;
+use std::io::{Read, Write};
+use std::net::TcpStream;
+
+use sockettask_mio::mio::{Events, Poll, Token};
+use sockettask_mio::{Config, ConnectOptions, Driver, Event, Message, Options, Schemes, SocketTask};
+
+/// Messages in flight per socket when pipelining `size`-byte messages.
+pub fn window(size: usize) -> usize {
+    if size >= 16 << 10 { 4 } else { 32 }
+}
+
+/// One contender's echo client.
+pub trait EchoClient {
+    /// One message on every socket, then wait for every echo (one in flight per socket).
+    fn ping_pong(&mut self, payload: &[u8]);
+    /// `messages` echoes in all, spread over the sockets, [`window`] in flight per socket;
+    /// returns once every echo is back.
+    fn pipelined(&mut self, payload: &[u8], messages: u64);
+}
+
+/// Counts of a pipelined run: what to send next and when to stop.
+#[derive(Debug)]
+struct Pipeline {
+    total: u64,
+    sent: u64,
+    received: u64,
+}
+
+impl Pipeline {
+    fn new(total: u64) -> Self {
+        Pipeline { total, sent: 0, received: 0 }
+    }
+
+    /// Whether another message may go out now (counts it as sent).
+    fn take(&mut self) -> bool {
+        let more = self.sent < self.total;
+        self.sent += u64::from(more);
+        more
+    }
+
+    fn done(&self) -> bool {
+        self.received >= self.total
+    }
+}
+
+/// Runs a blocking round-robin pipeline: `send(i)` and `recv(i)` on socket `i`.
+fn round_robin(
+    sockets: usize,
+    window: usize,
+    total: u64,
+    mut send: impl FnMut(usize),
+    mut recv: impl FnMut(usize),
+) {
+    let mut run = Pipeline::new(total);
+    let mut in_flight = vec![0usize; sockets];
+    for _ in 0..window {
+        for (i, n) in in_flight.iter_mut().enumerate() {
+            if run.take() {
+                send(i);
+                *n += 1;
+            }
+        }
+    }
+    while !run.done() {
+        for (i, n) in in_flight.iter_mut().enumerate() {
+            if *n > 0 {
+                recv(i);
+                run.received += 1;
+                *n -= 1;
+                if run.take() {
+                    send(i);
+                    *n += 1;
+                }
+            }
+        }
+    }
+}
+
+// ---- raw TCP ---------------------------------------------------------------------------
+
+/// The raw TCP echo baseline.
+#[derive(Debug)]
+pub struct Raw {
+    streams: Vec<TcpStream>,
+    buf: Vec<u8>,
+    window: usize,
+}
+
+impl Raw {
+    /// `sockets` connections to the raw echo, for `size`-byte messages.
+    ///
+    /// # Panics
+    ///
+    /// If loopback connections fail (benchmark set-up only).
+    pub fn connect(sockets: usize, size: usize) -> Raw {
+        let port = crate::server::echo_server().raw;
+        let streams = (0..sockets)
+            .map(|_| {
+                let tcp = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+                tcp.set_nodelay(true).expect("nodelay");
+                tcp
+            })
+            .collect();
+        Raw { streams, buf: vec![0; size], window: window(size) }
+    }
+}
+
+impl EchoClient for Raw {
+    fn ping_pong(&mut self, payload: &[u8]) {
+        for tcp in &mut self.streams {
+            tcp.write_all(payload).expect("write");
+        }
+        for tcp in &mut self.streams {
+            tcp.read_exact(&mut self.buf[..payload.len()]).expect("read");
+        }
+    }
+
+    fn pipelined(&mut self, payload: &[u8], messages: u64) {
+        let count = self.streams.len();
+        let streams = std::cell::RefCell::new(&mut self.streams);
+        let buf = &mut self.buf[..payload.len()];
+        round_robin(
+            count,
+            self.window,
+            messages,
+            |i| streams.borrow_mut()[i].write_all(payload).expect("write"),
+            |i| streams.borrow_mut()[i].read_exact(buf).expect("read"),
+        );
+    }
+}
+
+// ---- tungstenite -------------------------------------------------------------------------
+
+/// tungstenite over blocking sockets.
+#[derive(Debug)]
+pub struct Tungstenite {
+    sockets: Vec<tungstenite::WebSocket<TcpStream>>,
+    window: usize,
+}
+
+impl Tungstenite {
+    /// `sockets` connections to the WebSocket echo, for `size`-byte messages.
+    ///
+    /// # Panics
+    ///
+    /// If connecting or the handshake fails (benchmark set-up only).
+    pub fn connect(sockets: usize, size: usize) -> Tungstenite {
+        let port = crate::server::echo_server().ws;
+        let sockets = (0..sockets)
+            .map(|_| {
+                let tcp = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+                tcp.set_nodelay(true).expect("nodelay");
+                let url = format!("ws://127.0.0.1:{port}/");
+                tungstenite::client::client(url, tcp).expect("handshake").0
+            })
+            .collect();
+        Tungstenite { sockets, window: window(size) }
+    }
+
+    fn read(ws: &mut tungstenite::WebSocket<TcpStream>) {
+        match ws.read().expect("read") {
+            tungstenite::Message::Binary(bytes) => {
+                black_box(&bytes[..]);
+            }
+            other => panic!("expected binary, got {other:?}"),
+        }
+    }
+}
+
+impl EchoClient for Tungstenite {
+    fn ping_pong(&mut self, payload: &[u8]) {
+        let bytes = tungstenite::Bytes::copy_from_slice(payload);
+        for ws in &mut self.sockets {
+            ws.send(tungstenite::Message::Binary(bytes.clone())).expect("send");
+        }
+        for ws in &mut self.sockets {
+            Self::read(ws);
+        }
+    }
+
+    fn pipelined(&mut self, payload: &[u8], messages: u64) {
+        let bytes = tungstenite::Bytes::copy_from_slice(payload);
+        let count = self.sockets.len();
+        let sockets = std::cell::RefCell::new(&mut self.sockets);
+        round_robin(
+            count,
+            self.window,
+            messages,
+            |i| sockets.borrow_mut()[i].send(tungstenite::Message::Binary(bytes.clone())).expect("send"),
+            |i| Self::read(&mut sockets.borrow_mut()[i]),
+        );
+    }
+}
+
+// ---- fastwebsockets ---------------------------------------------------------------------
+
+type FastSocket = fastwebsockets::FragmentCollector<tokio::net::TcpStream>;
+
+/// fastwebsockets over tokio on a current-thread runtime.
+pub struct Fast {
+    runtime: tokio::runtime::Runtime,
+    sockets: Vec<FastSocket>,
+    scratch: Vec<u8>,
+    window: usize,
+}
+
+impl std::fmt::Debug for Fast {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Fast").field("sockets", &self.sockets.len()).finish_non_exhaustive()
+    }
+}
+
+impl Fast {
+    /// `sockets` connections to the WebSocket echo, for `size`-byte messages.
+    ///
+    /// # Panics
+    ///
+    /// If the runtime, connecting or the upgrade fails (benchmark set-up only).
+    pub fn connect(sockets: usize, size: usize) -> Fast {
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_io().build().expect("runtime");
+        let port = crate::server::echo_server().ws;
+        let sockets = runtime.block_on(async {
+            let mut all = Vec::new();
+            for _ in 0..sockets {
+                all.push(Self::upgrade(port).await);
+            }
+            all
+        });
+        Fast { runtime, sockets, scratch: vec![0; size], window: window(size) }
+    }
+
+    async fn upgrade(port: u16) -> FastSocket {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let mut tcp = tokio::net::TcpStream::connect(("127.0.0.1", port)).await.expect("connect");
+        tcp.set_nodelay(true).expect("nodelay");
+        let request = crate::wire::request("127.0.0.1", "/", "dGhlIHNhbXBsZSBub25jZQ==");
+        tcp.write_all(request.as_bytes()).await.expect("write");
+        let mut response = Vec::new();
+        while !response.ends_with(b"\r\n\r\n") {
+            let mut byte = [0u8; 1];
+            tcp.read_exact(&mut byte).await.expect("read");
+            response.push(byte[0]);
+        }
+        assert!(response.starts_with(b"HTTP/1.1 101"), "upgrade refused");
+        let ws = fastwebsockets::WebSocket::after_handshake(tcp, fastwebsockets::Role::Client);
+        fastwebsockets::FragmentCollector::new(ws)
+    }
+
+    async fn send(ws: &mut FastSocket, scratch: &mut [u8]) {
+        let frame = fastwebsockets::Frame::binary(fastwebsockets::Payload::BorrowedMut(scratch));
+        ws.write_frame(frame).await.expect("write");
+    }
+
+    async fn read(ws: &mut FastSocket) {
+        let frame = ws.read_frame().await.expect("read");
+        assert_eq!(frame.opcode, fastwebsockets::OpCode::Binary);
+        black_box(&frame.payload[..]);
+    }
+}
+
+impl EchoClient for Fast {
+    fn ping_pong(&mut self, payload: &[u8]) {
+        let Fast { runtime, sockets, scratch, .. } = self;
+        scratch[..payload.len()].copy_from_slice(payload);
+        let scratch = &mut scratch[..payload.len()];
+        runtime.block_on(async {
+            for ws in sockets.iter_mut() {
+                Self::send(ws, scratch).await;
+            }
+            for ws in sockets.iter_mut() {
+                Self::read(ws).await;
+            }
+        });
+    }
+
+    fn pipelined(&mut self, payload: &[u8], messages: u64) {
+        let Fast { runtime, sockets, scratch, window } = self;
+        scratch[..payload.len()].copy_from_slice(payload);
+        let scratch = &mut scratch[..payload.len()];
+        runtime.block_on(async {
+            let mut run = Pipeline::new(messages);
+            let mut in_flight = vec![0usize; sockets.len()];
+            for _ in 0..*window {
+                for (ws, n) in sockets.iter_mut().zip(&mut in_flight) {
+                    if run.take() {
+                        Self::send(ws, scratch).await;
+                        *n += 1;
+                    }
+                }
+            }
+            while !run.done() {
+                for (ws, n) in sockets.iter_mut().zip(&mut in_flight) {
+                    if *n > 0 {
+                        Self::read(ws).await;
+                        run.received += 1;
+                        *n -= 1;
+                        if run.take() {
+                            Self::send(ws, scratch).await;
+                            *n += 1;
+                        }
+                    }
+                }
+            }
+        });
+    }
+}
+
+// ---- sockettask-mio -----------------------------------------------------------------------
+
+/// The sockettask-mio [`Driver`] in its own `mio::Poll`.
+#[derive(Debug)]
+pub struct Ours {
+    poll: Poll,
+    events: Events,
+    driver: Driver,
+    tasks: Vec<SocketTask>,
+    window: usize,
+}
+
+impl Ours {
+    /// The driver's options for `size`-byte messages: receive and send buffers sized to the
+    /// message and the window, not to the 1 MiB defaults.
+    pub fn options(size: usize) -> Options {
+        Options {
+            config: Config { schemes: Schemes::AllowInsecure, ..Config::default() },
+            max_message_size: size.max(64 << 10),
+            max_buffered_amount: window(size) * (size + 14),
+            tcp_no_delay: true,
+            ..Options::default()
+        }
+    }
+
+    /// `sockets` tasks to the WebSocket echo, all OPEN, for `size`-byte messages.
+    ///
+    /// # Panics
+    ///
+    /// If connecting fails (benchmark set-up only).
+    pub fn connect(sockets: usize, size: usize) -> Ours {
+        let port = crate::server::echo_server().ws;
+        let poll = Poll::new().expect("poll");
+        let mut driver = Driver::new(Self::options(size)).expect("driver");
+        let url = format!("ws://127.0.0.1:{port}/");
+        let tasks = (0..sockets)
+            .map(|i| {
+                driver.connect_socket(poll.registry(), ConnectOptions::new(&url), Token(i)).expect("connect")
+            })
+            .collect();
+        let mut ours = Ours { poll, events: Events::with_capacity(64), driver, tasks, window: window(size) };
+        let mut open = 0;
+        while open < sockets {
+            ours.turn(|_, event| match event {
+                Event::Open(_) => open += 1,
+                other => panic!("expected Open, got {other:?}"),
+            });
+        }
+        ours
+    }
+
+    /// One loop turn: wait for readiness, forward it, hand every event to `on_event`.
+    fn turn(&mut self, mut on_event: impl FnMut(SocketTask, &Event<'_>)) {
+        let timeout = self.driver.poll_timeout();
+        self.poll.poll(&mut self.events, timeout).expect("poll");
+        for event in self.events.iter() {
+            self.driver.handle_readiness(event);
+        }
+        while let Some((task, event)) = self.driver.poll_event(self.poll.registry()) {
+            on_event(task, &event);
+        }
+    }
+
+    /// Turns until `count` messages came back, calling `on_message` for each (it may send:
+    /// the event's borrow has ended by then). Events (and the I/O `poll_event` does) come
+    /// before each wait, so frames queued by `send` go out without a zero-timeout `poll`.
+    fn until(&mut self, count: u64, mut on_message: impl FnMut(&mut Driver, SocketTask)) {
+        let mut received = 0;
+        loop {
+            loop {
+                let task = match self.driver.poll_event(self.poll.registry()) {
+                    None => break,
+                    Some((task, Event::Message(Message::Binary(bytes)))) => {
+                        black_box(bytes);
+                        task
+                    }
+                    Some((_, other)) => panic!("expected a binary message, got {other:?}"),
+                };
+                received += 1;
+                on_message(&mut self.driver, task);
+            }
+            if received >= count {
+                return;
+            }
+            let timeout = self.driver.poll_timeout();
+            self.poll.poll(&mut self.events, timeout).expect("poll");
+            for event in self.events.iter() {
+                self.driver.handle_readiness(event);
+            }
+        }
+    }
+}
+
+impl EchoClient for Ours {
+    fn ping_pong(&mut self, payload: &[u8]) {
+        for &task in &self.tasks {
+            self.driver.send(task, Message::Binary(payload)).expect("send");
+        }
+        self.until(self.tasks.len() as u64, |_, _| {});
+    }
+
+    fn pipelined(&mut self, payload: &[u8], messages: u64) {
+        let mut run = Pipeline::new(messages);
+        for _ in 0..self.window {
+            for &task in &self.tasks {
+                if run.take() {
+                    self.driver.send(task, Message::Binary(payload)).expect("send");
+                }
+            }
+        }
+        self.until(messages, |driver, task| {
+            if run.take() {
+                driver.send(task, Message::Binary(payload)).expect("send");
+            }
+        });
+    }
+}

@@ -1,0 +1,172 @@
+#!/usr/bin/env python3
+"""Turns criterion's results into the Markdown table of benches/README.md.
+
+Reads target/criterion/**/new/{benchmark,estimates}.json (the median of each benchmark) and
+target/criterion/memory.json (written by the `memory` bench), prints Markdown to stdout:
+one row per case, the median time of every contender, sockettask's throughput, and the
+ratios ours / best other and ours / memcpy (times: below 1 means sockettask is faster), and
+the physical limit of the case with sockettask's speed as a share of it.
+
+    python3 benches/table.py [TARGET_DIR]     # default: target/ next to this script's parent
+"""
+
+import glob
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+
+CONTENDERS = ["sockettask", "tungstenite", "fastwebsockets", "embedded-websocket"]
+OURS = "sockettask"
+
+
+def load(root):
+    """{group: {function: (median_ns, throughput_bytes)}} from criterion's output."""
+    results = {}
+    for path in glob.glob(os.path.join(root, "criterion", "**", "new", "benchmark.json"), recursive=True):
+        estimates = os.path.join(os.path.dirname(path), "estimates.json")
+        if not os.path.exists(estimates):
+            continue
+        with open(path) as f:
+            bench = json.load(f)
+        with open(estimates) as f:
+            median = json.load(f)["median"]["point_estimate"]
+        throughput = (bench.get("throughput") or {}).get("Bytes")
+        results.setdefault(bench["group_id"], {})[bench["function_id"]] = (median, throughput)
+    return results
+
+
+def fmt_time(ns):
+    for unit, scale in (("s", 1e9), ("ms", 1e6), ("µs", 1e3)):
+        if ns >= scale:
+            return f"{ns / scale:.3g} {unit}"
+    return f"{ns:.3g} ns"
+
+
+def fmt_rate(per_second, unit):
+    for prefix, scale in (("G", 1e9), ("M", 1e6), ("k", 1e3)):
+        if per_second >= scale:
+            return f"{per_second / scale:.3g} {prefix}{unit}"
+    return f"{per_second:.3g} {unit}"
+
+
+def size_bytes(group):
+    m = re.search(r"(\d+) (B|KiB|MiB)", group)
+    if not m:
+        return 0
+    return int(m.group(1)) * {"B": 1, "KiB": 1 << 10, "MiB": 1 << 20}[m.group(2)]
+
+
+def order(group):
+    sections = ["send", "receive text", "receive binary", "handshake", "echo ping-pong", "echo pipelined"]
+    section = next((i for i, s in enumerate(sections) if group.startswith(s)), len(sections))
+    sockets = re.search(r" x(\d+)$", group)
+    return (section, "fragments" in group, int(sockets.group(1)) if sockets else 0, size_bytes(group), group)
+
+
+def limit_of(group, functions):
+    """The physical limit the case is held against (name, median) or None."""
+    wanted = ["limit:copy+xor"] if group.startswith("send") else []
+    if group.startswith("receive text"):
+        wanted = ["limit:simdutf8"]
+    elif group.startswith("receive binary"):
+        wanted = ["limit:memcpy"]
+    elif group.startswith("echo"):
+        wanted = ["limit:raw-tcp"]
+    elif group.startswith("handshake"):
+        wanted = ["limit:server-101"]
+    for name in wanted:
+        if name in functions:
+            return name[len("limit:"):], functions[name][0]
+    return None
+
+
+def messages_per_iteration(group):
+    m = re.search(r" x(\d+)$", group)
+    return int(m.group(1)) if m and "ping-pong" in group else 1
+
+
+def table(results):
+    head = CONTENDERS + ["ours MB/s", "ours msg/s", "ours / best other", "ours / memcpy", "limit", "ours vs limit"]
+    lines = ["| case | " + " | ".join(head) + " |", "|---|" + "---:|" * len(head)]
+    behind = []
+    for group in sorted(results, key=order):
+        functions = results[group]
+        if OURS not in functions:
+            continue
+        ours, throughput = functions[OURS]
+        cells = [fmt_time(functions[c][0]) if c in functions else "–" for c in CONTENDERS]
+        cells[0] = f"**{cells[0]}**"
+        mbps = throughput / ours * 1e3 if throughput else None
+        cells.append("–" if mbps is None else f"{mbps:,.0f}" if mbps >= 100 else f"{mbps:.3g}")
+        cells.append(fmt_rate(messages_per_iteration(group) / ours * 1e9, ""))
+        others = [(functions[c][0], c) for c in CONTENDERS[1:] if c in functions]
+        if others:
+            best, name = min(others)
+            cells.append(f"{ours / best:.2f} ({name})")
+            if ours > best:
+                behind.append(f"{group}: {name} {ours / best:.2f}× faster")
+        else:
+            cells.append("–")
+        memcpy = functions.get("limit:memcpy")
+        cells.append(f"{ours / memcpy[0]:.2f}" if memcpy else "–")
+        limit = limit_of(group, functions)
+        if limit and group.startswith("handshake"):
+            # The mock server's share of every contender's time, not a bound.
+            cells += [f"{limit[0]} {fmt_time(limit[1])} (included)", "–"]
+        elif limit:
+            cells.append(f"{limit[0]} {fmt_time(limit[1])}")
+            cells.append(f"{limit[1] / ours * 100:.0f} %")
+        else:
+            cells += ["–", "–"]
+        lines.append(f"| {group} | " + " | ".join(cells) + " |")
+    return lines, behind
+
+
+def memory(root):
+    path = os.path.join(root, "criterion", "memory.json")
+    if not os.path.exists(path):
+        return []
+    with open(path) as f:
+        data = json.load(f)
+    lines = ["| client state | bytes (`size_of`) |", "|---|---:|"]
+    lines += [f"| {name} | {size} |" for name, size in data["size_of"].items()]
+    lines += ["", "| echo client, 64 KiB messages | peak heap / socket, 1 socket | peak heap / socket, 5 sockets |",
+              "|---|---:|---:|"]
+    for name, peaks in data["peak_heap_per_socket"].items():
+        lines.append(f"| {name} | {peaks['1'] / 1024:.0f} KiB | {peaks['5'] / 1024:.0f} KiB |")
+    return lines
+
+
+def machine():
+    def run(*cmd):
+        try:
+            return subprocess.run(cmd, capture_output=True, text=True, check=False).stdout.strip()
+        except OSError:
+            return "?"
+
+    model = next((l.split(":", 1)[1].strip() for l in run("lscpu").splitlines() if l.startswith("Model name")), "?")
+    load = " ".join(run("cat", "/proc/loadavg").split()[:3])
+    return f"{model}, {run('nproc')} CPUs, load average {load}, {time.strftime('%Y-%m-%d %H:%M %Z')}"
+
+
+def main():
+    here = os.path.dirname(os.path.abspath(__file__))
+    root = sys.argv[1] if len(sys.argv) > 1 else os.path.join(here, "..", "target")
+    results = load(root)
+    if not results:
+        sys.exit(f"no criterion results under {root}/criterion: run `cargo bench -p sockettask-benches` first")
+    lines, behind = table(results)
+    print(f"Machine: {machine()}\n")
+    print("\n".join(lines))
+    mem = memory(root)
+    if mem:
+        print("\n" + "\n".join(mem))
+    if behind:
+        print("\nBehind another contender in: " + "; ".join(behind) + ".")
+
+
+if __name__ == "__main__":
+    main()
