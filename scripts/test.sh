@@ -35,5 +35,10 @@ cargo build -p sockettask --no-default-features --target thumbv7em-none-eabihf
 cargo build -p sockettask-embedded-io --target thumbv7em-none-eabihf
 cargo build -p sockettask-embedded-io --target thumbv7em-none-eabihf --features async
 
+step "Miri over the core's one unsafe block (text delivery without a second validation)"
+rustup component add --toolchain nightly miri rust-src >/dev/null 2>&1 || true
+cargo +nightly miri test -p sockettask --test limits --test close
+cargo +nightly miri test -p sockettask --test frames text
+
 step "fuzz smoke: every cargo-fuzz target for a short fixed time (installs cargo-fuzz if missing)"
 scripts/fuzz-smoke.sh

@@ -98,7 +98,7 @@ enum Phase {
     /// The client failed the connection: its close frame is being flushed.
     Failing {
         code: CloseCode,
-        reason: Reason,
+        reason: &'static str,
     },
     Closed,
 }
@@ -116,7 +116,8 @@ enum Pending {
     Open,
     Message,
     Error(TaskError),
-    Close(CloseCode, Reason),
+    /// `onClose`; its reason waits in [`Socket::close_reason`] (one close per task).
+    Close(CloseCode),
 }
 
 /// Receive-buffer bytes an undelivered or just-delivered event borrows.
@@ -148,7 +149,9 @@ pub(crate) struct Socket {
     end: Option<StreamEnd>,
     errored: bool,
     pending_pong: Option<Vec<u8, 125>>,
-    delivered_close: (CloseCode, Reason),
+    /// The reason of the task's one `onClose`, kept outside the event queue so queue entries
+    /// stay small.
+    close_reason: Reason,
     limits: FrameLimits,
     header_limit: usize,
 }
@@ -177,7 +180,7 @@ impl Socket {
             end: None,
             errored: false,
             pending_pong: None,
-            delivered_close: (CloseCode::ABNORMAL, Reason::new()),
+            close_reason: Reason::new(),
             limits: FrameLimits {
                 max_frame: u64::try_from(limits.max_frame_size).unwrap_or(u64::MAX),
                 max_message,
@@ -401,7 +404,7 @@ impl Socket {
                 self.fail_before_open(env, e);
             }
             Phase::Closing { peer: Some(peer) } => self.finish(peer.code, &peer.reason),
-            Phase::Failing { code, reason } => self.finish(code, &reason),
+            Phase::Failing { code, reason } => self.finish(code, reason),
             Phase::Open | Phase::Closing { peer: None } => {
                 if let Some(e) = error {
                     self.push_error(e);
@@ -428,11 +431,11 @@ impl Socket {
         self.push_error(TaskError::Protocol(error));
         self.rx.discard();
         let code = error.close_code();
-        let reason = Reason::try_from(error.reason()).unwrap_or_default();
+        let reason = error.reason();
         match self.phase {
             Phase::Open => {
                 self.pending_pong = None;
-                self.queue_close(env, Some((code, &reason)));
+                self.queue_close(env, Some((code, reason)));
                 self.arm_close(env);
                 self.phase = Phase::Failing { code, reason };
             }
@@ -446,16 +449,17 @@ impl Socket {
 
     fn finish_if_flushed(&mut self) {
         if self.tx.queued() == 0
-            && let Phase::Failing { code, reason } = core::mem::replace(&mut self.phase, Phase::Closed)
+            && let Phase::Failing { code, reason } = self.phase
         {
-            self.finish(code, &reason);
+            self.finish(code, reason);
         }
     }
 
     /// CLOSED, with `onClose { code, reason }` as the last event.
     fn finish(&mut self, code: CloseCode, reason: &str) {
         self.enter_closed();
-        self.push(Pending::Close(code, Reason::try_from(reason).unwrap_or_default()));
+        self.close_reason = Reason::try_from(reason).unwrap_or_default();
+        self.push(Pending::Close(code));
     }
 
     fn enter_closed(&mut self) {
@@ -499,7 +503,7 @@ impl Socket {
             set_timer(&mut self.timers, Timer::Close, None);
             match core::mem::replace(&mut self.phase, Phase::Closed) {
                 Phase::Closing { peer: Some(peer) } => self.finish(peer.code, &peer.reason),
-                Phase::Failing { code, reason } => self.finish(code, &reason),
+                Phase::Failing { code, reason } => self.finish(code, reason),
                 Phase::Closing { peer: None } => self.finish(CloseCode::ABNORMAL, ABNORMAL_REASON),
                 other => self.phase = other,
             }
@@ -637,15 +641,21 @@ impl Socket {
                 };
                 let bytes = rx.get(range).unwrap_or_default();
                 Event::Message(match kind {
-                    MessageKind::Text => Message::Text(simdutf8::basic::from_utf8(bytes).unwrap_or_default()),
+                    MessageKind::Text => {
+                        // SAFETY: `range` is the message `Receive::finish_message` validated with
+                        // `Utf8Validator::finish` before queueing this event, and no byte in it was
+                        // written since: while `Held::Message` holds it parsing stops (no payload
+                        // moves), compaction is refused (`Compact::Forbidden`) and new input lands
+                        // only at `filled`, past the range. Debug builds re-validate (tests, fuzzing).
+                        #[allow(unsafe_code)]
+                        let text = unsafe { crate::utf8::assume_validated(bytes) };
+                        Message::Text(text)
+                    }
                     MessageKind::Binary => Message::Binary(bytes),
                 })
             }
             Pending::Error(e) => Event::Error(e),
-            Pending::Close(code, reason) => {
-                self.delivered_close = (code, reason);
-                Event::Close(Close { code, reason: &self.delivered_close.1 })
-            }
+            Pending::Close(code) => Event::Close(Close { code, reason: &self.close_reason }),
         })
     }
 

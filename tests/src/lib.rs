@@ -12,6 +12,7 @@
 //!
 //! Every wait is bounded in count and time; a missing peer is a failure that says how to
 //! install it, never a skip.
+#![forbid(unsafe_code)]
 
 pub mod hostile;
 pub mod memory;

@@ -166,6 +166,7 @@
 //!     }
 //! }
 //! ```
+#![forbid(unsafe_code)]
 #![no_std]
 // Network input must never panic: no unwrap, expect, panic or unchecked indexing outside tests.
 #![warn(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]

@@ -33,6 +33,7 @@
 //! client.run()?;
 //! # Ok(()) }
 //! ```
+#![forbid(unsafe_code)]
 #![warn(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 mod client;
