@@ -6,7 +6,8 @@ use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use sockettask_mio::{
-    Client, Config, ConnectOptions, Message, Options, ReadyState, Schemes, SocketTask, TaskError,
+    Client, Config, ConnectOptions, Message, Options, ProtocolError, ReadyState, Schemes, SocketTask,
+    TaskError,
 };
 
 /// One event as a listener saw it.
@@ -30,10 +31,10 @@ impl Rec {
         Rec::Close(1006, "abnormal closure".into())
     }
 
-    /// `onClose` with `code` and the `Display` text of `error` as the reason: what the client
-    /// reports when it fails the connection (S13).
-    pub fn failed(code: u16, error: impl std::fmt::Display) -> Rec {
-        Rec::Close(code, error.to_string())
+    /// `onClose` with `code` and the fixed reason of `error` ([`ProtocolError::reason`]): what
+    /// the client reports when it fails the connection (S13).
+    pub fn failed(code: u16, error: ProtocolError) -> Rec {
+        Rec::Close(code, error.reason().into())
     }
 }
 

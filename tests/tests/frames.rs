@@ -46,7 +46,7 @@ fn fails(bytes: &[u8], options: Options, before: &[Rec], error: ProtocolError) {
     let closes = seen.close_frames();
     assert_eq!(closes.len(), 1, "one close frame: {:?}", seen.frames());
     assert_eq!(closes[0].close_code(), Some(code), "the client's close code");
-    assert_eq!(closes[0].close_reason(), error.to_string());
+    assert_eq!(closes[0].close_reason(), error.reason());
 }
 
 /// One line per case: `name: server bytes => error`, optionally with options and the

@@ -56,6 +56,7 @@ pub use mio;
 pub use rustls;
 pub use sockettask;
 pub use sockettask::{
-    Close, CloseCode, CloseError, Config, ConnectError, ConnectOptions, Event, FailureEvents, Limits,
-    Message, Open, ReadyState, Schemes, SendError, TaskError, TlsError, TransportError,
+    Close, CloseCode, CloseError, Config, ConnectError, ConnectOptions, Event, FailureEvents, HandshakeError,
+    Limits, Message, Open, ProtocolError, ReadyState, Schemes, SendError, TaskError, TlsError,
+    TransportError,
 };
