@@ -350,6 +350,10 @@ where
 
     /// The next event of any task. Borrowed data (headers, messages) stays valid until the
     /// next call on the client; a CLOSED task's slot is freed once its last event was polled.
+    ///
+    /// Parsing that resumes here (bytes buffered behind the previous event) arms timers from
+    /// the latest `now` the client was given: a driver that calls [`Client::handle_timeout`]
+    /// on every turn (cheap when nothing is due) keeps that time current.
     pub fn poll_event(&mut self) -> Option<(Handle, Event<'_>)> {
         self.release_lent();
         let len = self.slots.len();

@@ -93,9 +93,8 @@ where
     pub(crate) fn fire_timers(&mut self) -> bool {
         let now = self.clock.now();
         let due = self.client.poll_timeout().is_some_and(|t| t <= now);
-        if due {
-            self.client.handle_timeout(now);
-        }
+        // Due or not: the core also arms timers from this time when it resumes parsing.
+        self.client.handle_timeout(now);
         due
     }
 

@@ -169,9 +169,9 @@ impl Driver {
     /// any task. Call until it returns `None` after every `poll`.
     pub fn poll_event(&mut self, registry: &Registry) -> Option<(SocketTask, Event<'_>)> {
         let now = self.clock.now();
-        if self.core.poll_timeout().is_some_and(|t| t <= now) {
-            self.core.handle_timeout(now);
-        }
+        // Every turn, due or not: the core also arms timers from this time when it resumes
+        // parsing inside `poll_event`.
+        self.core.handle_timeout(now);
         let mut io = Io { core: &mut self.core, registry, now };
         for conn in self.conns.iter_mut().flatten() {
             conn.pump(&mut io);
