@@ -191,12 +191,13 @@ where
         handle: Handle,
         f: impl FnOnce(&mut Socket, &mut Env<'_, R>) -> Result<(), SendError>,
     ) -> Result<(), SendError> {
-        self.release_lent();
-        match self.lookup(handle) {
-            Lookup::Live(i) => self.with(i, self.now, f).unwrap_or(Err(SendError::UnknownHandle)),
-            Lookup::Finished => Err(SendError::NotOpen(ReadyState::Closed)),
-            Lookup::Unknown => Err(SendError::UnknownHandle),
-        }
+        let now = self.now;
+        self.on_task(handle, now, f).unwrap_or_else(|| {
+            Err(match self.lookup(handle) {
+                Lookup::Finished => SendError::NotOpen(ReadyState::Closed),
+                Lookup::Live(_) | Lookup::Unknown => SendError::UnknownHandle,
+            })
+        })
     }
 
     /// `SocketTask.close` (S15, S16): `code` defaults to 1000; `reason` ≤ 123 bytes.
@@ -207,14 +208,12 @@ where
         reason: &str,
         now: Instant,
     ) -> Result<(), CloseError> {
-        self.tick(now);
-        self.release_lent();
-        match self.lookup(handle) {
-            Lookup::Live(i) => self.with(i, now, |socket, env| socket.close(env, code, reason)),
-            Lookup::Finished => Some(Err(CloseError::NotConnected)),
-            Lookup::Unknown => Some(Err(CloseError::UnknownHandle)),
-        }
-        .unwrap_or(Err(CloseError::UnknownHandle))
+        self.on_task(handle, now, |socket, env| socket.close(env, code, reason)).unwrap_or_else(|| {
+            Err(match self.lookup(handle) {
+                Lookup::Finished => CloseError::NotConnected,
+                Lookup::Live(_) | Lookup::Unknown => CloseError::UnknownHandle,
+            })
+        })
     }
 
     /// The task's `readyState` (S9); a finished task's handle reads [`ReadyState::Closed`].
@@ -247,12 +246,7 @@ where
     /// when the receive buffer is full until events are polled; keep the rest and offer it
     /// again after [`Client::poll_event`]. Bytes for a finished task are dropped (all taken).
     pub fn handle_input(&mut self, handle: Handle, now: Instant, data: &[u8]) -> usize {
-        self.tick(now);
-        self.release_lent();
-        match self.lookup(handle) {
-            Lookup::Live(i) => self.with(i, now, |socket, env| socket.input(env, data)).unwrap_or(data.len()),
-            Lookup::Finished | Lookup::Unknown => data.len(),
-        }
+        self.on_task(handle, now, |socket, env| socket.input(env, data)).unwrap_or(data.len())
     }
 
     /// The free part of the task's receive buffer, to read into in place; follow with
@@ -269,11 +263,7 @@ where
 
     /// `n` bytes were read into [`Client::input_buffer`].
     pub fn handle_read(&mut self, handle: Handle, now: Instant, n: usize) {
-        self.tick(now);
-        self.release_lent();
-        if let Lookup::Live(i) = self.lookup(handle) {
-            let _ = self.with(i, now, |socket, env| socket.input_written(env, n));
-        }
+        let _ = self.on_task(handle, now, |socket, env| socket.input_written(env, n));
     }
 
     /// The task's stream ended (the peer closed it). Applied after the bytes already given.
@@ -287,11 +277,7 @@ where
     }
 
     fn end_stream(&mut self, handle: Handle, now: Instant, end: StreamEnd) {
-        self.tick(now);
-        self.release_lent();
-        if let Lookup::Live(i) = self.lookup(handle) {
-            let _ = self.with(i, now, |socket, env| socket.stream_end(env, end));
-        }
+        let _ = self.on_task(handle, now, |socket, env| socket.stream_end(env, end));
     }
 
     /// Applies every timer due at `now` (connect and close timeouts).
@@ -333,11 +319,7 @@ where
 
     /// `n` bytes of [`Client::transmit_data`] were written to the stream.
     pub fn advance_transmit(&mut self, handle: Handle, now: Instant, n: usize) {
-        self.tick(now);
-        self.release_lent();
-        if let Lookup::Live(i) = self.lookup(handle) {
-            let _ = self.with(i, now, |socket, env| socket.transmitted(env, n));
-        }
+        let _ = self.on_task(handle, now, |socket, env| socket.transmitted(env, n));
     }
 
     /// Whether [`Client::poll_event`] has an event to return. Takes `&mut self` because it
@@ -372,6 +354,20 @@ where
     // ---- internals ---------------------------------------------------------------------
 
     /// Records the caller's `now` (kept monotonic) for the work of calls that take none.
+    /// The common path of every input and command: take `now` in, end the last event's loan,
+    /// then run `f` on the task `handle` names; `None` when it is not live.
+    fn on_task<T>(
+        &mut self,
+        handle: Handle,
+        now: Instant,
+        f: impl FnOnce(&mut Socket, &mut Env<'_, R>) -> T,
+    ) -> Option<T> {
+        self.tick(now);
+        self.release_lent();
+        let Lookup::Live(i) = self.lookup(handle) else { return None };
+        self.with(i, now, f)
+    }
+
     fn tick(&mut self, now: Instant) {
         self.now = self.now.max(now);
     }

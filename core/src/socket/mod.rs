@@ -147,7 +147,9 @@ pub(crate) struct Socket {
     events: Deque<Pending, 4>,
     timers: [Option<Instant>; 2],
     held: Held,
-    /// Set by `pop_event` when it handed out borrowed data; cleared by `release`.
+    /// Set by `pop_event` when it handed out `held`'s bytes; cleared by `release`, which then
+    /// frees them. Only ever true while `held` is set, so `held == Nothing` alone says the
+    /// buffer is free to parse into and move.
     lent: bool,
     end: Option<StreamEnd>,
     errored: bool,
@@ -205,7 +207,7 @@ impl Socket {
 
     /// Whether the slot can be reused: CLOSED, every event polled and released.
     pub(crate) fn is_finished(&self) -> bool {
-        matches!(self.phase, Phase::Closed) && self.events.is_empty() && !self.lent
+        matches!(self.phase, Phase::Closed) && self.events.is_empty() && self.held == Held::Nothing
     }
 
     /// Bytes queued for the wire.
@@ -223,7 +225,7 @@ impl Socket {
     /// Whether the task reads more input now (it does not while an event borrows the buffer
     /// or after it stopped listening).
     fn accepts_input(&self) -> bool {
-        self.held == Held::Nothing && !self.lent && self.accepts_bytes()
+        self.held == Held::Nothing && self.accepts_bytes()
     }
 
     fn accepts_bytes(&self) -> bool {
@@ -268,7 +270,7 @@ impl Socket {
     }
 
     fn compact(&self) -> Compact {
-        if self.held == Held::Nothing && !self.lent { Compact::Allowed } else { Compact::Forbidden }
+        if self.held == Held::Nothing { Compact::Allowed } else { Compact::Forbidden }
     }
 
     /// The stream ended (EOF) or failed; applied once buffered bytes are parsed.
@@ -282,7 +284,7 @@ impl Socket {
     /// Parses buffered bytes until an event borrows the buffer or more bytes are needed;
     /// then applies a stream end.
     fn pump<R: Rng>(&mut self, env: &mut Env<'_, R>) {
-        while self.held == Held::Nothing && !self.lent {
+        while self.held == Held::Nothing {
             let progressed = match self.phase {
                 Phase::Connecting { .. } => self.pump_handshake(env),
                 Phase::Open | Phase::Closing { peer: None } => self.pump_frames(env),
@@ -296,7 +298,6 @@ impl Socket {
             }
         }
         if self.held == Held::Nothing
-            && !self.lent
             && let Some(end) = self.end.take()
         {
             self.apply_stream_end(env, end);
@@ -470,7 +471,7 @@ impl Socket {
         self.timers = [None; 2];
         self.tx.clear();
         self.pending_pong = None;
-        if self.held == Held::Nothing && !self.lent {
+        if self.held == Held::Nothing {
             self.rx.discard();
         }
     }
