@@ -39,10 +39,19 @@ impl Listeners {
     }
 }
 
-/// An event copied out of the core into the client's scratch buffer, so listeners can use
+/// Where a copied event's data lives: bytes (headers, binary messages) and text (text
+/// messages, close reasons, the chosen subprotocol), the text kept as `String` so it is not
+/// validated a second time.
+#[derive(Default)]
+struct Scratch {
+    bytes: Vec<u8>,
+    text: String,
+}
+
+/// An event copied out of the core into the client's scratch buffers, so listeners can use
 /// the client (send, close, connect) while they look at it.
 enum Copied {
-    Open { headers_end: usize, protocol: Option<(usize, usize)> },
+    Open { protocol: bool },
     Text,
     Binary,
     Error(TaskError),
@@ -50,52 +59,49 @@ enum Copied {
 }
 
 impl Copied {
-    fn of(event: &Event<'_>, scratch: &mut Vec<u8>) -> Copied {
-        scratch.clear();
+    fn of(event: &Event<'_>, scratch: &mut Scratch) -> Copied {
+        scratch.bytes.clear();
+        scratch.text.clear();
         match event {
             Event::Open(open) => {
-                scratch.extend_from_slice(b"HTTP/1.1 101 Switching Protocols\r\n");
+                let bytes = &mut scratch.bytes;
+                bytes.extend_from_slice(b"HTTP/1.1 101 Switching Protocols\r\n");
                 for (name, value) in open.headers.iter() {
-                    scratch.extend_from_slice(name.as_bytes());
-                    scratch.extend_from_slice(b": ");
-                    scratch.extend_from_slice(value);
-                    scratch.extend_from_slice(b"\r\n");
+                    bytes.extend_from_slice(name.as_bytes());
+                    bytes.extend_from_slice(b": ");
+                    bytes.extend_from_slice(value);
+                    bytes.extend_from_slice(b"\r\n");
                 }
-                scratch.extend_from_slice(b"\r\n");
-                let headers_end = scratch.len();
-                let protocol = open.protocol.map(|p| {
-                    scratch.extend_from_slice(p.as_bytes());
-                    (headers_end, scratch.len())
-                });
-                Copied::Open { headers_end, protocol }
+                bytes.extend_from_slice(b"\r\n");
+                scratch.text.push_str(open.protocol.unwrap_or_default());
+                Copied::Open { protocol: open.protocol.is_some() }
             }
             Event::Message(Message::Text(text)) => {
-                scratch.extend_from_slice(text.as_bytes());
+                scratch.text.push_str(text);
                 Copied::Text
             }
             Event::Message(Message::Binary(bytes)) => {
-                scratch.extend_from_slice(bytes);
+                scratch.bytes.extend_from_slice(bytes);
                 Copied::Binary
             }
             Event::Error(e) => Copied::Error(*e),
             Event::Close(close) => {
-                scratch.extend_from_slice(close.reason.as_bytes());
+                scratch.text.push_str(close.reason);
                 Copied::Close(close.code)
             }
         }
     }
 
-    fn view<'s>(&self, scratch: &'s [u8]) -> Event<'s> {
-        let text = |bytes: &'s [u8]| std::str::from_utf8(bytes).unwrap_or_default();
+    fn view<'s>(&self, scratch: &'s Scratch) -> Event<'s> {
         match *self {
-            Copied::Open { headers_end, protocol } => Event::Open(Open {
-                headers: Headers::new(scratch.get(..headers_end).unwrap_or_default()),
-                protocol: protocol.and_then(|(a, b)| scratch.get(a..b)).map(text),
+            Copied::Open { protocol } => Event::Open(Open {
+                headers: Headers::new(&scratch.bytes),
+                protocol: protocol.then_some(scratch.text.as_str()),
             }),
-            Copied::Text => Event::Message(Message::Text(text(scratch))),
-            Copied::Binary => Event::Message(Message::Binary(scratch)),
+            Copied::Text => Event::Message(Message::Text(&scratch.text)),
+            Copied::Binary => Event::Message(Message::Binary(&scratch.bytes)),
             Copied::Error(e) => Event::Error(e),
-            Copied::Close(code) => Event::Close(Close { code, reason: text(scratch) }),
+            Copied::Close(code) => Event::Close(Close { code, reason: &scratch.text }),
         }
     }
 }
@@ -121,7 +127,7 @@ pub struct Client {
     events: Events,
     driver: Driver,
     listeners: HashMap<SocketTask, Listeners>,
-    scratch: Vec<u8>,
+    scratch: Scratch,
     next_token: usize,
     in_listener: bool,
 }
@@ -152,7 +158,7 @@ impl Client {
             events: Events::with_capacity(64),
             driver: Driver::new(options)?,
             listeners: HashMap::new(),
-            scratch: Vec::new(),
+            scratch: Scratch::default(),
             next_token: 0,
             in_listener: false,
         })
