@@ -88,11 +88,11 @@ pub struct Client<S, R, const N: usize = DEFAULT_MAX_TASKS> {
     next_id: u64,
     /// The slot whose event was last polled, released at the next call.
     lent: Option<usize>,
-    /// The latest `now` the caller passed. Calls without a `now` (`poll_event`, `send`,
-    /// `input_buffer`, …) still do timed work: releasing a polled event resumes parsing, and
-    /// what it parses next (a close frame, a protocol error) arms the close timer. That timer
-    /// must start from the current time, not from [`Instant::ZERO`], or `poll_timeout` would
-    /// name an instant long past and the close handshake would be cut short.
+    /// The latest `now` the caller passed. Calls without a `now` (`poll_event`, `send`, …)
+    /// still do timed work: polling resumes parsing, and what it parses next (a close frame,
+    /// a protocol error) arms the close timer. That timer must start from the current time,
+    /// not from [`Instant::ZERO`], or `poll_timeout` would name an instant long past and the
+    /// close handshake would be cut short.
     now: Instant,
     poll_from: usize,
 }
@@ -192,7 +192,7 @@ where
         f: impl FnOnce(&mut Socket, &mut Env<'_, R>) -> Result<(), SendError>,
     ) -> Result<(), SendError> {
         let now = self.now;
-        self.on_task(handle, now, f).unwrap_or_else(|| {
+        self.on_task(handle, now, |socket, env, _| f(socket, env)).unwrap_or_else(|| {
             Err(match self.lookup(handle) {
                 Lookup::Finished => SendError::NotOpen(ReadyState::Closed),
                 Lookup::Live(_) | Lookup::Unknown => SendError::UnknownHandle,
@@ -208,7 +208,7 @@ where
         reason: &str,
         now: Instant,
     ) -> Result<(), CloseError> {
-        self.on_task(handle, now, |socket, env| socket.close(env, code, reason)).unwrap_or_else(|| {
+        self.on_task(handle, now, |socket, env, _| socket.close(env, code, reason)).unwrap_or_else(|| {
             Err(match self.lookup(handle) {
                 Lookup::Finished => CloseError::NotConnected,
                 Lookup::Live(_) | Lookup::Unknown => CloseError::UnknownHandle,
@@ -246,12 +246,13 @@ where
     /// when the receive buffer is full until events are polled; keep the rest and offer it
     /// again after [`Client::poll_event`]. Bytes for a finished task are dropped (all taken).
     pub fn handle_input(&mut self, handle: Handle, now: Instant, data: &[u8]) -> usize {
-        self.on_task(handle, now, |socket, env| socket.input(env, data)).unwrap_or(data.len())
+        self.on_task(handle, now, |socket, env, rx| socket.input(env, rx, data)).unwrap_or(data.len())
     }
 
     /// The free part of the task's receive buffer, to read into in place; follow with
     /// [`Client::handle_read`]. Empty while the task cannot take input: until the events are
-    /// polled, or for good once it stopped reading (CLOSING after the peer's close, CLOSED).
+    /// polled (the buffer is full of bytes not parsed yet), or for good once it stopped
+    /// reading (CLOSING after the peer's close, CLOSED). Parses nothing.
     pub fn input_buffer(&mut self, handle: Handle) -> &mut [u8] {
         self.release_lent();
         let Lookup::Live(i) = self.lookup(handle) else { return &mut [] };
@@ -263,7 +264,7 @@ where
 
     /// `n` bytes were read into [`Client::input_buffer`].
     pub fn handle_read(&mut self, handle: Handle, now: Instant, n: usize) {
-        let _ = self.on_task(handle, now, |socket, env| socket.input_written(env, n));
+        let _ = self.on_task(handle, now, |socket, env, rx| socket.input_written(env, rx, n));
     }
 
     /// The task's stream ended (the peer closed it). Applied after the bytes already given.
@@ -277,7 +278,7 @@ where
     }
 
     fn end_stream(&mut self, handle: Handle, now: Instant, end: StreamEnd) {
-        let _ = self.on_task(handle, now, |socket, env| socket.stream_end(env, end));
+        let _ = self.on_task(handle, now, |socket, env, rx| socket.stream_end(env, rx, end));
     }
 
     /// Applies every timer due at `now` (connect and close timeouts).
@@ -285,7 +286,7 @@ where
         self.tick(now);
         self.release_lent();
         for i in 0..self.slots.len() {
-            let _ = self.with(i, now, |socket, env| socket.timeout(env));
+            let _ = self.with(i, now, |socket, env, _| socket.timeout(env));
         }
     }
 
@@ -319,36 +320,48 @@ where
 
     /// `n` bytes of [`Client::transmit_data`] were written to the stream.
     pub fn advance_transmit(&mut self, handle: Handle, now: Instant, n: usize) {
-        let _ = self.on_task(handle, now, |socket, env| socket.transmitted(env, n));
+        let _ = self.on_task(handle, now, |socket, env, _| socket.transmitted(env, n));
     }
 
-    /// Whether [`Client::poll_event`] has an event to return. Takes `&mut self` because it
-    /// first ends the loan of the last polled event, which resumes parsing of buffered bytes
-    /// and may queue further events.
+    /// Whether [`Client::poll_event`] has an event to return. Takes `&mut self` because,
+    /// like polling, it ends the loan of the last polled event and parses buffered bytes up
+    /// to the next event.
     pub fn has_event(&mut self) -> bool {
         self.release_lent();
-        self.slots.iter().any(|s| s.task.as_ref().is_some_and(|(_, socket)| socket.has_event()))
+        (0..self.slots.len()).any(|i| self.next_event_ready(i))
     }
 
     /// The next event of any task. Borrowed data (headers, messages) stays valid until the
     /// next call on the client; a CLOSED task's slot is freed once its last event was polled.
     ///
-    /// Parsing that resumes here (bytes buffered behind the previous event) arms timers from
-    /// the latest `now` the client was given: a driver that calls [`Client::handle_timeout`]
-    /// on every turn (cheap when nothing is due) keeps that time current.
+    /// State follows event order (S11): bytes buffered behind the previous event (a close
+    /// frame, a protocol error) take effect here, not in the commands made while handling
+    /// it. That parsing arms timers from the latest `now` the client was given: a driver that
+    /// calls [`Client::handle_timeout`] on every turn (cheap when nothing is due) keeps that
+    /// time current.
     pub fn poll_event(&mut self) -> Option<(Handle, Event<'_>)> {
         self.release_lent();
         let len = self.slots.len();
-        let index = (0..len).map(|k| (self.poll_from + k) % len.max(1)).find(|&i| {
-            self.slots.get(i).and_then(|s| s.task.as_ref()).is_some_and(|(_, socket)| socket.has_event())
-        })?;
+        let from = self.poll_from;
+        let index = (0..len).map(|k| (from + k) % len.max(1)).find(|&i| self.next_event_ready(i))?;
         self.poll_from = (index + 1) % len.max(1);
         self.lent = Some(index);
         let slot_index = u16::try_from(index).ok()?;
         let Slot { buffers, task } = self.slots.get_mut(index)?;
         let (id, socket) = task.as_mut()?;
-        let event = socket.pop_event(buffers.rx.as_ref())?;
+        let mut env =
+            Env { tx: buffers.tx.as_mut(), rng: &mut self.rng, config: &self.config, now: self.now };
+        let event = socket.pop_event(&mut env, buffers.rx.as_ref())?;
         Some((Handle { id: *id, slot: slot_index }, event))
+    }
+
+    /// Parses slot `index`'s buffered bytes up to its next event; whether one waits.
+    fn next_event_ready(&mut self, index: usize) -> bool {
+        self.with(index, self.now, |socket, env, rx| {
+            socket.pump(env, rx);
+            socket.has_event()
+        })
+        .unwrap_or(false)
     }
 
     // ---- internals ---------------------------------------------------------------------
@@ -360,7 +373,7 @@ where
         &mut self,
         handle: Handle,
         now: Instant,
-        f: impl FnOnce(&mut Socket, &mut Env<'_, R>) -> T,
+        f: impl FnOnce(&mut Socket, &mut Env<'_, R>, &mut [u8]) -> T,
     ) -> Option<T> {
         self.tick(now);
         self.release_lent();
@@ -395,33 +408,31 @@ where
         self.slots.iter().position(|s| s.task.is_none())
     }
 
-    /// Runs `f` on the live task in slot `index` with its buffers; `None` for an empty slot.
+    /// Runs `f` on the live task in slot `index` with its buffers (the receive buffer apart:
+    /// transitions never see it); `None` for an empty slot.
     fn with<T>(
         &mut self,
         index: usize,
         now: Instant,
-        f: impl FnOnce(&mut Socket, &mut Env<'_, R>) -> T,
+        f: impl FnOnce(&mut Socket, &mut Env<'_, R>, &mut [u8]) -> T,
     ) -> Option<T> {
         let Slot { buffers, task } = self.slots.get_mut(index)?;
         let (_, socket) = task.as_mut()?;
-        let mut env = Env {
-            rx: buffers.rx.as_mut(),
-            tx: buffers.tx.as_mut(),
-            rng: &mut self.rng,
-            config: &self.config,
-            now,
-        };
-        Some(f(socket, &mut env))
+        let mut env = Env { tx: buffers.tx.as_mut(), rng: &mut self.rng, config: &self.config, now };
+        Some(f(socket, &mut env, buffers.rx.as_mut()))
     }
 
-    /// Ends the loan of the last polled event; frees the slot of a task that is over.
+    /// Ends the loan of the last polled event (parsing nothing: S11); frees the slot of a
+    /// task that is over.
     fn release_lent(&mut self) {
         let Some(index) = self.lent.take() else { return };
-        let _ = self.with(index, self.now, |socket, env| socket.release(env));
         if let Some(slot) = self.slots.get_mut(index)
-            && slot.task.as_ref().is_some_and(|(_, socket)| socket.is_finished())
+            && let Some((_, socket)) = slot.task.as_mut()
         {
-            slot.task = None;
+            socket.release();
+            if socket.is_finished() {
+                slot.task = None;
+            }
         }
     }
 }

@@ -23,7 +23,11 @@
 //!    [`Client::handle_transport_error`] when it fails.
 //! 4. **Events out**: drain [`Client::poll_event`]. Events borrow the client (messages are
 //!    handed out in place, not copied) until the next call. Each task reports at most one
-//!    `Open`, one `Error` and one `Close`, `Close` last (S11).
+//!    `Open`, one `Error` and one `Close`, `Close` last (S11). **State follows event
+//!    order**: bytes buffered behind an event (a close frame, a protocol error) take effect
+//!    only when the next event is polled, so while you handle a message the task is still
+//!    OPEN and a reply you send goes out before the close frame. Commands and queries never
+//!    parse ahead; polling and new input do.
 //! 5. **Time in**: call [`Client::handle_timeout`] once [`Client::poll_timeout`] is due.
 //! 6. A task whose [`Client::ready_state`] is [`ReadyState::Closed`] is over: drop its stream.
 //!    Its slot is reused once its last event was polled; its old handle reads as CLOSED.

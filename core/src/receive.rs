@@ -9,7 +9,7 @@
 
 use core::ops::Range;
 
-use crate::error::ProtocolError;
+use crate::error::{ProtocolError, TransportError};
 use crate::frame::{Decoded, FrameHeader, OpCode, decode_header};
 use crate::utf8::Utf8Validator;
 
@@ -32,17 +32,21 @@ pub(crate) struct FrameLimits {
     pub(crate) max_fragments: usize,
 }
 
-/// Whether buffered bytes may move (not while an event borrows them).
+/// Whether an event borrows the front of the buffer: the response headers, or a whole
+/// message handed out in place. While one does, no buffered byte moves and parsing waits, so
+/// the borrowed bytes stay exactly as they were when the event was queued.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Compact {
-    Allowed,
-    Forbidden,
+enum Pin {
+    Free,
+    Held,
 }
 
 /// What parsing produced.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum Output {
-    /// A whole message at `range`; parsing stops until [`Receive::release`].
+    /// A whole message at `range`; parsing waits until [`Receive::release`]. A text
+    /// message's UTF-8 is checked as it arrives only while it is incomplete (fail fast); the
+    /// whole message is validated where it is handed out, from the bytes handed out.
     Message(MessageKind, Range<usize>),
     /// A ping with the payload at `range`.
     Ping(Range<usize>),
@@ -82,18 +86,34 @@ struct Assembly {
     utf8: Utf8Validator,
 }
 
-/// Parser state over one receive buffer.
+/// How the byte stream ended. It takes effect once every byte before it is parsed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum StreamEnd {
+    Eof,
+    Error(TransportError),
+}
+
+/// Parser state over one receive buffer: the bytes of the stream so far, and its end.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Receive {
     filled: usize,
     cursor: usize,
     frame: FrameState,
     msg: Assembly,
+    pin: Pin,
+    end: Option<StreamEnd>,
 }
 
 impl Default for Receive {
     fn default() -> Self {
-        Receive { filled: 0, cursor: 0, frame: FrameState::Header, msg: Assembly::default() }
+        Receive {
+            filled: 0,
+            cursor: 0,
+            frame: FrameState::Header,
+            msg: Assembly::default(),
+            pin: Pin::Free,
+            end: None,
+        }
     }
 }
 
@@ -104,8 +124,8 @@ impl Receive {
     }
 
     /// Copies as much of `data` as fits after the buffered bytes; returns how much.
-    pub(crate) fn push(&mut self, rx: &mut [u8], data: &[u8], compact: Compact) -> usize {
-        let space = self.space(rx, compact);
+    pub(crate) fn push(&mut self, rx: &mut [u8], data: &[u8]) -> usize {
+        let space = self.space(rx);
         let n = space.len().min(data.len());
         if let (Some(dst), Some(src)) = (space.get_mut(..n), data.get(..n)) {
             dst.copy_from_slice(src);
@@ -115,10 +135,10 @@ impl Receive {
     }
 
     /// The free tail of the buffer, after reclaiming parsed bytes when that frees a
-    /// worthwhile amount and `compact` allows moving buffered bytes.
-    pub(crate) fn space<'b>(&mut self, rx: &'b mut [u8], compact: Compact) -> &'b mut [u8] {
+    /// worthwhile amount and no event borrows the buffer.
+    pub(crate) fn space<'b>(&mut self, rx: &'b mut [u8]) -> &'b mut [u8] {
         let free = rx.len().saturating_sub(self.filled);
-        if compact == Compact::Allowed && self.parsed_bytes() > 0 && free < rx.len() / 2 {
+        if self.pin == Pin::Free && self.parsed_bytes() > 0 && free < rx.len() / 2 {
             self.compact(rx);
         }
         rx.get_mut(self.filled..).unwrap_or_default()
@@ -136,15 +156,22 @@ impl Receive {
         self.filled = (self.filled + n).min(rx_len);
     }
 
-    /// Starts frame parsing at `at` (just after the handshake response).
+    /// Starts frame parsing at `at`, just after the handshake response, which stays held
+    /// (the open event borrows it) until [`Receive::release`].
     pub(crate) fn start_frames(&mut self, at: usize) {
         self.cursor = at.min(self.filled);
         self.msg = Assembly { start: self.cursor, end: self.cursor, ..Assembly::default() };
         self.frame = FrameState::Header;
+        self.pin = Pin::Held;
     }
 
-    /// Forgets the message handed out and everything before the cursor.
+    /// Ends the loan of the held headers or message: they, and everything before the cursor,
+    /// are forgotten. Does nothing when nothing is held.
     pub(crate) fn release(&mut self) {
+        if self.pin == Pin::Free {
+            return;
+        }
+        self.pin = Pin::Free;
         self.msg = Assembly { start: self.cursor, end: self.cursor, ..Assembly::default() };
         if self.cursor == self.filled {
             self.cursor = 0;
@@ -154,17 +181,51 @@ impl Receive {
         }
     }
 
-    /// Drops every unparsed byte (after the task failed or finished).
+    /// Stops reading: drops every byte not held by an event (after the task failed, or the
+    /// peer's close). The stream's end, if it came, is kept.
     pub(crate) fn discard(&mut self) {
-        *self = Receive::default();
+        match self.pin {
+            Pin::Free => *self = Receive { end: self.end, ..Receive::default() },
+            Pin::Held => {
+                self.filled = self.cursor;
+                self.frame = FrameState::Header;
+            }
+        }
     }
 
-    /// Parses until an output, or until more bytes are needed.
+    /// Whether an event holds the front of the buffer.
+    pub(crate) fn is_held(&self) -> bool {
+        self.pin == Pin::Held
+    }
+
+    /// Records the end of the stream (the first one counts).
+    pub(crate) fn end_stream(&mut self, end: StreamEnd) {
+        self.end.get_or_insert(end);
+    }
+
+    /// Whether the stream ended (whether or not that took effect yet).
+    pub(crate) fn ended(&self) -> bool {
+        self.end.is_some()
+    }
+
+    /// The stream's end, for a parser that can make nothing more of the bytes before it,
+    /// unless an event holds the buffer: it takes effect once.
+    pub(crate) fn take_end(&mut self) -> Option<StreamEnd> {
+        match self.pin {
+            Pin::Free => self.end.take(),
+            Pin::Held => None,
+        }
+    }
+
+    /// Parses until an output, or until more bytes are needed or an event holds the buffer.
     pub(crate) fn advance(
         &mut self,
         rx: &mut [u8],
         limits: &FrameLimits,
     ) -> Result<Option<Output>, ProtocolError> {
+        if self.pin == Pin::Held {
+            return Ok(None);
+        }
         loop {
             let step = match self.frame {
                 FrameState::Header => self.header(rx, limits)?,
@@ -239,18 +300,21 @@ impl Receive {
     fn data(&mut self, rx: &mut [u8], remaining: u64, fin: bool) -> Result<Step, ProtocolError> {
         let unparsed = self.filled - self.cursor;
         let take = usize::try_from(remaining).map_or(unparsed, |r| r.min(unparsed));
+        let remaining = remaining - take as u64;
         if take > 0 {
             if self.cursor != self.msg.end {
                 rx.copy_within(self.cursor..self.cursor + take, self.msg.end);
             }
             self.msg.end += take;
             self.cursor += take;
-            if self.msg.kind == Some(MessageKind::Text) {
+            // S18, fail fast: an incomplete text message is checked as its bytes arrive. A
+            // message complete now is validated once, where it is handed out.
+            let complete = remaining == 0 && fin;
+            if self.msg.kind == Some(MessageKind::Text) && !complete {
                 let so_far = rx.get(self.msg.start..self.msg.end).unwrap_or_default();
                 self.msg.utf8.feed(so_far)?;
             }
         }
-        let remaining = remaining - take as u64;
         if remaining > 0 {
             self.frame = FrameState::Data { remaining, fin };
             return Ok(Step::Blocked);
@@ -259,16 +323,14 @@ impl Receive {
         if !fin {
             return Ok(Step::Continue);
         }
-        self.finish_message(rx)
+        Ok(self.finish_message())
     }
 
-    fn finish_message(&mut self, rx: &[u8]) -> Result<Step, ProtocolError> {
+    fn finish_message(&mut self) -> Step {
         let range = self.msg.start..self.msg.end;
         let kind = self.msg.kind.take().unwrap_or(MessageKind::Binary);
-        if kind == MessageKind::Text {
-            self.msg.utf8.finish(rx.get(range.clone()).unwrap_or_default())?;
-        }
-        Ok(Step::Output(Output::Message(kind, range)))
+        self.pin = Pin::Held;
+        Step::Output(Output::Message(kind, range))
     }
 
     fn control(&mut self, kind: Control, len: usize) -> Step {

@@ -5,10 +5,16 @@
 //! queued: data frames may use all but [`DATA_RESERVE`] bytes, pongs all but
 //! [`CONTROL_FRAME_MAX`], and the close frame the rest.
 
+use heapless::Vec;
+
+use crate::close_code::CloseCode;
+use crate::frame::close::encode_close_payload;
 use crate::frame::{OpCode, encode_frame, frame_len};
 
+/// The longest control payload (RFC 6455 §5.5).
+const CONTROL_PAYLOAD_MAX: usize = 125;
 /// The longest control frame a client sends: 2 header + 4 mask + 125 payload bytes.
-pub const CONTROL_FRAME_MAX: usize = 2 + 4 + 125;
+pub const CONTROL_FRAME_MAX: usize = 2 + 4 + CONTROL_PAYLOAD_MAX;
 /// Send-buffer bytes data frames may not use: room for one pong and one close frame.
 pub const DATA_RESERVE: usize = 2 * CONTROL_FRAME_MAX;
 
@@ -42,11 +48,16 @@ pub(crate) enum QueueError {
     TooLarge { required: usize, limit: usize },
 }
 
-/// Bookkeeping of the bytes queued in a send buffer: `head..tail` awaits the driver.
-#[derive(Clone, Copy, Debug, Default)]
+/// A control payload, at most 125 bytes.
+pub(crate) type ControlPayload = Vec<u8, 125>;
+
+/// Bookkeeping of the bytes queued in a send buffer: `head..tail` awaits the driver, and a
+/// pong that found no room waits for the next write.
+#[derive(Clone, Debug, Default)]
 pub(crate) struct Transmit {
     head: usize,
     tail: usize,
+    pong: Option<ControlPayload>,
 }
 
 impl Transmit {
@@ -60,17 +71,44 @@ impl Transmit {
         tx.get(self.head..self.tail).unwrap_or_default()
     }
 
-    /// Marks `n` queued bytes as written (clamped to what is queued).
-    pub(crate) fn consume(&mut self, n: usize) {
+    /// Marks `n` queued bytes as written (clamped to what is queued), then queues a pong
+    /// that was waiting for room, masked with `mask()`.
+    pub(crate) fn consume(&mut self, tx: &mut [u8], n: usize, mask: impl FnOnce() -> [u8; 4]) {
         self.head += n.min(self.queued());
         if self.head == self.tail {
-            *self = Transmit::default();
+            self.head = 0;
+            self.tail = 0;
+        }
+        if let Some(pong) = self.pong.take() {
+            self.push_pong(tx, mask(), &pong);
         }
     }
 
     /// Drops everything queued.
     pub(crate) fn clear(&mut self) {
         *self = Transmit::default();
+    }
+
+    /// Queues a pong answering a ping with `payload`, or keeps it until a write makes room.
+    /// RFC 6455 §5.5.3: answering only the most recent ping is allowed, so a pong still
+    /// waiting (it answers an older ping) is replaced: sent after this one, it would answer
+    /// the pings out of order.
+    pub(crate) fn push_pong(&mut self, tx: &mut [u8], mask: [u8; 4], payload: &[u8]) {
+        self.pong = None;
+        if self.push_frame(tx, (OpCode::Pong, true), mask, payload, Reserve::Pong).is_err() {
+            self.pong = ControlPayload::from_slice(payload).ok();
+        }
+    }
+
+    /// Queues the close frame (`None`: without a code). It is the last frame: a pong still
+    /// waiting is dropped. The close share of the buffer is always free (see
+    /// [`DATA_RESERVE`]).
+    pub(crate) fn push_close(&mut self, tx: &mut [u8], mask: [u8; 4], close: Option<(CloseCode, &str)>) {
+        self.pong = None;
+        let mut payload = [0; CONTROL_PAYLOAD_MAX];
+        let len = encode_close_payload(close, &mut payload);
+        let payload = payload.get(..len).unwrap_or_default();
+        let _ = self.push_frame(tx, (OpCode::Close, true), mask, payload, Reserve::Close);
     }
 
     /// Queues raw bytes written by `write` into at most `len` bytes of space (the handshake

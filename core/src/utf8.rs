@@ -118,22 +118,6 @@ fn whole_characters(bytes: &[u8]) -> usize {
     len
 }
 
-/// The text of a message [`Utf8Validator::finish`] accepted, without a second validation:
-/// the receive path's only `unsafe` (STYLE rule 11), measured to halve the cost of a text
-/// message (two full validations otherwise).
-///
-/// # Safety
-///
-/// `message` must be exactly the bytes `finish` returned `Ok` for, unchanged since.
-#[allow(unsafe_code)]
-pub(crate) unsafe fn assume_validated(message: &[u8]) -> &str {
-    debug_assert!(core::str::from_utf8(message).is_ok(), "assume_validated on invalid UTF-8");
-    // SAFETY: the caller guarantees `finish` accepted these very bytes, and `finish` checks
-    // every byte of the message (feed validates each byte once; finish also requires no cut
-    // character at the end), so they are valid UTF-8.
-    unsafe { core::str::from_utf8_unchecked(message) }
-}
-
 #[cfg(test)]
 mod tests {
     extern crate std;

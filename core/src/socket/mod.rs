@@ -1,21 +1,27 @@
 //! One task's lifecycle (S9–S19): its phase, and every transition between phases, in one
-//! place.
+//! place: [`Socket::on`], a flat `match (phase, input)`.
 //!
 //! ```text
 //! Connecting ──101 valid──▶ Open ──close()──────────▶ Closing{peer: None} ──peer close──▶ Closing{peer}
 //!     │                      │ ──peer close (reply)─▶ Closing{peer}        ──EOF / timeout──▶ Closed
-//!     │                      └──protocol error──────▶ Failing ──close frame flushed / timeout──▶ Closed
+//!     │                      └──protocol error──────▶ Failing ──close frame flushed / EOF / timeout──▶ Closed
 //!     └──bad response / timeout / EOF / transport error / close()──▶ Closed
 //! ```
 //!
-//! The output side (bytes for the wire, events out, the end of an event's loan) is in
-//! [`output`]. The socket owns no buffer: every call gets the task's receive and send buffers, the RNG
-//! and the config through [`Env`].
+//! **State follows event order** (S11). Parsing turns buffered bytes into inputs of the
+//! table only while no event waits ([`Socket::pump`]), and only input calls and event polling
+//! pump; commands and queries never do. So while the caller handles event k, the task is in
+//! the state of event k: a close frame or a protocol error buffered behind a message takes
+//! effect when the next event is polled, and a `send` made while handling the message goes
+//! out before the close frame.
+//!
+//! The receive buffer is never part of [`Env`]: transitions only queue frames and events,
+//! and the output side ([`output`]) hands out text validated from the very bytes it hands out.
 
 use core::ops::Range;
 use core::time::Duration;
 
-use heapless::{Deque, String, Vec};
+use heapless::{Deque, String};
 use rand_core::Rng;
 
 use crate::MAX_PROTOCOLS_BYTES;
@@ -23,14 +29,15 @@ use crate::MAX_PROTOCOLS_BYTES;
 mod output;
 use crate::close_code::CloseCode;
 use crate::config::{Config, FailureEvents};
-use crate::error::{CloseError, HandshakeError, ProtocolError, SendError, TaskError, TransportError};
+use crate::error::{CloseError, HandshakeError, ProtocolError, SendError, TaskError};
 use crate::event::Message;
 use crate::frame::OpCode;
-use crate::frame::close::{MAX_REASON_LEN, encode_close_payload, parse_close};
+use crate::frame::close::{MAX_REASON_LEN, parse_close};
 use crate::handshake::Accept;
 use crate::handshake::response::{find_end, validate};
 use crate::ready_state::ReadyState;
-use crate::receive::{Compact, FrameLimits, MessageKind, Output, RX_OVERHEAD, Receive};
+pub(crate) use crate::receive::StreamEnd;
+use crate::receive::{FrameLimits, MessageKind, Output, RX_OVERHEAD, Receive};
 use crate::time::Instant;
 use crate::transmit::{QueueError, Reserve, Transmit};
 
@@ -40,9 +47,9 @@ const ABNORMAL_REASON: &str = "abnormal closure";
 /// A close reason, at most 123 bytes.
 pub(crate) type Reason = String<MAX_REASON_LEN>;
 
-/// What one call on a task works with.
+/// What a transition works with besides the task: the send buffer, the RNG, the config and
+/// the time. Never the receive buffer (see the module docs).
 pub(crate) struct Env<'e, R> {
-    pub(crate) rx: &'e mut [u8],
     pub(crate) tx: &'e mut [u8],
     pub(crate) rng: &'e mut R,
     pub(crate) config: &'e Config,
@@ -64,27 +71,12 @@ enum Timer {
     Close = 1,
 }
 
-/// When `timer` is due, if it is armed.
-fn timer(timers: &[Option<Instant>; 2], timer: Timer) -> Option<Instant> {
-    timers.get(timer as usize).copied().flatten()
-}
-
-/// Arms (`Some`) or stops (`None`) `timer`.
-fn set_timer(timers: &mut [Option<Instant>; 2], timer: Timer, at: Option<Instant>) {
-    if let Some(slot) = timers.get_mut(timer as usize) {
-        *slot = at;
-    }
-}
-
-/// The close the peer sent.
-#[derive(Clone, Debug, PartialEq, Eq)]
-struct PeerClose {
-    code: CloseCode,
-    reason: Reason,
-}
-
 /// Where the task is in its life; each variant holds what only that phase needs.
 #[derive(Clone, Debug)]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "no allocator to box into: a task needs the Connecting data's room anyway"
+)]
 enum Phase {
     /// Waiting for the handshake response.
     Connecting {
@@ -93,10 +85,10 @@ enum Phase {
         scanned: usize,
     },
     Open,
-    /// A close frame went out; waiting for the peer's close (if not yet here) and the end of
-    /// the stream.
+    /// A close frame went out; waiting for the peer's close (`Some(code)` once here, its
+    /// reason in [`Socket::close_reason`]) and the end of the stream.
     Closing {
-        peer: Option<PeerClose>,
+        peer: Option<CloseCode>,
     },
     /// The client failed the connection: its close frame is being flushed.
     Failing {
@@ -106,29 +98,58 @@ enum Phase {
     Closed,
 }
 
-/// How the byte stream ended, applied once every buffered byte is parsed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum StreamEnd {
-    Eof,
-    Error(TransportError),
+/// What moves a task: the inputs of [`Socket::on`].
+#[derive(Debug)]
+enum Input<'a> {
+    /// The handshake response is complete and valid: headers end at `end`.
+    Opened {
+        end: usize,
+        protocol: Option<Range<usize>>,
+    },
+    /// The handshake response is complete and invalid, or too large.
+    Refused(HandshakeError),
+    /// A whole message, held in the receive buffer at the range.
+    Message(MessageKind, Range<usize>),
+    Ping(&'a [u8]),
+    Pong,
+    /// The peer's close frame; `code` is `None` when it had no body.
+    PeerClose {
+        code: Option<CloseCode>,
+        reason: &'a str,
+    },
+    /// The peer broke the protocol.
+    Violation(ProtocolError),
+    /// The stream ended, after every byte before it was parsed.
+    End(StreamEnd),
+    /// The caller's `close()`, already checked.
+    Close {
+        code: CloseCode,
+        reason: &'a str,
+    },
+    ConnectTimeout,
+    CloseTimeout,
+    /// Every queued byte went out.
+    Flushed,
 }
 
-/// An event waiting to be polled. Open and Message borrow the receive buffer (see `held`).
+/// An event waiting to be polled, with the receive-buffer bytes it borrows.
 #[derive(Clone, Debug)]
 enum Pending {
-    Open,
-    Message,
+    Open {
+        end: usize,
+        protocol: Option<Range<usize>>,
+    },
+    Message(MessageKind, Range<usize>),
     Error(TaskError),
     /// `onClose`; its reason waits in [`Socket::close_reason`] (one close per task).
     Close(CloseCode),
 }
 
-/// Receive-buffer bytes an undelivered or just-delivered event borrows.
-#[derive(Clone, Debug, PartialEq, Eq)]
-enum Held {
-    Nothing,
-    Headers { end: usize, protocol: Option<Range<usize>> },
-    Message(MessageKind, Range<usize>),
+impl Pending {
+    /// Whether the event borrows the receive buffer.
+    fn borrows(&self) -> bool {
+        matches!(self, Pending::Open { .. } | Pending::Message(..))
+    }
 }
 
 /// What a new task needs besides its buffers.
@@ -144,16 +165,10 @@ pub(crate) struct Socket {
     phase: Phase,
     rx: Receive,
     tx: Transmit,
-    events: Deque<Pending, 4>,
+    /// At most an open or a message, then an error and a close: parsing stops while an event
+    /// waits, and error and close come once each.
+    events: Deque<Pending, 3>,
     timers: [Option<Instant>; 2],
-    held: Held,
-    /// Set by `pop_event` when it handed out `held`'s bytes; cleared by `release`, which then
-    /// frees them. Only ever true while `held` is set, so `held == Nothing` alone says the
-    /// buffer is free to parse into and move.
-    lent: bool,
-    end: Option<StreamEnd>,
-    errored: bool,
-    pending_pong: Option<Vec<u8, 125>>,
     /// The reason of the task's one `onClose`, kept outside the event queue so queue entries
     /// stay small.
     close_reason: Reason,
@@ -180,11 +195,6 @@ impl Socket {
             tx: queued,
             events: Deque::new(),
             timers,
-            held: Held::Nothing,
-            lent: false,
-            end: None,
-            errored: false,
-            pending_pong: None,
             close_reason: Reason::new(),
             limits: FrameLimits {
                 max_frame: u64::try_from(limits.max_frame_size).unwrap_or(u64::MAX),
@@ -207,7 +217,7 @@ impl Socket {
 
     /// Whether the slot can be reused: CLOSED, every event polled and released.
     pub(crate) fn is_finished(&self) -> bool {
-        matches!(self.phase, Phase::Closed) && self.events.is_empty() && self.held == Held::Nothing
+        matches!(self.phase, Phase::Closed) && self.events.is_empty() && !self.rx.is_held()
     }
 
     /// Bytes queued for the wire.
@@ -220,249 +230,117 @@ impl Socket {
         self.timers.iter().flatten().min().copied()
     }
 
-    // ---- input ------------------------------------------------------------------------
+    // ---- the transition table ------------------------------------------------------------
 
-    /// Whether the task reads more input now (it does not while an event borrows the buffer
-    /// or after it stopped listening).
-    fn accepts_input(&self) -> bool {
-        self.held == Held::Nothing && self.accepts_bytes()
-    }
-
-    fn accepts_bytes(&self) -> bool {
-        match &self.phase {
-            Phase::Connecting { .. } | Phase::Open => self.end.is_none(),
-            Phase::Closing { peer } => peer.is_none() && self.end.is_none(),
-            Phase::Failing { .. } | Phase::Closed => false,
-        }
-    }
-
-    /// Takes as much of `data` as the receive buffer holds and parses it.
-    pub(crate) fn input<R: Rng>(&mut self, env: &mut Env<'_, R>, data: &[u8]) -> usize {
-        if !self.accepts_bytes() {
-            return data.len();
-        }
-        let mut consumed = 0;
-        while let Some(rest) = data.get(consumed..).filter(|r| !r.is_empty()) {
-            let n = self.rx.push(env.rx, rest, self.compact());
-            consumed += n;
-            self.pump(env);
-            if n == 0 || !self.accepts_bytes() {
-                break;
+    /// Every transition of the task. Pairs not listed change nothing: `close()` while CLOSING
+    /// (S16: ok, no-op), a pong, a ping after a close frame went out, a timer or a flush
+    /// that no longer matters.
+    fn on<R: Rng>(&mut self, env: &mut Env<'_, R>, input: Input<'_>) {
+        use {Input as I, Phase as P};
+        match (&self.phase, input) {
+            (P::Connecting { .. }, I::Opened { end, protocol }) => {
+                set_timer(&mut self.timers, Timer::Connect, None);
+                self.rx.start_frames(end);
+                self.push(Pending::Open { end, protocol });
+                self.phase = P::Open;
             }
-        }
-        if !self.accepts_bytes() { data.len() } else { consumed }
-    }
-
-    /// The free part of the receive buffer, for a driver that reads in place.
-    pub(crate) fn input_space<'b>(&mut self, rx: &'b mut [u8]) -> &'b mut [u8] {
-        if !self.accepts_input() {
-            return &mut [];
-        }
-        self.rx.space(rx, self.compact())
-    }
-
-    /// Parses `n` bytes the driver wrote into [`Socket::input_space`].
-    pub(crate) fn input_written<R: Rng>(&mut self, env: &mut Env<'_, R>, n: usize) {
-        if self.accepts_input() {
-            self.rx.commit(env.rx.len(), n);
-            self.pump(env);
-        }
-    }
-
-    fn compact(&self) -> Compact {
-        if self.held == Held::Nothing { Compact::Allowed } else { Compact::Forbidden }
-    }
-
-    /// The stream ended (EOF) or failed; applied once buffered bytes are parsed.
-    pub(crate) fn stream_end<R: Rng>(&mut self, env: &mut Env<'_, R>, end: StreamEnd) {
-        if self.end.is_none() && !matches!(self.phase, Phase::Closed) {
-            self.end = Some(end);
-            self.pump(env);
-        }
-    }
-
-    /// Parses buffered bytes until an event borrows the buffer or more bytes are needed;
-    /// then applies a stream end.
-    fn pump<R: Rng>(&mut self, env: &mut Env<'_, R>) {
-        while self.held == Held::Nothing {
-            let progressed = match self.phase {
-                Phase::Connecting { .. } => self.pump_handshake(env),
-                Phase::Open | Phase::Closing { peer: None } => self.pump_frames(env),
-                Phase::Closing { peer: Some(_) } | Phase::Failing { .. } | Phase::Closed => {
-                    self.rx.discard();
-                    false
-                }
-            };
-            if !progressed {
-                break;
+            (P::Connecting { .. }, I::Refused(e)) => self.fail_before_open(env, TaskError::Handshake(e)),
+            (P::Connecting { .. }, I::End(end)) => self.fail_before_open(env, end.error_before_open()),
+            (P::Connecting { .. }, I::ConnectTimeout) => self.fail_before_open(env, TaskError::Timeout),
+            // S16: close() while CONNECTING aborts.
+            (P::Connecting { .. }, I::Close { .. }) => self.finish(CloseCode::ABNORMAL, ABNORMAL_REASON),
+            (P::Open | P::Closing { peer: None }, I::Message(kind, range)) => {
+                self.push(Pending::Message(kind, range));
             }
-        }
-        if self.held == Held::Nothing
-            && let Some(end) = self.end.take()
-        {
-            self.apply_stream_end(env, end);
-        }
-    }
-
-    fn pump_handshake<R: Rng>(&mut self, env: &mut Env<'_, R>) -> bool {
-        let Phase::Connecting { accept, offered, scanned } = &mut self.phase else { return false };
-        let filled = self.rx.filled();
-        let buf = env.rx.get(..filled).unwrap_or_default();
-        let limit = self.header_limit;
-        let result = match find_end(buf, *scanned) {
-            None if filled >= limit => Err(HandshakeError::HeaderBlockTooLarge { limit }),
-            None => {
-                *scanned = filled;
-                return false;
+            // RFC 6455 §5.5.2: an endpoint MUST send a Pong frame in response, with the same
+            // Application data, unless it already received a Close frame.
+            (P::Open, I::Ping(payload)) => {
+                let mask = env.mask();
+                self.tx.push_pong(env.tx, mask, payload);
             }
-            Some(end) if end > limit => Err(HandshakeError::HeaderBlockTooLarge { limit }),
-            Some(end) => {
-                let block = buf.get(..end).unwrap_or_default();
-                validate(block, accept, offered, env.config.protocol_check).map(|p| (end, p))
+            (P::Open, I::Close { code, reason }) => {
+                self.start_closing(env, Some((code, reason)));
+                self.phase = P::Closing { peer: None };
             }
-        };
-        match result {
-            Ok((end, protocol)) => self.open(end, protocol),
-            Err(e) => self.fail_before_open(env, TaskError::Handshake(e)),
-        }
-        true
-    }
-
-    fn open(&mut self, end: usize, protocol: Option<Range<usize>>) {
-        self.phase = Phase::Open;
-        set_timer(&mut self.timers, Timer::Connect, None);
-        self.rx.start_frames(end);
-        self.held = Held::Headers { end, protocol };
-        self.push(Pending::Open);
-    }
-
-    fn pump_frames<R: Rng>(&mut self, env: &mut Env<'_, R>) -> bool {
-        match self.rx.advance(env.rx, &self.limits) {
-            Err(e) => {
-                self.fail(env, e);
-                true
+            // S19, RFC 6455 §5.5.1: the endpoint MUST send a Close frame in response,
+            // typically echoing the status code it received; then the server ends TCP.
+            (P::Open, I::PeerClose { code, reason }) => {
+                self.start_closing(env, code.map(|c| (c, "")));
+                self.peer_closed(code, reason);
             }
-            Ok(None) => false,
-            Ok(Some(out)) => {
-                self.on_output(env, out);
-                true
+            (P::Closing { peer: None }, I::PeerClose { code, reason }) => self.peer_closed(code, reason),
+            // S13, S17–S20: fail the connection with the error's close code.
+            (P::Open, I::Violation(e)) => {
+                self.push(Pending::Error(TaskError::Protocol(e)));
+                self.start_closing(env, Some((e.close_code(), e.reason())));
+                self.failing(e);
             }
-        }
-    }
-
-    fn on_output<R: Rng>(&mut self, env: &mut Env<'_, R>, out: Output) {
-        match out {
-            Output::Message(kind, range) => {
-                self.held = Held::Message(kind, range);
-                self.push(Pending::Message);
+            (P::Closing { .. }, I::Violation(e)) => {
+                self.push(Pending::Error(TaskError::Protocol(e)));
+                self.failing(e);
             }
-            Output::Ping(range) => {
-                // RFC 6455 §5.5.2: an endpoint MUST send a Pong frame in response, with the
-                // same Application data, unless it already received a Close frame.
-                if matches!(self.phase, Phase::Open) {
-                    let mut payload = Vec::<u8, 125>::new();
-                    let _ = payload.extend_from_slice(env.rx.get(range).unwrap_or_default());
-                    self.queue_pong(env, payload);
-                }
-            }
-            Output::Pong => {}
-            Output::Close(range) => match parse_close(env.rx.get(range).unwrap_or_default()) {
-                Ok(close) => {
-                    let peer = PeerClose {
-                        code: close.map_or(CloseCode::NO_STATUS, |c| c.0),
-                        reason: close.and_then(|c| Reason::try_from(c.1).ok()).unwrap_or_default(),
-                    };
-                    self.on_peer_close(env, peer, close.is_some());
-                }
-                Err(e) => self.fail(env, e),
-            },
-        }
-    }
-
-    /// S19: reply to a close echoing its code, then wait for the server to end the stream.
-    fn on_peer_close<R: Rng>(&mut self, env: &mut Env<'_, R>, peer: PeerClose, had_code: bool) {
-        match &mut self.phase {
-            Phase::Open => {
-                self.pending_pong = None;
-                // RFC 6455 §5.5.1: the endpoint MUST send a Close frame in response,
-                // typically echoing the status code it received.
-                let echo = had_code.then_some((peer.code, ""));
-                self.queue_close(env, echo);
-                self.arm_close(env);
-                self.phase = Phase::Closing { peer: Some(peer) };
-            }
-            Phase::Closing { peer: slot @ None } => *slot = Some(peer),
-            _ => {}
-        }
-        self.rx.discard();
-    }
-
-    fn apply_stream_end<R: Rng>(&mut self, env: &mut Env<'_, R>, end: StreamEnd) {
-        let error = match end {
-            StreamEnd::Eof => None,
-            StreamEnd::Error(e) => Some(TaskError::Transport(e)),
-        };
-        match core::mem::replace(&mut self.phase, Phase::Closed) {
-            Phase::Connecting { .. } => {
-                let e = error.unwrap_or(TaskError::Handshake(HandshakeError::Eof));
-                self.fail_before_open(env, e);
-            }
-            Phase::Closing { peer: Some(peer) } => self.finish(peer.code, &peer.reason),
-            Phase::Failing { code, reason } => self.finish(code, reason),
-            Phase::Open | Phase::Closing { peer: None } => {
-                if let Some(e) = error {
-                    self.push_error(e);
+            (P::Open | P::Closing { peer: None }, I::End(end)) => {
+                if let StreamEnd::Error(e) = end {
+                    self.push(Pending::Error(TaskError::Transport(e)));
                 }
                 self.finish(CloseCode::ABNORMAL, ABNORMAL_REASON);
             }
-            Phase::Closed => {}
+            (P::Closing { peer: None }, I::CloseTimeout) => self.finish(CloseCode::ABNORMAL, ABNORMAL_REASON),
+            (&P::Closing { peer: Some(code) }, I::End(_) | I::CloseTimeout) => {
+                self.finish_with_peer_reason(code)
+            }
+            (&P::Failing { code, reason }, I::End(_) | I::CloseTimeout | I::Flushed) => {
+                self.finish(code, reason)
+            }
+            _ => {}
         }
     }
 
-    // ---- failure and the end -----------------------------------------------------------
+    // ---- what the transitions do -----------------------------------------------------------
+
+    /// Queues our close frame (the last frame), starts the close timer, and stops reading
+    /// unless it was our own `close()` (a peer may still send until it answers).
+    fn start_closing<R: Rng>(&mut self, env: &mut Env<'_, R>, close: Option<(CloseCode, &str)>) {
+        let mask = env.mask();
+        self.tx.push_close(env.tx, mask, close);
+        set_timer(&mut self.timers, Timer::Close, Some(env.now + env.config.close_timeout));
+    }
+
+    /// The peer's close is here: keep its code and reason for `onClose`, read no more.
+    fn peer_closed(&mut self, code: Option<CloseCode>, reason: &str) {
+        self.close_reason = Reason::try_from(reason).unwrap_or_default();
+        self.phase = Phase::Closing { peer: Some(code.unwrap_or(CloseCode::NO_STATUS)) };
+        self.rx.discard();
+    }
+
+    /// FAILING until the close frame is out (at once when it already is).
+    fn failing(&mut self, e: ProtocolError) {
+        self.rx.discard();
+        if self.tx.queued() == 0 {
+            self.finish(e.close_code(), e.reason());
+        } else {
+            self.phase = Phase::Failing { code: e.close_code(), reason: e.reason() };
+        }
+    }
 
     /// S12: a failure before OPEN: `onError` only (or then `onClose { 1006 }`), CLOSED.
-    fn fail_before_open<R: Rng>(&mut self, env: &Env<'_, R>, error: TaskError) {
-        self.push_error(error);
+    fn fail_before_open<R>(&mut self, env: &Env<'_, R>, error: TaskError) {
+        self.push(Pending::Error(error));
         match env.config.failure_events {
             FailureEvents::ErrorOnly => self.enter_closed(),
             FailureEvents::ErrorThenClose => self.finish(CloseCode::ABNORMAL, ABNORMAL_REASON),
         }
     }
 
-    /// S13, S17–S20: the server broke the protocol; fail the connection with its code.
-    fn fail<R: Rng>(&mut self, env: &mut Env<'_, R>, error: ProtocolError) {
-        self.push_error(TaskError::Protocol(error));
-        self.rx.discard();
-        let code = error.close_code();
-        let reason = error.reason();
-        match self.phase {
-            Phase::Open => {
-                self.pending_pong = None;
-                self.queue_close(env, Some((code, reason)));
-                self.arm_close(env);
-                self.phase = Phase::Failing { code, reason };
-            }
-            Phase::Closing { .. } => {
-                self.phase = Phase::Failing { code, reason };
-                self.finish_if_flushed();
-            }
-            _ => {}
-        }
-    }
-
-    fn finish_if_flushed(&mut self) {
-        if self.tx.queued() == 0
-            && let Phase::Failing { code, reason } = self.phase
-        {
-            self.finish(code, reason);
-        }
-    }
-
     /// CLOSED, with `onClose { code, reason }` as the last event.
     fn finish(&mut self, code: CloseCode, reason: &str) {
-        self.enter_closed();
         self.close_reason = Reason::try_from(reason).unwrap_or_default();
+        self.finish_with_peer_reason(code);
+    }
+
+    /// CLOSED, with `onClose { code }` and the reason already kept.
+    fn finish_with_peer_reason(&mut self, code: CloseCode) {
+        self.enter_closed();
         self.push(Pending::Close(code));
     }
 
@@ -470,46 +348,107 @@ impl Socket {
         self.phase = Phase::Closed;
         self.timers = [None; 2];
         self.tx.clear();
-        self.pending_pong = None;
-        if self.held == Held::Nothing {
-            self.rx.discard();
-        }
-    }
-
-    fn push_error(&mut self, error: TaskError) {
-        if !self.errored {
-            self.errored = true;
-            self.push(Pending::Error(error));
-        }
+        self.rx.discard();
     }
 
     fn push(&mut self, event: Pending) {
-        // At most one Open, Message, Error and Close wait at once: 4 fits by construction.
+        // Fits by construction (see `events`).
         let _ = self.events.push_back(event);
     }
 
-    // ---- timers ------------------------------------------------------------------------
+    // ---- input: bytes, the end of the stream, time -------------------------------------------
 
-    fn arm_close<R>(&mut self, env: &Env<'_, R>) {
-        set_timer(&mut self.timers, Timer::Close, Some(env.now + env.config.close_timeout));
+    /// Whether the task takes bytes: not after the peer's close, a failure, or the end.
+    fn reads(&self) -> bool {
+        match self.phase {
+            Phase::Connecting { .. } | Phase::Open | Phase::Closing { peer: None } => !self.rx.ended(),
+            Phase::Closing { peer: Some(_) } | Phase::Failing { .. } | Phase::Closed => false,
+        }
+    }
+
+    /// Takes as much of `data` as the receive buffer holds and parses it. Bytes the task no
+    /// longer reads are all taken, and dropped.
+    pub(crate) fn input<R: Rng>(&mut self, env: &mut Env<'_, R>, rx: &mut [u8], data: &[u8]) -> usize {
+        let mut consumed = 0;
+        while self.reads() {
+            let n = self.rx.push(rx, data.get(consumed..).unwrap_or_default());
+            consumed += n;
+            self.pump(env, rx);
+            if n == 0 || consumed == data.len() {
+                return consumed;
+            }
+        }
+        data.len()
+    }
+
+    /// The free part of the receive buffer, for a driver that reads in place.
+    pub(crate) fn input_space<'b>(&mut self, rx: &'b mut [u8]) -> &'b mut [u8] {
+        if self.reads() { self.rx.space(rx) } else { &mut [] }
+    }
+
+    /// Parses `n` bytes the driver wrote into [`Socket::input_space`].
+    pub(crate) fn input_written<R: Rng>(&mut self, env: &mut Env<'_, R>, rx: &mut [u8], n: usize) {
+        if self.reads() {
+            self.rx.commit(rx.len(), n);
+            self.pump(env, rx);
+        }
+    }
+
+    /// The stream ended (EOF) or failed; takes effect once the bytes before it are parsed.
+    pub(crate) fn stream_end<R: Rng>(&mut self, env: &mut Env<'_, R>, rx: &mut [u8], end: StreamEnd) {
+        if !matches!(self.phase, Phase::Closed) {
+            self.rx.end_stream(end);
+            self.pump(env, rx);
+        }
     }
 
     /// Applies every timer due at `env.now`.
     pub(crate) fn timeout<R: Rng>(&mut self, env: &mut Env<'_, R>) {
-        let due = |t: Option<Instant>| t.is_some_and(|t| t <= env.now);
-        if due(timer(&self.timers, Timer::Connect)) {
-            set_timer(&mut self.timers, Timer::Connect, None);
-            if matches!(self.phase, Phase::Connecting { .. }) {
-                self.fail_before_open(env, TaskError::Timeout);
+        for (timer, input) in [(Timer::Connect, Input::ConnectTimeout), (Timer::Close, Input::CloseTimeout)] {
+            if get_timer(&self.timers, timer).is_some_and(|t| t <= env.now) {
+                set_timer(&mut self.timers, timer, None);
+                self.on(env, input);
             }
         }
-        if due(timer(&self.timers, Timer::Close)) {
-            set_timer(&mut self.timers, Timer::Close, None);
-            match core::mem::replace(&mut self.phase, Phase::Closed) {
-                Phase::Closing { peer: Some(peer) } => self.finish(peer.code, &peer.reason),
-                Phase::Failing { code, reason } => self.finish(code, reason),
-                Phase::Closing { peer: None } => self.finish(CloseCode::ABNORMAL, ABNORMAL_REASON),
-                other => self.phase = other,
+    }
+
+    /// Parses buffered bytes into inputs of the table until an event waits or more bytes are
+    /// needed. Only new input and event polling call it (S11: state follows event order).
+    pub(crate) fn pump<R: Rng>(&mut self, env: &mut Env<'_, R>, rx: &mut [u8]) {
+        while self.events.is_empty() {
+            let Some(input) = self.parse(env, rx) else { return };
+            self.on(env, input);
+        }
+    }
+
+    /// The next input the buffered bytes (or the stream's end) make, if any.
+    fn parse<'r, R>(&mut self, env: &Env<'_, R>, rx: &'r mut [u8]) -> Option<Input<'r>> {
+        match &mut self.phase {
+            Phase::Connecting { accept, offered, scanned } => {
+                let filled = self.rx.filled();
+                let limit = self.header_limit;
+                let end = match find_end(rx.get(..filled).unwrap_or_default(), *scanned) {
+                    Some(end) if end <= limit => end,
+                    None if filled < limit => {
+                        *scanned = filled;
+                        return self.rx.take_end().map(Input::End);
+                    }
+                    _ => return Some(Input::Refused(HandshakeError::HeaderBlockTooLarge { limit })),
+                };
+                let block = rx.get_mut(..end).unwrap_or_default();
+                Some(match validate(block, accept, offered, env.config.protocol_check) {
+                    Ok(protocol) => Input::Opened { end, protocol },
+                    Err(e) => Input::Refused(e),
+                })
+            }
+            Phase::Open | Phase::Closing { peer: None } => match self.rx.advance(rx, &self.limits) {
+                Err(e) => Some(Input::Violation(e)),
+                Ok(None) => self.rx.take_end().map(Input::End),
+                Ok(Some(output)) => Some(frame_input(output, rx)),
+            },
+            Phase::Closing { peer: Some(_) } | Phase::Failing { .. } | Phase::Closed => {
+                self.rx.discard();
+                self.rx.take_end().map(Input::End)
             }
         }
     }
@@ -567,38 +506,45 @@ impl Socket {
         if reason.len() > MAX_REASON_LEN {
             return Err(CloseError::ReasonTooLong { len: reason.len() });
         }
-        match self.phase {
-            Phase::Connecting { .. } => self.finish(CloseCode::ABNORMAL, ABNORMAL_REASON),
-            Phase::Open => {
-                self.pending_pong = None;
-                self.queue_close(env, Some((code, reason)));
-                self.arm_close(env);
-                self.phase = Phase::Closing { peer: None };
-            }
-            Phase::Closing { .. } | Phase::Failing { .. } => {}
-            Phase::Closed => return Err(CloseError::NotConnected),
+        if matches!(self.phase, Phase::Closed) {
+            return Err(CloseError::NotConnected);
         }
+        self.on(env, Input::Close { code, reason });
         Ok(())
     }
+}
 
-    fn queue_close<R: Rng>(&mut self, env: &mut Env<'_, R>, close: Option<(CloseCode, &str)>) {
-        let mut payload = [0; 125];
-        let len = encode_close_payload(close, &mut payload);
-        let mask = env.mask();
-        let payload = payload.get(..len).unwrap_or_default();
-        // The close share of the buffer is always free (see transmit::DATA_RESERVE).
-        let _ = self.tx.push_frame(env.tx, (OpCode::Close, true), mask, payload, Reserve::Close);
+/// The input a parsed frame makes.
+fn frame_input(output: Output, rx: &[u8]) -> Input<'_> {
+    match output {
+        Output::Message(kind, range) => Input::Message(kind, range),
+        Output::Ping(range) => Input::Ping(rx.get(range).unwrap_or_default()),
+        Output::Pong => Input::Pong,
+        Output::Close(range) => match parse_close(rx.get(range).unwrap_or_default()) {
+            Ok(close) => Input::PeerClose { code: close.map(|c| c.0), reason: close.map_or("", |c| c.1) },
+            Err(e) => Input::Violation(e),
+        },
     }
+}
 
-    fn queue_pong<R: Rng>(&mut self, env: &mut Env<'_, R>, payload: Vec<u8, 125>) {
-        let mask = env.mask();
-        match self.tx.push_frame(env.tx, (OpCode::Pong, true), mask, &payload, Reserve::Pong) {
-            // A pong still waiting for room answers an older ping: sent after this one, it
-            // would answer the pings out of order. Drop it; §5.5.3 allows answering only the
-            // most recent ping.
-            Ok(()) => self.pending_pong = None,
-            // RFC 6455 §5.5.3: answering only the most recent ping is allowed.
-            Err(_) => self.pending_pong = Some(payload),
+impl StreamEnd {
+    /// What a stream that ends before the handshake completed reports.
+    fn error_before_open(self) -> TaskError {
+        match self {
+            StreamEnd::Eof => TaskError::Handshake(HandshakeError::Eof),
+            StreamEnd::Error(e) => TaskError::Transport(e),
         }
+    }
+}
+
+/// When `timer` is due, if it is armed.
+fn get_timer(timers: &[Option<Instant>; 2], timer: Timer) -> Option<Instant> {
+    timers.get(timer as usize).copied().flatten()
+}
+
+/// Arms (`Some`) or stops (`None`) `timer`.
+fn set_timer(timers: &mut [Option<Instant>; 2], timer: Timer, at: Option<Instant>) {
+    if let Some(slot) = timers.get_mut(timer as usize) {
+        *slot = at;
     }
 }

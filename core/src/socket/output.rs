@@ -1,10 +1,11 @@
 //! The output side of a task: the bytes waiting for the wire, the events waiting for the
 //! caller, and the end of an event's loan of the receive buffer. Every phase transition stays
-//! in the parent module; these only report and resume.
+//! in the parent module's table; these only report, and feed it inputs.
 
 use rand_core::Rng;
 
-use super::{Env, Held, Pending, Phase, Socket};
+use super::{Env, Input, Pending, Socket};
+use crate::error::ProtocolError;
 use crate::event::{Close, Event, Message, Open};
 use crate::handshake::Headers;
 use crate::receive::MessageKind;
@@ -17,12 +18,10 @@ impl Socket {
 
     /// The driver wrote `n` bytes of [`Socket::transmit_data`].
     pub(crate) fn transmitted<R: Rng>(&mut self, env: &mut Env<'_, R>, n: usize) {
-        self.tx.consume(n);
-        if let Some(pong) = self.pending_pong.take() {
-            self.queue_pong(env, pong);
-        }
-        if matches!(self.phase, Phase::Failing { .. }) {
-            self.finish_if_flushed();
+        let Env { tx, rng, .. } = env;
+        self.tx.consume(tx, n, || rng.next_u32().to_ne_bytes());
+        if self.tx.queued() == 0 {
+            self.on(env, Input::Flushed);
         }
     }
 
@@ -31,56 +30,50 @@ impl Socket {
         !self.events.is_empty()
     }
 
-    /// The next event, borrowing the receive buffer until [`Socket::release`].
-    pub(crate) fn pop_event<'b>(&'b mut self, rx: &'b [u8]) -> Option<Event<'b>> {
-        let pending = self.events.pop_front()?;
-        self.lent = matches!(pending, Pending::Open | Pending::Message);
-        Some(match pending {
-            Pending::Open => {
-                let (end, protocol) = match &self.held {
-                    Held::Headers { end, protocol } => (*end, protocol.clone()),
-                    _ => (0, None),
-                };
-                let protocol = protocol.and_then(|r| rx.get(r)).and_then(|p| core::str::from_utf8(p).ok());
-                Event::Open(Open { headers: Headers::new(rx.get(..end).unwrap_or_default()), protocol })
-            }
-            Pending::Message => {
-                let (kind, range) = match &self.held {
-                    Held::Message(kind, range) => (*kind, range.clone()),
-                    _ => (MessageKind::Binary, 0..0),
-                };
-                let bytes = rx.get(range).unwrap_or_default();
-                Event::Message(match kind {
-                    MessageKind::Text => {
-                        // SAFETY: `range` is the message `Receive::finish_message` validated with
-                        // `Utf8Validator::finish` before queueing this event, and no byte in it was
-                        // written since: while `Held::Message` holds it parsing stops (no payload
-                        // moves), compaction is refused (`Compact::Forbidden`) and new input lands
-                        // only at `filled`, past the range. Debug builds re-validate (tests, fuzzing).
-                        #[allow(unsafe_code)]
-                        let text = unsafe { crate::utf8::assume_validated(bytes) };
-                        Message::Text(text)
+    /// The next event, borrowing `rx` (the receive buffer) until [`Socket::release`].
+    ///
+    /// A text message is validated here, from the very bytes handed out, so no storage type
+    /// can make `Message::Text` hold anything but UTF-8. Invalid text (its last bytes are
+    /// checked only here) fails the connection with 1007 instead: the task reports that
+    /// `Error`, in the message's place.
+    pub(crate) fn pop_event<'b, R: Rng>(
+        &'b mut self,
+        env: &mut Env<'_, R>,
+        rx: &'b [u8],
+    ) -> Option<Event<'b>> {
+        loop {
+            return Some(match self.events.pop_front()? {
+                Pending::Open { end, protocol } => {
+                    let protocol =
+                        protocol.and_then(|r| rx.get(r)).and_then(|p| core::str::from_utf8(p).ok());
+                    Event::Open(Open { headers: Headers::new(rx.get(..end).unwrap_or_default()), protocol })
+                }
+                Pending::Message(MessageKind::Binary, range) => {
+                    Event::Message(Message::Binary(rx.get(range).unwrap_or_default()))
+                }
+                Pending::Message(MessageKind::Text, range) => {
+                    match simdutf8::basic::from_utf8(rx.get(range).unwrap_or_default()) {
+                        Ok(text) => Event::Message(Message::Text(text)),
+                        Err(_) => {
+                            // RFC 6455 §8.1: an endpoint that finds a byte stream is not
+                            // valid UTF-8 MUST _Fail the WebSocket Connection_.
+                            self.rx.release();
+                            self.on(env, Input::Violation(ProtocolError::InvalidUtf8));
+                            continue;
+                        }
                     }
-                    MessageKind::Binary => Message::Binary(bytes),
-                })
-            }
-            Pending::Error(e) => Event::Error(e),
-            Pending::Close(code) => Event::Close(Close { code, reason: &self.close_reason }),
-        })
+                }
+                Pending::Error(e) => Event::Error(e),
+                Pending::Close(code) => Event::Close(Close { code, reason: &self.close_reason }),
+            });
+        }
     }
 
-    /// Ends the loan of the last polled event and resumes parsing.
-    pub(crate) fn release<R: Rng>(&mut self, env: &mut Env<'_, R>) {
-        if core::mem::take(&mut self.lent) {
-            self.held = Held::Nothing;
+    /// The event handed out last is done with: unless a waiting event still borrows the
+    /// receive buffer, its bytes may be reused. Parses nothing (S11).
+    pub(crate) fn release(&mut self) {
+        if !self.events.iter().any(Pending::borrows) {
             self.rx.release();
-        }
-        if matches!(self.phase, Phase::Closed) {
-            if self.held == Held::Nothing {
-                self.rx.discard();
-            }
-        } else {
-            self.pump(env);
         }
     }
 }

@@ -104,7 +104,7 @@ impl Ev {
         Ev::close(1006, "abnormal closure")
     }
 
-    fn from_event(event: &Event<'_>) -> Ev {
+    pub fn from_event(event: &Event<'_>) -> Ev {
         match event {
             Event::Open(open) => Ev::Open(open.protocol.map(str::to_owned)),
             Event::Message(Message::Text(t)) => Ev::Text((*t).to_owned()),
