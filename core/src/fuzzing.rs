@@ -280,8 +280,15 @@ impl<'b, const N: usize> Driver<'b, N> {
             self.tracks[handle.task_id() as usize % MAX_IDS].see(&event);
             self.record.add(&event);
             polled += 1;
-            if matches!(event, Event::Close(_)) {
-                assert_eq!(self.client.ready_state(handle), ReadyState::Closed, "closed after onClose");
+            let (message, close) = (matches!(event, Event::Message(_)), matches!(event, Event::Close(_)));
+            let state = self.client.ready_state(handle);
+            if close {
+                assert_eq!(state, ReadyState::Closed, "closed after onClose");
+            }
+            if message {
+                // S11: a message is delivered in the state it arrived in, whatever is
+                // buffered behind it: OPEN, or CLOSING after the client's own close().
+                assert!(matches!(state, ReadyState::Open | ReadyState::Closing), "S11: a message in {state:?}");
             }
         }
         polled

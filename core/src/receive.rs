@@ -233,7 +233,10 @@ impl Receive {
                 FrameState::Control { kind, len } => self.control(kind, len),
             };
             match step {
-                Step::Blocked => return Ok(None),
+                Step::Blocked => {
+                    self.check_partial_text(rx)?;
+                    return Ok(None);
+                }
                 Step::Continue => {}
                 Step::Output(out) => return Ok(Some(out)),
             }
@@ -307,13 +310,6 @@ impl Receive {
             }
             self.msg.end += take;
             self.cursor += take;
-            // S18, fail fast: an incomplete text message is checked as its bytes arrive. A
-            // message complete now is validated once, where it is handed out.
-            let complete = remaining == 0 && fin;
-            if self.msg.kind == Some(MessageKind::Text) && !complete {
-                let so_far = rx.get(self.msg.start..self.msg.end).unwrap_or_default();
-                self.msg.utf8.feed(so_far)?;
-            }
         }
         if remaining > 0 {
             self.frame = FrameState::Data { remaining, fin };
@@ -324,6 +320,16 @@ impl Receive {
             return Ok(Step::Continue);
         }
         Ok(self.finish_message())
+    }
+
+    /// S18, fail fast: a text message still incomplete when the buffered bytes run out is
+    /// checked up to where it got, so invalid UTF-8 fails the read that brought it. A message
+    /// that completes within one read is validated once, where it is handed out.
+    fn check_partial_text(&mut self, rx: &[u8]) -> Result<(), ProtocolError> {
+        if self.msg.kind != Some(MessageKind::Text) {
+            return Ok(());
+        }
+        self.msg.utf8.feed(rx.get(self.msg.start..self.msg.end).unwrap_or_default())
     }
 
     fn finish_message(&mut self) -> Step {
