@@ -287,7 +287,7 @@ pub enum HandshakeError {
     Status(u16),
     /// No `Upgrade` header.
     MissingUpgrade,
-    /// `Upgrade` does not contain the token `websocket`.
+    /// `Upgrade` is not exactly `websocket` (a list, a second line or another value).
     InvalidUpgrade,
     /// No `Connection` header.
     MissingConnection,
@@ -321,7 +321,7 @@ impl fmt::Display for HandshakeError {
             HandshakeError::Version => f.write_str("handshake response is not HTTP/1.1"),
             HandshakeError::Status(s) => write!(f, "unexpected HTTP status {s}, expected 101"),
             HandshakeError::MissingUpgrade => f.write_str("missing Upgrade header"),
-            HandshakeError::InvalidUpgrade => f.write_str("Upgrade header does not contain websocket"),
+            HandshakeError::InvalidUpgrade => f.write_str("Upgrade header is not websocket"),
             HandshakeError::MissingConnection => f.write_str("missing Connection header"),
             HandshakeError::InvalidConnection => f.write_str("Connection header does not contain upgrade"),
             HandshakeError::MissingAccept => f.write_str("missing Sec-WebSocket-Accept header"),

@@ -5,9 +5,10 @@ mod support;
 
 use std::time::Duration;
 
+use sockettask::handshake::Headers;
 use sockettask::{
-    Config, ConnectError, ConnectOptions, FailureEvents, ForbiddenHeaders, HandshakeError, Instant, Limits,
-    ProtocolCheck, ReadyState, Schemes, SendError, TaskError, TlsError, TransportError, UrlError,
+    Config, ConnectError, ConnectOptions, FailureEvents, ForbiddenHeaders, Handle, HandshakeError, Instant,
+    Limits, ProtocolCheck, ReadyState, Schemes, SendError, TaskError, TlsError, TransportError, UrlError,
 };
 use support::*;
 
@@ -360,6 +361,135 @@ fn response_split_anywhere_gives_the_same_events() {
     let pongs = h.frames(t);
     assert_eq!(pongs.len(), 1);
     assert_eq!(pongs[0].payload, b"mid");
+}
+
+/// An open event, owned: the protocol and the headers.
+type Opened = (Option<String>, Vec<(String, String)>);
+
+/// Feeds `pieces` through `handle_input` or, `in_place`, through `input_buffer` +
+/// `handle_read`, until the open event waits; returns it, owned, and the bytes not taken yet
+/// (the event holds the buffer until polled).
+fn open_event(h: &mut Harness, t: Handle, pieces: &[&[u8]], in_place: bool) -> (Opened, Vec<u8>) {
+    let mut rest = Vec::new();
+    for piece in pieces {
+        let taken = match rest.is_empty() {
+            false => 0,
+            true if in_place => {
+                let space = h.client.input_buffer(t);
+                let n = space.len().min(piece.len());
+                space[..n].copy_from_slice(&piece[..n]);
+                if n > 0 {
+                    h.client.handle_read(t, h.now, n);
+                }
+                n
+            }
+            true => h.client.handle_input(t, h.now, piece),
+        };
+        rest.extend_from_slice(&piece[taken..]);
+    }
+    let (from, event) = h.client.poll_event().expect("an event");
+    assert_eq!(from, t);
+    let sockettask::Event::Open(open) = event else { panic!("expected open, got {event:?}") };
+    let copy = open.headers.as_bytes().to_vec();
+    assert_eq!(Headers::new(&copy), open.headers, "a copy of the headers reads the same");
+    let headers = open.headers.iter().map(|(n, v)| (n.to_owned(), String::from_utf8_lossy(v).into_owned()));
+    ((open.protocol.map(str::to_owned), headers.collect()), rest)
+}
+
+/// A response with folded headers (RFC 9112 §5.2 obs-fold), the folds in the checked headers
+/// too; `key` is the request's key.
+fn folded_response(key: &str) -> Vec<u8> {
+    let accept = format!("Sec-WebSocket-Accept:\r\n {}", accept_for(key));
+    let lines = [
+        "Upgrade:\r\n websocket",
+        "Connection: keep-alive,\r\n\tUpgrade",
+        accept.as_str(),
+        "Sec-WebSocket-Protocol: \r\n chat",
+        "X-Long: a\r\n b\n c",
+    ];
+    response("HTTP/1.1 101 Switching Protocols", &lines)
+}
+
+/// The headers [`folded_response`] opens with: unfolded, each fold now spaces.
+fn unfolded(key: &str) -> Vec<(String, String)> {
+    [
+        ("Upgrade", "websocket"),
+        ("Connection", "keep-alive,   Upgrade"),
+        ("Sec-WebSocket-Accept", accept_for(key).as_str()),
+        ("Sec-WebSocket-Protocol", "chat"),
+        ("X-Long", "a   b  c"),
+    ]
+    .map(|(n, v)| (n.to_owned(), v.to_owned()))
+    .to_vec()
+}
+
+/// S8: folded header lines are unfolded, not refused; `onOpen` shows the unfolded values.
+#[test]
+fn folded_headers_open_unfolded() {
+    let mut h = Harness::new();
+    let t = h.try_connect(&ConnectOptions::new(URL).protocols(&["superchat", "chat"])).unwrap();
+    let key = h.request(t).key().to_owned();
+    let ((protocol, headers), rest) = open_event(&mut h, t, &[&folded_response(&key)], false);
+    assert_eq!(protocol.as_deref(), Some("chat"));
+    assert_eq!(headers, unfolded(&key));
+    assert!(rest.is_empty());
+    assert_eq!(h.state(t), ReadyState::Open);
+}
+
+/// The folded response cut at every byte, through both input paths: the same open event,
+/// and the frame behind the block intact.
+#[test]
+fn folded_response_split_anywhere_opens_unfolded() {
+    let options = ConnectOptions::new(URL).protocols(&["chat"]);
+    let len = folded_response(&"k".repeat(24)).len() + text("after").len();
+    for at in 0..=len {
+        for in_place in [false, true] {
+            let mut h = Harness::new();
+            let t = h.try_connect(&options).unwrap();
+            let key = h.request(t).key().to_owned();
+            let mut wire = folded_response(&key);
+            wire.extend(text("after"));
+            let (a, b) = wire.split_at(at);
+            let (opened, rest) = open_event(&mut h, t, &[a, b], in_place);
+            assert_eq!(
+                opened,
+                (Some("chat".to_owned()), unfolded(&key)),
+                "split at {at}, in place: {in_place}"
+            );
+            assert_eq!(h.client.handle_input(t, h.now, &rest), rest.len());
+            let next = h.client.poll_event().map(|(_, event)| format!("{event:?}"));
+            assert_eq!(
+                next.as_deref(),
+                Some("Message(Text(\"after\"))"),
+                "split at {at}, in place: {in_place}"
+            );
+        }
+    }
+}
+
+/// S8, RFC 6455 §4.1 client rule 2: `Upgrade` is exactly one value, `websocket`.
+#[test]
+fn upgrade_must_be_websocket_alone() {
+    for upgrade in [
+        &["Upgrade: websocket, foo"][..],
+        &["Upgrade: h2c, websocket"],
+        &["Upgrade: websocket", "Upgrade: websocket"],
+        &["Upgrade: h2c", "Upgrade: websocket"],
+        &["Upgrade:"],
+    ] {
+        let mut lines = upgrade.to_vec();
+        lines.extend(["Connection: Upgrade", "ACCEPT"]);
+        assert_eq!(answer_lines(&lines), handshake_error(HandshakeError::InvalidUpgrade), "{upgrade:?}");
+    }
+    let folded = ["Upgrade:\r\n  WebSocket", "Connection: Upgrade", "ACCEPT"];
+    assert_eq!(answer_lines(&folded), [Ev::Open(None)]);
+}
+
+/// RFC 9112 §2.2: a whitespace-preceded line right after the status line is rejected.
+#[test]
+fn whitespace_before_the_first_header_fails() {
+    let lines = [" X-Fold: a", "Upgrade: websocket", "Connection: Upgrade", "ACCEPT"];
+    assert_eq!(answer_lines(&lines), handshake_error(HandshakeError::Malformed(httparse::Error::HeaderName)));
 }
 
 // ---- failures (S8, S12) --------------------------------------------------------------------

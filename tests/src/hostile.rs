@@ -17,16 +17,18 @@
 //! a close frame it ends its side of TCP (as a server should, RFC 6455 §7.1.1), and it stops
 //! at the client's EOF or after [`RECORD_LIMIT`].
 
+use std::cell::RefCell;
 use std::io::{ErrorKind, Read, Write};
 use std::net::{TcpListener, TcpStream};
+use std::rc::Rc;
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
 use socket2::SockRef;
-use sockettask_mio::{ConnectOptions, Options};
+use sockettask_mio::{Client, ConnectOptions, Options, ReadyState};
 use tungstenite::handshake::derive_accept_key;
 
-use crate::record::{Rec, run_one};
+use crate::record::{Log, Rec, run_one, run_to_end};
 use crate::wire::{ClientFrame, parse_frame, parse_frames};
 
 /// A valid `101` response; `{accept}` stands for the right `Sec-WebSocket-Accept` value.
@@ -172,6 +174,33 @@ pub fn run(script: Script, options: Options, connect: ConnectOptions<'_>) -> (Ve
     let url = server.url("/");
     let events = run_one(options, ConnectOptions { url: &url, ..connect }, Duration::from_secs(10));
     (events, server.finish())
+}
+
+/// The headers an `onOpen` listener saw, in order, each value as bytes.
+pub type OpenHeaders = Vec<(String, Vec<u8>)>;
+
+/// [`run`], also recording the headers of the task's `onOpen` event (empty when it never
+/// opened).
+pub fn run_with_headers(
+    script: Script,
+    options: Options,
+    connect: ConnectOptions<'_>,
+) -> (Vec<Rec>, OpenHeaders, Seen) {
+    let server = script.serve();
+    let url = server.url("/");
+    let mut client = Client::new(options).expect("client");
+    let task = client.connect_socket(ConnectOptions { url: &url, ..connect }).expect("connectSocket");
+    let log = Log::attach(&mut client, task);
+    let headers = Rc::new(RefCell::new(OpenHeaders::new()));
+    let seen = Rc::clone(&headers);
+    task.on_open(&mut client, move |_, _, open| {
+        let all = open.headers.iter().map(|(name, value)| (name.to_owned(), value.to_vec()));
+        seen.borrow_mut().extend(all);
+    });
+    run_to_end(&mut client, Duration::from_secs(10));
+    assert_eq!(task.ready_state(&client), ReadyState::Closed);
+    let headers = headers.borrow().clone();
+    (log.events(), headers, server.finish())
 }
 
 fn play(listener: &TcpListener, steps: &[Step]) -> Seen {

@@ -91,7 +91,13 @@ case!(missing_connection: switching("Upgrade: websocket\r\nSec-WebSocket-Accept:
 case!(wrong_connection: switching("Upgrade: websocket\r\nConnection: close\r\nSec-WebSocket-Accept: {accept}\r\n") => InvalidConnection);
 case!(connection_keep_alive_upgrade: switching("Upgrade: websocket\r\nConnection: keep-alive, Upgrade\r\nSec-WebSocket-Accept: {accept}\r\n"), [], Config::default() => open(None));
 case!(tokens_in_any_case: switching("upgrade: WebSocket\r\nCONNECTION: upgrade\r\nsec-websocket-accept: {accept}\r\n"), [], Config::default() => open(None));
-case!(upgrade_token_list: switching("Upgrade: foo/2, websocket\r\nConnection: Upgrade, keep-alive\r\nSec-WebSocket-Accept: {accept}\r\n"), [], Config::default() => open(None));
+case!(connection_token_list: switching("Upgrade: websocket\r\nConnection: Upgrade, keep-alive\r\nSec-WebSocket-Accept: {accept}\r\n"), [], Config::default() => open(None));
+case!(connection_on_two_lines: switching("Upgrade: websocket\r\nConnection: keep-alive\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {accept}\r\n"), [], Config::default() => open(None));
+// S8, RFC 6455 §4.1 client rule 2: `Upgrade` is one value, `websocket`, not a list holding it.
+case!(upgrade_websocket_and_another: switching("Upgrade: websocket, foo\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {accept}\r\n") => InvalidUpgrade);
+case!(upgrade_token_list: switching("Upgrade: foo/2, websocket\r\nConnection: Upgrade, keep-alive\r\nSec-WebSocket-Accept: {accept}\r\n") => InvalidUpgrade);
+case!(upgrade_on_two_lines: switching("Upgrade: websocket\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {accept}\r\n") => InvalidUpgrade);
+case!(upgrade_empty: switching("Upgrade:\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {accept}\r\n") => InvalidUpgrade);
 
 case!(upgrade_token_is_not_a_substring: switching("Upgrade: websocketx\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {accept}\r\n") => InvalidUpgrade);
 case!(upgrade_token_is_not_a_suffix: switching("Upgrade: notwebsocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {accept}\r\n") => InvalidUpgrade);
@@ -119,6 +125,51 @@ case!(offered_protocol_chosen: switching(&format!("{UPGRADE_HEADERS}Sec-WebSocke
 case!(two_protocols_in_one_header: switching(&format!("{UPGRADE_HEADERS}Sec-WebSocket-Protocol: chat.v1, chat.v2\r\n")), ["chat.v1", "chat.v2"], Config::default() => MultipleProtocols);
 case!(two_protocol_headers: switching(&format!("{UPGRADE_HEADERS}Sec-WebSocket-Protocol: chat.v1\r\nSec-WebSocket-Protocol: chat.v2\r\n")), ["chat.v1", "chat.v2"], Config::default() => MultipleProtocols);
 case!(two_protocols_lenient: switching(&format!("{UPGRADE_HEADERS}Sec-WebSocket-Protocol: chat.v1, chat.v2\r\n")), ["chat.v1", "chat.v2"], lenient() => MultipleProtocols);
+
+// ---- obs-fold (RFC 9112 §5.2): unfolded, not refused (S8) --------------------------------
+
+case!(folded_upgrade: switching("Upgrade:\r\n websocket\r\nConnection: keep-alive,\r\n\tUpgrade\r\nSec-WebSocket-Accept:\r\n {accept}\r\n"), [], Config::default() => open(None));
+case!(folded_protocol: switching(&format!("{UPGRADE_HEADERS}Sec-WebSocket-Protocol:\r\n chat.v2\r\n")), ["chat.v1", "chat.v2"], strict() => open(Some("chat.v2")));
+case!(fold_adding_a_word_to_upgrade: switching("Upgrade: websocket\r\n foo\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {accept}\r\n") => InvalidUpgrade);
+// RFC 9112 §2.2: whitespace between the status line and the first header: rejected.
+case!(whitespace_before_the_first_header: format!("HTTP/1.1 101 Switching Protocols\r\n X-Fold: a\r\n{UPGRADE_HEADERS}\r\n") => Malformed(httparse::Error::HeaderName));
+
+/// A folded header opens the task, and `onOpen` shows the unfolded values: each obs-fold
+/// replaced with spaces, the values trimmed.
+#[test]
+fn folded_headers_open_with_unfolded_values() {
+    let response = switching(&format!(
+        "{UPGRADE_HEADERS}X-Long: first\r\n second\r\n\tthird\r\nSec-WebSocket-Protocol: \r\n chat.v1 \r\nX-After: 1\r\n"
+    ));
+    let script = Script::new().respond(response).send(&close_frame(1000, ""));
+    let (events, headers, seen) =
+        hostile::run_with_headers(script, options(), ConnectOptions::new("").protocols(&["chat.v1"]));
+    assert_eq!(events, [Rec::Open(Some("chat.v1".into())), Rec::Close(1000, String::new())]);
+    let headers: Vec<(&str, &[u8])> = headers.iter().map(|(n, v)| (n.as_str(), v.as_slice())).collect();
+    assert_eq!(headers[..2], [("Upgrade", &b"websocket"[..]), ("Connection", b"Upgrade")]);
+    assert_eq!(headers[2].0, "Sec-WebSocket-Accept");
+    assert_eq!(
+        headers[3..],
+        [
+            ("X-Long", &b"first   second   third"[..]),
+            ("Sec-WebSocket-Protocol", b"chat.v1"),
+            ("X-After", b"1")
+        ]
+    );
+    assert_eq!(seen.close_code(), Some(Some(1000)));
+}
+
+/// S8: `Upgrade: websocket, foo` is refused with `onError` alone, and `onOpen` never sees it.
+#[test]
+fn upgrade_with_a_second_value_never_opens() {
+    let response =
+        switching("Upgrade: websocket, foo\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {accept}\r\n");
+    let (events, headers, seen) =
+        hostile::run_with_headers(Script::new().respond(response), options(), ConnectOptions::new(""));
+    assert_eq!(events, [Rec::Error(TaskError::Handshake(InvalidUpgrade))]);
+    assert!(headers.is_empty());
+    assert_eq!(seen.sent, b"");
+}
 
 // ---- size, garbage, EOF ------------------------------------------------------------------
 

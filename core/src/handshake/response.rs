@@ -1,29 +1,37 @@
 //! The response layer of the opening handshake: finding the end of the server's header block,
 //! validating it (S8, RFC 6455 §4.1 "the client MUST validate the server's response"), and
-//! reading its headers for the `onOpen` event.
+//! handing its headers to the `onOpen` event.
 //!
 //! The response may arrive in any number of pieces: the caller appends them to one buffer and
 //! calls [`find_end`] with how far the previous search got; once it returns the end, the bytes
 //! before it go to [`validate`], and the bytes after it are the first frames.
 //!
+//! One parser reads the block: httparse, once, in [`validate`]. What it found is then written
+//! back over the block, in place, as the plain `name:value\n` lines [`Headers`] documents
+//! (obs-folds unfolded, values trimmed), and every check reads those lines: what the checks
+//! judged is exactly what `onOpen` shows.
+//!
 //! ```
 //! use sockettask::handshake::response::{find_end, validate};
-//! use sockettask::handshake::{Key, ProtocolCheck};
+//! use sockettask::handshake::{Headers, Key, ProtocolCheck};
 //!
 //! let accept = Key::from_nonce(*b"the sample nonce").accept();
-//! let wire = b"HTTP/1.1 101 Switching Protocols\r\n\
+//! let mut wire = *b"HTTP/1.1 101 Switching Protocols\r\n\
 //!     Upgrade: websocket\r\n\
 //!     Connection: Upgrade\r\n\
 //!     Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\
 //!     Sec-WebSocket-Protocol: chat\r\n\
 //!     \r\n\x81\x02hi";
-//! let end = find_end(wire, 0).unwrap();
-//! let (block, frames) = wire.split_at(end);
+//! let end = find_end(&wire, 0).unwrap();
+//! let (block, frames) = wire.split_at_mut(end);
 //! assert_eq!(frames, [0x81, 0x02, b'h', b'i']);
 //! let chosen = validate(block, &accept, "superchat, chat", ProtocolCheck::Strict).unwrap();
 //! assert_eq!(chosen.map(|r| &block[r]), Some(&b"chat"[..]));
+//! let headers = Headers::new(block);
+//! assert_eq!(headers.get("sec-websocket-protocol"), Some(&b"chat"[..]));
 //! ```
 
+use core::fmt;
 use core::ops::Range;
 
 use crate::error::HandshakeError;
@@ -48,7 +56,8 @@ pub enum ProtocolCheck {
 /// The block ends where httparse ends it: at the first line break (`\r\n`, or a bare `\n`,
 /// which httparse also accepts) that directly follows another one, so at the first `\n\n`
 /// or `\n\r\n`. Ending it anywhere else would let lines between the two ends escape
-/// validation. Scanning starts 2 bytes before `from`, so an ending split across two reads is
+/// validation. (An obs-fold, a line break followed by a space or tab, is never an empty
+/// line.) Scanning starts 2 bytes before `from`, so an ending split across two reads is
 /// found; `from` past the end of `buf` finds nothing.
 ///
 /// ```
@@ -71,22 +80,85 @@ pub fn find_end(buf: &[u8], from: usize) -> Option<usize> {
     })
 }
 
-/// Validates a complete header block. `offered` is the protocol list as sent (`"a, b"`,
-/// empty when none). Returns the byte range of the chosen protocol inside `block`.
+/// Validates a complete header block and rewrites it, in place, into the lines [`Headers`]
+/// reads. `block` is exactly the bytes [`find_end`] delimited; `offered` is the protocol list
+/// as sent (`"a, b"`, empty when none). Returns the byte range of the chosen protocol inside
+/// the rewritten `block`.
 ///
-/// Checks, in order: HTTP/1.1 ([`HandshakeError::Version`]), status 101, `Upgrade`,
-/// `Connection`, `Sec-WebSocket-Accept`, `Sec-WebSocket-Extensions`, then the subprotocol
-/// (S5). A block httparse finds incomplete, or complete before its end (it must end at
-/// the first empty line, as [`find_end`] ends it), is `Malformed(httparse::Error::NewLine)`.
+/// httparse parses the block once, with obs-fold allowed: RFC 9112 §5.2, "A user agent that
+/// receives an obs-fold in a response message that is not within a "message/http" container
+/// MUST replace each received obs-fold with one or more SP octets prior to interpreting the
+/// field value." So before any check, the block is rewritten as `name:value\n` lines, each
+/// value with every obs-fold (`OWS CRLF RWS`, or a bare `\n` for the CRLF) turned into as
+/// many spaces, then `\n` up to the block's end: never longer than the original, so the block
+/// keeps its length and the frames after it do not move. After `Ok`,
+/// `Headers::new(block)` yields the unfolded headers; after `Err`, the block's bytes are
+/// unspecified (a header check may fail after the rewrite).
+///
+/// Checks, in order: httparse's syntax ([`HandshakeError::Malformed`]), HTTP/1.1
+/// ([`HandshakeError::Version`]), status 101, `Upgrade`, `Connection`,
+/// `Sec-WebSocket-Accept`, `Sec-WebSocket-Extensions`, then the subprotocol (S5). A block
+/// httparse finds incomplete, or complete before its end (it must end at the first empty
+/// line, as [`find_end`] ends it), is `Malformed(httparse::Error::NewLine)`.
+///
+/// A line starting with a space or tab right after the status line is no fold (there is no
+/// field to continue) and is refused as `Malformed(httparse::Error::HeaderName)`. RFC 9112
+/// §2.2: "A recipient that receives whitespace between the start-line and the first header
+/// field MUST either reject the message as invalid or consume each whitespace-preceded line
+/// without further processing of it"; this client rejects, since ignoring lines would hide
+/// them from the checks.
+///
+/// ```
+/// use sockettask::handshake::response::validate;
+/// use sockettask::handshake::{Headers, Key, ProtocolCheck};
+///
+/// let accept = Key::from_nonce(*b"the sample nonce").accept();
+/// let mut block = *b"HTTP/1.1 101 Switching Protocols\r\n\
+///     Upgrade:\r\n websocket\r\n\
+///     Connection: keep-alive,\r\n\tUpgrade\r\n\
+///     Sec-WebSocket-Accept:  s3pPLMBiTxaQ9kYGzzhZRbK+xOo= \r\n\
+///     \r\n";
+/// assert_eq!(validate(&mut block, &accept, "", ProtocolCheck::Strict), Ok(None));
+/// let lines = b"Upgrade:websocket\n\
+///     Connection:keep-alive,   Upgrade\n\
+///     Sec-WebSocket-Accept:s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\n";
+/// assert_eq!(block[..lines.len()], lines[..]);
+/// assert!(block[lines.len()..].iter().all(|&b| b == b'\n'));
+/// assert_eq!(Headers::new(&block).as_bytes(), lines);
+/// ```
 pub fn validate(
-    block: &[u8],
+    block: &mut [u8],
     accept: &Accept,
     offered: &str,
     check: ProtocolCheck,
 ) -> Result<Option<Range<usize>>, HandshakeError> {
+    let fields = parse(block)?;
+    rewrite(block, &fields);
+    let block: &[u8] = block;
+    let headers = Headers::new(block);
+    check_upgrade(headers)?;
+    check_connection(headers)?;
+    check_accept(headers, accept)?;
+    check_extensions(headers)?;
+    let chosen = chosen_protocol(headers, offered, check)?;
+    chosen.map(|value| range_in(block, value)).transpose()
+}
+
+/// Where one header field's name and value lie in the block, as httparse found them.
+#[derive(Clone, Debug)]
+struct Field {
+    name: Range<usize>,
+    value: Range<usize>,
+}
+
+/// httparse's one parse of `block`: the status line's checks, and where each field lies.
+fn parse(block: &[u8]) -> Result<heapless::Vec<Field, MAX_RESPONSE_HEADERS>, HandshakeError> {
     let mut storage = [httparse::EMPTY_HEADER; MAX_RESPONSE_HEADERS];
     let mut response = httparse::Response::new(&mut storage);
-    match response.parse(block) {
+    let parsed = httparse::ParserConfig::default()
+        .allow_obsolete_multiline_headers_in_responses(true)
+        .parse_response(&mut response, block);
+    match parsed {
         // The block must be exactly what httparse read: `find_end` ends it at the same empty
         // line, so a shorter parse means a block that did not come from `find_end`.
         Ok(httparse::Status::Complete(n)) if n == block.len() => {}
@@ -102,29 +174,106 @@ pub fn validate(
         Some(101) => {}
         code => return Err(HandshakeError::Status(code.unwrap_or(0))),
     }
-    let headers: &[httparse::Header<'_>] = response.headers;
-    check_upgrade(headers)?;
-    check_accept(headers, accept)?;
-    check_extensions(headers)?;
-    let chosen = chosen_protocol(headers, offered, check)?;
-    chosen.map(|value| range_in(block, value)).transpose()
+    let mut fields = heapless::Vec::new();
+    for header in response.headers.iter() {
+        let field =
+            Field { name: range_in(block, header.name.as_bytes())?, value: range_in(block, header.value)? };
+        fields.push(field).map_err(|_| HandshakeError::Malformed(httparse::Error::TooManyHeaders))?;
+    }
+    Ok(fields)
 }
 
-/// RFC 6455 §4.1: "If the response lacks an |Upgrade| header field or the |Upgrade| header
-/// field contains a value that is not an ASCII case-insensitive match for the value
-/// "websocket", the client MUST _Fail the WebSocket Connection_." Likewise for |Connection|
-/// and "Upgrade". Both are read as token lists (`Connection: keep-alive, Upgrade`).
-fn check_upgrade(headers: &[httparse::Header<'_>]) -> Result<(), HandshakeError> {
-    match has_token(headers, "upgrade", b"websocket") {
-        None => return Err(HandshakeError::MissingUpgrade),
-        Some(false) => return Err(HandshakeError::InvalidUpgrade),
-        Some(true) => {}
+/// Writes `fields` over `block` as [`Headers`] lines, `name:value\n` each with the value
+/// unfolded, then fills the rest of the block with `\n`.
+///
+/// Every byte is read before it is overwritten: the lines are written front to back from
+/// offset 0, and the write position never passes the start of the field being copied. The
+/// first field comes after the status line; each `name:value\n` is at most as long as the
+/// original from its name to its line break (the `:` stays, the spaces around the value go,
+/// the value keeps its length, a `\r\n` becomes `\n`). So each copy only moves bytes towards
+/// the front, and the block's last byte, part of its final empty line, always becomes `\n`.
+fn rewrite(block: &mut [u8], fields: &[Field]) {
+    let mut at = 0;
+    for field in fields {
+        at = move_to(block, field.name.clone(), at);
+        at = put(block, at, b':');
+        let value = at;
+        at = move_to(block, field.value.clone(), at);
+        unfold(block.get_mut(value..at).unwrap_or_default());
+        at = put(block, at, b'\n');
     }
-    match has_token(headers, "connection", b"upgrade") {
-        None => Err(HandshakeError::MissingConnection),
-        Some(false) => Err(HandshakeError::InvalidConnection),
-        Some(true) => Ok(()),
+    block.get_mut(at..).unwrap_or_default().fill(b'\n');
+}
+
+/// Copies `block[from]` to `block[to..]` (`to` at or before `from.start`); returns where the
+/// copy ends. Out-of-bounds ranges, impossible for httparse's fields, copy nothing.
+fn move_to(block: &mut [u8], from: Range<usize>, to: usize) -> usize {
+    let end = to.saturating_add(from.len());
+    if from.start <= from.end && from.end <= block.len() && end <= block.len() {
+        block.copy_within(from, to);
     }
+    end
+}
+
+/// Writes `byte` at `at`; returns the next position.
+fn put(block: &mut [u8], at: usize, byte: u8) -> usize {
+    if let Some(slot) = block.get_mut(at) {
+        *slot = byte;
+    }
+    at.saturating_add(1)
+}
+
+/// Replaces each obs-fold in `value` with spaces, in place (RFC 9112 §5.2, `obs-fold = OWS
+/// CRLF RWS`): every run of spaces, tabs, CRs and LFs that holds a line break becomes as
+/// many SP octets. httparse leaves a line break inside a value only where a fold continued
+/// it, and trims the value's ends; runs without a line break (`a \t b`) are left alone.
+fn unfold(value: &mut [u8]) {
+    let (mut run, mut folded) = (0, false);
+    for i in 0..=value.len() {
+        match value.get(i) {
+            Some(b' ' | b'\t') => {}
+            Some(b'\r' | b'\n') => folded = true,
+            _ => {
+                if folded {
+                    value.get_mut(run..i).unwrap_or_default().fill(b' ');
+                }
+                (run, folded) = (i + 1, false);
+            }
+        }
+    }
+}
+
+/// RFC 6455 §4.1, client rule 2: "If the response lacks an |Upgrade| header field or the
+/// |Upgrade| header field contains a value that is not an ASCII case-insensitive match for
+/// the value "websocket", the client MUST _Fail the WebSocket Connection_."
+///
+/// So the value is `websocket` alone, not a list holding it (S8: `Upgrade: websocket, foo`
+/// fails). A second `Upgrade` line fails too: lines of one field make one comma-separated
+/// value (RFC 9110 §5.3), which is then no match either.
+fn check_upgrade(headers: Headers<'_>) -> Result<(), HandshakeError> {
+    let mut values = named(headers, "upgrade");
+    let value = values.next().ok_or(HandshakeError::MissingUpgrade)?;
+    match (value.eq_ignore_ascii_case(b"websocket"), values.next()) {
+        (true, None) => Ok(()),
+        _ => Err(HandshakeError::InvalidUpgrade),
+    }
+}
+
+/// RFC 6455 §4.1, client rule 3: "If the response lacks a |Connection| header field or the
+/// |Connection| header field doesn't contain a token that is an ASCII case-insensitive match
+/// for the value "Upgrade", the client MUST _Fail the WebSocket Connection_."
+///
+/// `Connection` is a comma-separated list of tokens (RFC 9110 §7.6.1), and several lines
+/// make one list (§5.3): `keep-alive, Upgrade` holds the token, `keep-alive upgrade` does not.
+fn check_connection(headers: Headers<'_>) -> Result<(), HandshakeError> {
+    let mut present = false;
+    for value in named(headers, "connection") {
+        present = true;
+        if value.split(|&b| b == b',').any(|t| trim_ows(t).eq_ignore_ascii_case(b"upgrade")) {
+            return Ok(());
+        }
+    }
+    Err(if present { HandshakeError::InvalidConnection } else { HandshakeError::MissingConnection })
 }
 
 /// RFC 6455 §4.1: "If the response lacks a |Sec-WebSocket-Accept| header field or the
@@ -132,14 +281,15 @@ fn check_upgrade(headers: &[httparse::Header<'_>]) -> Result<(), HandshakeError>
 /// concatenation of the |Sec-WebSocket-Key| (as a string, not base64-decoded) with the
 /// string "258EAFA5-E914-47DA-95CA-C5AB0DC85B11" but ignoring any leading and trailing
 /// whitespace, the client MUST _Fail the WebSocket Connection_." More than one is refused
-/// too (RFC 6455 §11.3.3: it "MUST NOT appear more than once in an HTTP response").
-fn check_accept(headers: &[httparse::Header<'_>], accept: &Accept) -> Result<(), HandshakeError> {
+/// too (RFC 6455 §11.3.3: it "MUST NOT appear more than once in an HTTP response"). The
+/// value is already trimmed ([`Headers`]).
+fn check_accept(headers: Headers<'_>, accept: &Accept) -> Result<(), HandshakeError> {
     let mut values = named(headers, "sec-websocket-accept");
     let value = values.next().ok_or(HandshakeError::MissingAccept)?;
     if values.next().is_some() {
         return Err(HandshakeError::DuplicateAccept);
     }
-    if trim_ows(value) != accept.as_bytes() {
+    if value != accept.as_bytes() {
         return Err(HandshakeError::WrongAccept);
     }
     Ok(())
@@ -149,8 +299,8 @@ fn check_accept(headers: &[httparse::Header<'_>], accept: &Accept) -> Result<(),
 /// this header field indicates the use of an extension that was not present in the client's
 /// handshake (the server has indicated an extension not requested by the client), the client
 /// MUST _Fail the WebSocket Connection_." This client offers none.
-fn check_extensions(headers: &[httparse::Header<'_>]) -> Result<(), HandshakeError> {
-    if named(headers, "sec-websocket-extensions").any(|v| !trim_ows(v).is_empty()) {
+fn check_extensions(headers: Headers<'_>) -> Result<(), HandshakeError> {
+    if named(headers, "sec-websocket-extensions").any(|v| !v.is_empty()) {
         return Err(HandshakeError::UnofferedExtension);
     }
     Ok(())
@@ -163,11 +313,12 @@ fn check_extensions(headers: &[httparse::Header<'_>]) -> Result<(), HandshakeErr
 /// than one is refused; none when some were offered is refused in strict mode (S5).
 ///
 /// A header present with an empty value counts as choosing `""`, which is never offered.
-fn chosen_protocol<'h>(
-    headers: &[httparse::Header<'h>],
+/// Protocol names compare case-sensitively (§4.1 asks for the client's "exact" values).
+fn chosen_protocol<'a>(
+    headers: Headers<'a>,
     offered: &str,
     check: ProtocolCheck,
-) -> Result<Option<&'h [u8]>, HandshakeError> {
+) -> Result<Option<&'a [u8]>, HandshakeError> {
     let mut values = named(headers, "sec-websocket-protocol");
     let Some(value) = values.next() else {
         return match (offered_list(offered).next().is_some(), check) {
@@ -175,7 +326,6 @@ fn chosen_protocol<'h>(
             _ => Ok(None),
         };
     };
-    let value = trim_ows(value);
     if values.next().is_some() || value.contains(&b',') {
         return Err(HandshakeError::MultipleProtocols);
     }
@@ -192,27 +342,11 @@ fn offered_list(offered: &str) -> impl Iterator<Item = &str> {
 }
 
 /// The values of every header called `name` (ASCII case-insensitive), in order.
-fn named<'h, 'n>(
-    headers: &'n [httparse::Header<'h>],
-    name: &'n str,
-) -> impl Iterator<Item = &'h [u8]> + use<'h, 'n> {
-    headers.iter().filter(move |h| h.name.eq_ignore_ascii_case(name)).map(|h| h.value)
+fn named<'a>(headers: Headers<'a>, name: &str) -> impl Iterator<Item = &'a [u8]> {
+    headers.iter().filter(move |(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v)
 }
 
-/// `None` when no header `name` is present; otherwise whether any instance's comma-separated
-/// list holds `token` (ASCII case-insensitive).
-fn has_token(headers: &[httparse::Header<'_>], name: &str, token: &[u8]) -> Option<bool> {
-    let mut present = false;
-    for value in named(headers, name) {
-        present = true;
-        if value.split(|&b| b == b',').any(|t| trim_ows(t).eq_ignore_ascii_case(token)) {
-            return Some(true);
-        }
-    }
-    present.then_some(false)
-}
-
-/// Strips optional whitespace (RFC 7230 §3.2.3 `OWS`: spaces and tabs) from both ends.
+/// Strips optional whitespace (RFC 9110 §5.6.3 `OWS`: spaces and tabs) from both ends.
 fn trim_ows(mut s: &[u8]) -> &[u8] {
     while let [b' ' | b'\t', rest @ ..] = s {
         s = rest;
@@ -224,8 +358,12 @@ fn trim_ows(mut s: &[u8]) -> &[u8] {
 }
 
 /// Where `part`, a sub-slice of `block`, lies inside it (computed from addresses; no
-/// `unsafe`). A slice from elsewhere is reported as a malformed value, never a panic.
+/// `unsafe`). An empty part is `0..0`, wherever it points: there is nothing to find. A slice
+/// from elsewhere is reported as a malformed value, never a panic.
 fn range_in(block: &[u8], part: &[u8]) -> Result<Range<usize>, HandshakeError> {
+    if part.is_empty() {
+        return Ok(0..0);
+    }
     let start = part.as_ptr().addr().wrapping_sub(block.as_ptr().addr());
     let end = start.checked_add(part.len()).filter(|&end| end <= block.len());
     match end {
@@ -234,35 +372,121 @@ fn range_in(block: &[u8], part: &[u8]) -> Result<Range<usize>, HandshakeError> {
     }
 }
 
-/// The headers of a validated response, for the `onOpen` event.
-#[derive(Clone, Copy, Debug)]
+/// The response headers of an accepted handshake, as the `onOpen` event hands them out (S10).
+///
+/// # Format
+///
+/// [`validate`] rewrites the header block it accepts into this form, in place, so that reading
+/// it back needs no HTTP parsing:
+///
+/// - one line per header field, in the order received: the name, `:`, the value, `\n`
+///   (`Upgrade:websocket\n`); the status line is not kept;
+/// - the name as received: an HTTP token, so it holds no `:` and no `\n`;
+/// - the value without leading or trailing spaces and tabs, each obs-fold replaced with
+///   spaces, so it holds no `\n` (and no CR, NUL or other control byte but tab; bytes 0x80 and
+///   above pass as received);
+/// - the lines end at the first empty line (a `\n` where a line would start) or at the end of
+///   the bytes; what follows is not part of the headers (`validate` fills the rest of the
+///   block with `\n`).
+///
+/// [`Headers::as_bytes`] gives exactly the lines, and [`Headers::new`] over those bytes gives
+/// the same headers: that is how a transport copies an event's headers out of the receive
+/// buffer. `new` accepts any bytes and never panics: a line without `:` or with a name that
+/// is not UTF-8 is skipped.
+///
+/// ```
+/// use sockettask::handshake::Headers;
+///
+/// let headers = Headers::new(b"Upgrade:websocket\nX-Long:a   b\n\n\n\n");
+/// assert_eq!(headers.get("x-long"), Some(&b"a   b"[..]));
+/// assert_eq!(headers.iter().map(|(name, _)| name).collect::<Vec<_>>(), ["Upgrade", "X-Long"]);
+/// // A copy survives the buffer it came from.
+/// let copy = headers.as_bytes().to_vec();
+/// assert_eq!(copy, b"Upgrade:websocket\nX-Long:a   b\n");
+/// assert_eq!(Headers::new(&copy), headers);
+/// ```
+#[derive(Clone, Copy, Default, PartialEq, Eq)]
 pub struct Headers<'a> {
-    block: &'a [u8],
+    lines: &'a [u8],
 }
 
 impl<'a> Headers<'a> {
-    /// Wraps a header block that `validate` accepted.
+    /// The headers in `bytes`, in the format above: up to the first empty line, or all of
+    /// them. Safe on any bytes.
     ///
-    /// Any bytes are safe to wrap: on a block that was not validated, lines without a `:` or
-    /// whose name is not UTF-8 are skipped, and iteration stops at the first blank line or
-    /// at a last line without `\r\n`.
-    pub fn new(block: &'a [u8]) -> Self {
-        Headers { block }
+    /// ```
+    /// use sockettask::handshake::Headers;
+    ///
+    /// assert_eq!(Headers::new(b"A:1\n\nB:2\n").as_bytes(), b"A:1\n");
+    /// assert_eq!(Headers::new(b"\nA:1\n").iter().count(), 0);
+    /// assert_eq!(Headers::new(b"no colon\n\xff:x\nA:1").iter().collect::<Vec<_>>(), [("A", &b"1"[..])]);
+    /// ```
+    pub fn new(bytes: &'a [u8]) -> Self {
+        let end = match bytes.first() {
+            Some(b'\n') => 0,
+            _ => bytes.windows(2).position(|w| w == b"\n\n").map_or(bytes.len(), |i| i + 1),
+        };
+        Headers { lines: bytes.get(..end).unwrap_or_default() }
     }
 
-    /// The first value of `name` (case-insensitive), trimmed of surrounding whitespace.
+    /// The header lines themselves, without the empty line or anything after it: the bytes to
+    /// copy to keep these headers ([`Headers::new`] reads them back).
+    ///
+    /// ```
+    /// use sockettask::handshake::Headers;
+    ///
+    /// let headers = Headers::new(b"Upgrade:websocket\n\n\n");
+    /// assert_eq!(headers.as_bytes(), b"Upgrade:websocket\n");
+    /// ```
+    pub fn as_bytes(&self) -> &'a [u8] {
+        self.lines
+    }
+
+    /// The value of the first header called `name` (ASCII case-insensitive).
+    ///
+    /// ```
+    /// use sockettask::handshake::Headers;
+    ///
+    /// let headers = Headers::new(b"Set-Cookie:a=1\nset-cookie:b=2\n");
+    /// assert_eq!(headers.get("SET-COOKIE"), Some(&b"a=1"[..]));
+    /// assert_eq!(headers.get("server"), None);
+    /// ```
     pub fn get(&self, name: &str) -> Option<&'a [u8]> {
         self.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v)
     }
 
-    /// Every header in order, after the status line.
+    /// Every header as `(name, value)`, in the order received.
+    ///
+    /// ```
+    /// use sockettask::handshake::Headers;
+    ///
+    /// let all: Vec<_> = Headers::new(b"A:1\nB:\n").iter().collect();
+    /// assert_eq!(all, [("A", &b"1"[..]), ("B", &b""[..])]);
+    /// ```
     pub fn iter(&self) -> HeaderIter<'a> {
-        let rest = split_line(self.block).map_or(&[][..], |(_status, rest)| rest);
-        HeaderIter { rest }
+        HeaderIter { rest: self.lines }
     }
 }
 
-/// Iterator over `(name, value)` pairs of a [`Headers`].
+impl fmt::Debug for Headers<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map().entries(self.iter().map(|(name, value)| (name, Value(value)))).finish()
+    }
+}
+
+/// A header value in `Debug` output: as text when it is UTF-8, as bytes otherwise.
+struct Value<'a>(&'a [u8]);
+
+impl fmt::Debug for Value<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match core::str::from_utf8(self.0) {
+            Ok(text) => text.fmt(f),
+            Err(_) => self.0.fmt(f),
+        }
+    }
+}
+
+/// Iterator over the `(name, value)` pairs of a [`Headers`], in order.
 #[derive(Clone, Debug)]
 pub struct HeaderIter<'a> {
     rest: &'a [u8],
@@ -272,33 +496,28 @@ impl<'a> Iterator for HeaderIter<'a> {
     type Item = (&'a str, &'a [u8]);
 
     fn next(&mut self) -> Option<Self::Item> {
-        loop {
-            let Some((line, rest)) = split_line(self.rest).filter(|(line, _)| !line.is_empty()) else {
-                self.rest = &[];
-                return None;
-            };
-            self.rest = rest;
-            let Some(colon) = line.iter().position(|&b| b == b':') else { continue };
-            let (name, value) = line.split_at(colon);
+        while let rest @ [_, ..] = self.rest {
+            let mut lines = rest.splitn(2, |&b| b == b'\n');
+            let line = lines.next().unwrap_or_default();
+            self.rest = lines.next().unwrap_or_default();
+            let mut parts = line.splitn(2, |&b| b == b':');
+            let (Some(name), Some(value)) = (parts.next(), parts.next()) else { continue };
             let Ok(name) = core::str::from_utf8(name) else { continue };
-            return Some((name, trim_ows(value.get(1..).unwrap_or_default())));
+            return Some((name, value));
         }
+        None
     }
 }
 
-/// Splits the first `\r\n`-terminated line off `bytes`: `(line, rest)`.
-fn split_line(bytes: &[u8]) -> Option<(&[u8], &[u8])> {
-    let at = bytes.windows(2).position(|w| w == b"\r\n")?;
-    let (line, rest) = bytes.split_at(at);
-    Some((line, rest.get(2..).unwrap_or_default()))
-}
+impl core::iter::FusedIterator for HeaderIter<'_> {}
 
 #[cfg(test)]
 mod tests {
     extern crate std;
 
-    use std::string::String;
+    use std::string::{String, ToString};
     use std::vec::Vec;
+    use std::{format, vec};
 
     use super::*;
     use crate::handshake::Key;
@@ -315,17 +534,29 @@ mod tests {
 
     /// A valid response head plus `extra` header lines, closed by the blank line.
     fn with(extra: &str) -> String {
-        std::format!("{OK_HEAD}{extra}\r\n")
+        format!("{OK_HEAD}{extra}\r\n")
     }
 
-    /// `validate` with the given offer and check, answering the chosen protocol as text.
-    fn run<'b>(
-        block: &'b str,
-        offered: &str,
-        check: ProtocolCheck,
-    ) -> Result<Option<&'b str>, HandshakeError> {
-        let range = validate(block.as_bytes(), &accept(), offered, check)?;
-        Ok(range.map(|r| &block[r]))
+    /// `validate` over a copy of `block` with the given offer and check, answering the chosen
+    /// protocol as text, read from the rewritten copy.
+    fn run(block: &str, offered: &str, check: ProtocolCheck) -> Result<Option<String>, HandshakeError> {
+        let mut copy = block.as_bytes().to_vec();
+        let range = validate(&mut copy, &accept(), offered, check)?;
+        Ok(range.map(|r| String::from_utf8_lossy(&copy[r]).into_owned()))
+    }
+
+    /// `validate` (strict, nothing offered) over a copy of a block it must accept; the
+    /// headers it leaves, owned.
+    fn headers_of(block: &str) -> Vec<(String, String)> {
+        let mut copy = block.as_bytes().to_vec();
+        assert_eq!(validate(&mut copy, &accept(), "", ProtocolCheck::Strict), Ok(None), "{block:?}");
+        assert_eq!(copy.len(), block.len(), "the block keeps its length");
+        let headers = Headers::new(&copy);
+        headers.iter().map(|(n, v)| (n.to_string(), String::from_utf8_lossy(v).into_owned())).collect()
+    }
+
+    fn owned(chosen: Option<&str>) -> Option<String> {
+        chosen.map(String::from)
     }
 
     /// One-line wire samples: `valid!(block)`, `valid!(block, offered => chosen)`,
@@ -335,7 +566,7 @@ mod tests {
             valid!($block, "" => None)
         };
         ($block:expr, $offered:expr => $chosen:expr) => {
-            assert_eq!(run(&$block, $offered, ProtocolCheck::Strict), Ok($chosen), "{:?}", $block)
+            assert_eq!(run(&$block, $offered, ProtocolCheck::Strict), Ok(owned($chosen)), "{:?}", $block)
         };
     }
 
@@ -359,7 +590,7 @@ mod tests {
     }
 
     #[test]
-    fn token_lists_are_case_insensitive_with_optional_whitespace() {
+    fn values_are_case_insensitive_with_optional_whitespace() {
         let head =
             "HTTP/1.1 101 Switching Protocols\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n";
         for pair in [
@@ -368,18 +599,18 @@ mod tests {
             "UPGRADE: WEBSOCKET\r\nCONNECTION: UPGRADE\r\n",
             "Upgrade:websocket\r\nConnection:Upgrade\r\n",
             "Upgrade: \t websocket \t\r\nConnection:   keep-alive ,\tUpgrade  \r\n",
-            "Upgrade: h2c, websocket\r\nConnection: Upgrade,close\r\n",
-            "Upgrade: h2c\r\nUpgrade: websocket\r\nConnection: close\r\nConnection: upgrade\r\n",
+            "Upgrade: websocket\r\nConnection: Upgrade,close\r\n",
+            "Upgrade: websocket\r\nConnection: close\r\nConnection: upgrade\r\n",
         ] {
-            valid!(std::format!("{head}{pair}\r\n"));
+            valid!(format!("{head}{pair}\r\n"));
         }
     }
 
     #[test]
     fn accept_value_is_trimmed() {
         let head = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n";
-        valid!(std::format!("{head}Sec-WebSocket-Accept:   s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\t \r\n\r\n"));
-        valid!(std::format!("{head}sec-websocket-accept:s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n"));
+        valid!(format!("{head}Sec-WebSocket-Accept:   s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\t \r\n\r\n"));
+        valid!(format!("{head}sec-websocket-accept:s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n"));
     }
 
     #[test]
@@ -417,7 +648,7 @@ mod tests {
     fn upgrade_and_connection() {
         let status = "HTTP/1.1 101 Switching Protocols\r\n";
         let accept = "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n";
-        let case = |lines: &str| std::format!("{status}{lines}{accept}\r\n");
+        let case = |lines: &str| format!("{status}{lines}{accept}\r\n");
         invalid!(case("Connection: Upgrade\r\n") => HandshakeError::MissingUpgrade);
         invalid!(case("Upgrade: h2c\r\nConnection: Upgrade\r\n") => HandshakeError::InvalidUpgrade);
         invalid!(case("Upgrade: websockets\r\nConnection: Upgrade\r\n") => HandshakeError::InvalidUpgrade);
@@ -427,15 +658,69 @@ mod tests {
         invalid!(case("Upgrade: websocket\r\nConnection: keep-alive upgrade\r\n") => HandshakeError::InvalidConnection);
     }
 
+    /// RFC 6455 §4.1 client rule 2: the value must match "websocket", so a list holding it
+    /// (S8: `Upgrade: websocket, foo`) or a second `Upgrade` line fails.
+    #[test]
+    fn upgrade_is_exactly_one_websocket() {
+        let status = "HTTP/1.1 101 Switching Protocols\r\n";
+        let rest = "Connection: Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n";
+        let case = |upgrade: &str| format!("{status}{upgrade}{rest}");
+        for upgrade in [
+            "Upgrade: websocket, foo\r\n",
+            "Upgrade: h2c, websocket\r\n",
+            "Upgrade: websocket,\r\n",
+            "Upgrade: ,websocket\r\n",
+            "Upgrade: websocket websocket\r\n",
+            "Upgrade: websocket/13\r\n",
+            "Upgrade: h2c\r\nUpgrade: websocket\r\n",
+            "Upgrade: websocket\r\nUpgrade: websocket\r\n",
+            "Upgrade: websocket\r\nUpgrade:\r\n",
+            "Upgrade:\r\n",
+            "Upgrade: \t \r\n",
+        ] {
+            invalid!(case(upgrade) => HandshakeError::InvalidUpgrade);
+        }
+        for upgrade in ["Upgrade: websocket\r\n", "upgrade:WEBSOCKET\r\n", "Upgrade: \t WebSocket \t\r\n"] {
+            valid!(case(upgrade));
+        }
+    }
+
+    /// RFC 6455 §4.1 client rule 3: `Connection` must contain the token; it is a list, and
+    /// several lines make one list.
+    #[test]
+    fn connection_is_a_token_list_over_every_line() {
+        let status = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n";
+        let accept = "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n";
+        let case = |connection: &str| format!("{status}{connection}{accept}");
+        for connection in [
+            "Connection: keep-alive, Upgrade\r\n",
+            "Connection: Upgrade, keep-alive\r\n",
+            "Connection: ,, upgrade ,\r\n",
+            "Connection: keep-alive\r\nConnection: Upgrade\r\n",
+            "Connection: Upgrade\r\nConnection: close\r\n",
+            "Connection:\r\nConnection: upgrade\r\n",
+        ] {
+            valid!(case(connection));
+        }
+        for connection in [
+            "Connection:\r\n",
+            "Connection: keep-alive\r\nConnection: close\r\n",
+            "Connection: upgraded\r\n",
+            "Connection: \"upgrade\"\r\n",
+        ] {
+            invalid!(case(connection) => HandshakeError::InvalidConnection);
+        }
+    }
+
     #[test]
     fn accept_checks() {
         let head = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n";
-        invalid!(std::format!("{head}\r\n") => HandshakeError::MissingAccept);
+        invalid!(format!("{head}\r\n") => HandshakeError::MissingAccept);
         invalid!(with("Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n") => HandshakeError::DuplicateAccept);
         invalid!(with("sec-websocket-accept: other\r\n") => HandshakeError::DuplicateAccept);
-        invalid!(std::format!("{head}Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo\r\n\r\n") => HandshakeError::WrongAccept);
-        invalid!(std::format!("{head}Sec-WebSocket-Accept: S3PPLMBITXAQ9KYGZZHZRBK+XOO=\r\n\r\n") => HandshakeError::WrongAccept);
-        invalid!(std::format!("{head}Sec-WebSocket-Accept:\r\n\r\n") => HandshakeError::WrongAccept);
+        invalid!(format!("{head}Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo\r\n\r\n") => HandshakeError::WrongAccept);
+        invalid!(format!("{head}Sec-WebSocket-Accept: S3PPLMBITXAQ9KYGZZHZRBK+XOO=\r\n\r\n") => HandshakeError::WrongAccept);
+        invalid!(format!("{head}Sec-WebSocket-Accept:\r\n\r\n") => HandshakeError::WrongAccept);
     }
 
     #[test]
@@ -471,9 +756,9 @@ mod tests {
         // Found by the handshake_response fuzz target: `\r\n\n` ended the block for httparse
         // while the search waited for `\r\n\r\n`, so a second Accept between the two was
         // never validated. Now both end the block at the first empty line.
-        let wire = std::format!("{OK_HEAD}\nSec-WebSocket-Accept: wrong\r\n\r\n");
+        let wire = format!("{OK_HEAD}\nSec-WebSocket-Accept: wrong\r\n\r\n");
         let end = find_end(wire.as_bytes(), 0).unwrap();
-        assert_eq!(&wire[..end], std::format!("{OK_HEAD}\n"));
+        assert_eq!(&wire[..end], format!("{OK_HEAD}\n"));
         valid!(&wire[..end]);
         // A block longer than what httparse reads did not come from find_end: refused.
         invalid!(wire => HandshakeError::Malformed(httparse::Error::NewLine));
@@ -488,7 +773,7 @@ mod tests {
         let unoffered = with("Sec-WebSocket-Protocol: x\r\n");
         assert_eq!(run(&unoffered, "chat", ProtocolCheck::Lenient), Err(HandshakeError::UnofferedProtocol));
         let chosen = with("Sec-WebSocket-Protocol: chat\r\n");
-        assert_eq!(run(&chosen, "chat", ProtocolCheck::Lenient), Ok(Some("chat")));
+        assert_eq!(run(&chosen, "chat", ProtocolCheck::Lenient), Ok(owned(Some("chat"))));
     }
 
     #[test]
@@ -497,10 +782,393 @@ mod tests {
         invalid!("HTTP/1.1 404 Not Found\r\nSec-WebSocket-Extensions: x\r\n\r\n" => HandshakeError::Status(404));
         // A wrong accept is reported before an unoffered extension or protocol.
         let head = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n";
-        let block = std::format!(
+        let block = format!(
             "{head}Sec-WebSocket-Accept: x\r\nSec-WebSocket-Extensions: y\r\nSec-WebSocket-Protocol: z\r\n\r\n"
         );
         invalid!(block => HandshakeError::WrongAccept);
+        // Upgrade before Connection.
+        let block = "HTTP/1.1 101 OK\r\nUpgrade: websocket, x\r\nSec-WebSocket-Accept: x\r\n\r\n";
+        invalid!(block => HandshakeError::InvalidUpgrade);
+    }
+
+    // --- obs-fold (RFC 9112 §5.2) ---
+
+    /// Each fold (`OWS CRLF RWS`, or a bare LF) becomes as many spaces; the value's ends
+    /// are trimmed; whitespace that is no fold stays as it was.
+    #[test]
+    fn obs_fold_is_unfolded_into_spaces() {
+        let got = headers_of(&with(
+            "X-Long: a\r\n b\r\n\
+             X-Tabs: a \t\r\n\t  b\r\n\
+             X-Twice: a\r\n b\r\n c\r\n\
+             X-Lf: a\n b\r\n\
+             X-First:\r\n a\r\n\
+             X-Last: a\r\n \r\n\
+             X-Only:\r\n \r\n\t\r\n\
+             X-Inner: a \t b\r\n",
+        ));
+        let values: Vec<(&str, &str)> = got.iter().skip(3).map(|(n, v)| (n.as_str(), v.as_str())).collect();
+        assert_eq!(
+            values,
+            [
+                ("X-Long", "a   b"),
+                ("X-Tabs", "a       b"),
+                ("X-Twice", "a   b   c"),
+                ("X-Lf", "a  b"),
+                ("X-First", "a"),
+                ("X-Last", "a"),
+                ("X-Only", ""),
+                ("X-Inner", "a \t b"),
+            ]
+        );
+    }
+
+    /// The checks read the unfolded values: a fold inside a checked header is whitespace
+    /// inside its value, and a folded line is never a header of its own.
+    #[test]
+    fn obs_fold_in_checked_headers() {
+        let status = "HTTP/1.1 101 Switching Protocols\r\n";
+        let accept = "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n";
+        valid!(format!("{status}Upgrade:\r\n websocket\r\nConnection: Upgrade\r\n{accept}\r\n"));
+        valid!(format!("{status}Upgrade: \r\n\twebsocket \r\n \r\nConnection: Upgrade\r\n{accept}\r\n"));
+        invalid!(format!("{status}Upgrade: websocket\r\n foo\r\nConnection: Upgrade\r\n{accept}\r\n") => HandshakeError::InvalidUpgrade);
+        invalid!(format!("{status}Upgrade: websocket,\r\n foo\r\nConnection: Upgrade\r\n{accept}\r\n") => HandshakeError::InvalidUpgrade);
+        valid!(format!("{status}Upgrade: websocket\r\nConnection: keep-alive,\r\n Upgrade\r\n{accept}\r\n"));
+        invalid!(format!("{status}Upgrade: websocket\r\nConnection: keep-alive\r\n Upgrade\r\n{accept}\r\n") => HandshakeError::InvalidConnection);
+        valid!(format!(
+            "{status}Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept:\r\n s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n"
+        ));
+        invalid!(format!(
+            "{status}Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYG\r\n zzhZRbK+xOo=\r\n\r\n"
+        ) => HandshakeError::WrongAccept);
+        valid!(with("Sec-WebSocket-Protocol:\r\n chat\r\n"), "chat" => Some("chat"));
+        valid!(with("Sec-WebSocket-Protocol:\n\tchat \r\n"), "chat" => Some("chat"));
+        invalid!(with("Sec-WebSocket-Protocol: chat,\r\n superchat\r\n"), "chat, superchat" => HandshakeError::MultipleProtocols);
+        invalid!(with("Sec-WebSocket-Protocol: chat\r\n superchat\r\n"), "chat, superchat" => HandshakeError::UnofferedProtocol);
+        invalid!(with("Sec-WebSocket-Extensions:\r\n permessage-deflate\r\n") => HandshakeError::UnofferedExtension);
+        // Folded into X-Long: a value, not a second Accept, Extensions or Protocol.
+        valid!(with("X-Long: a\r\n Sec-WebSocket-Accept: wrong\r\n Sec-WebSocket-Extensions: x\r\n"));
+        invalid!(with("X-Long: a\r\n Sec-WebSocket-Protocol: chat\r\n"), "chat" => HandshakeError::MissingProtocol);
+    }
+
+    /// RFC 9112 §2.2: whitespace between the start line and the first header field is
+    /// rejected (not ignored, not folded into the status line).
+    #[test]
+    fn whitespace_line_after_the_status_line_is_refused() {
+        let malformed = HandshakeError::Malformed(httparse::Error::HeaderName);
+        for first in [" X-Fold: a\r\n", "\tX-Fold: a\r\n", " \r\n", " Upgrade: websocket\r\n"] {
+            invalid!(OK_HEAD.replacen("\r\n", &format!("\r\n{first}"), 1) + "\r\n" => malformed);
+        }
+        invalid!("HTTP/1.1 101 OK\n Upgrade: websocket\nConnection: Upgrade\n\n" => malformed);
+    }
+
+    // --- the rewritten block ---
+
+    #[test]
+    fn validate_rewrites_the_block_in_place() {
+        let block = "HTTP/1.1 101 Switching Protocols\r\n\
+                     upgrade:  WebSocket \r\n\
+                     Connection: keep-alive,\r\n\t Upgrade\r\n\
+                     Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\
+                     X-Empty:\r\n\
+                     Sec-WebSocket-Protocol:\r\n chat \r\n\
+                     \r\n";
+        let mut bytes = block.as_bytes().to_vec();
+        let chosen = validate(&mut bytes, &accept(), "chat", ProtocolCheck::Strict).unwrap();
+        let lines = "upgrade:WebSocket\n\
+                     Connection:keep-alive,    Upgrade\n\
+                     Sec-WebSocket-Accept:s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\n\
+                     X-Empty:\n\
+                     Sec-WebSocket-Protocol:chat\n";
+        let padding = "\n".repeat(block.len() - lines.len());
+        assert_eq!(String::from_utf8(bytes.clone()).unwrap(), format!("{lines}{padding}"));
+        assert_eq!(Headers::new(&bytes).as_bytes(), lines.as_bytes());
+        let chosen = chosen.unwrap();
+        assert_eq!(&bytes[chosen.clone()], b"chat");
+        assert_eq!(chosen.start, lines.find("chat").unwrap(), "the range points into the rewritten lines");
+    }
+
+    #[test]
+    fn the_shortest_blocks_are_rewritten_too() {
+        // The status line takes the least room httparse allows, and lines end in bare LFs:
+        // the lines still fit, and the block still ends in `\n`, accepted or not.
+        for (block, lines) in [
+            (
+                "HTTP/1.1 101\nUpgrade:websocket\nConnection:upgrade\nSec-WebSocket-Accept:s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\n\n",
+                "Upgrade:websocket\nConnection:upgrade\nSec-WebSocket-Accept:s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\n",
+            ),
+            ("HTTP/1.1 101\nA:\nB:\n\n", "A:\nB:\n"),
+            ("HTTP/1.1 101\n\n", ""),
+        ] {
+            let mut bytes = block.as_bytes().to_vec();
+            let _ = validate(&mut bytes, &accept(), "", ProtocolCheck::Strict);
+            assert_eq!(Headers::new(&bytes).as_bytes(), lines.as_bytes(), "{block:?}");
+            assert!(bytes[lines.len()..].iter().all(|&b| b == b'\n'), "{block:?}");
+        }
+    }
+
+    // --- Headers ---
+
+    #[test]
+    fn headers_iterate_in_order() {
+        let block = with("X-Empty:\r\nX-Spaced:  a b \t\r\n");
+        let mut bytes = block.into_bytes();
+        validate(&mut bytes, &accept(), "", ProtocolCheck::Strict).unwrap();
+        let headers = Headers::new(&bytes);
+        let all: Vec<(&str, &[u8])> = headers.iter().collect();
+        assert_eq!(
+            all,
+            [
+                ("Upgrade", &b"websocket"[..]),
+                ("Connection", b"Upgrade"),
+                ("Sec-WebSocket-Accept", b"s3pPLMBiTxaQ9kYGzzhZRbK+xOo="),
+                ("X-Empty", b""),
+                ("X-Spaced", b"a b"),
+            ]
+        );
+        assert_eq!(headers.get("connection"), Some(&b"Upgrade"[..]));
+        assert_eq!(headers.get("SEC-WEBSOCKET-ACCEPT"), Some(&b"s3pPLMBiTxaQ9kYGzzhZRbK+xOo="[..]));
+        assert_eq!(headers.get("missing"), None);
+        assert_eq!(
+            format!("{headers:?}"),
+            "{\"Upgrade\": \"websocket\", \"Connection\": \"Upgrade\", \
+             \"Sec-WebSocket-Accept\": \"s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\", \"X-Empty\": \"\", \"X-Spaced\": \"a b\"}"
+        );
+    }
+
+    #[test]
+    fn headers_get_returns_the_first_value_and_stops_at_the_empty_line() {
+        let headers = Headers::new(b"A:1\na:2\n\nB:after\n");
+        assert_eq!(headers.get("A"), Some(&b"1"[..]));
+        assert_eq!(headers.get("B"), None);
+        assert_eq!(headers.iter().count(), 2);
+        assert_eq!(headers.as_bytes(), b"A:1\na:2\n");
+        assert_eq!(Headers::default().iter().count(), 0);
+    }
+
+    #[test]
+    fn headers_round_trip_through_as_bytes() {
+        for bytes in [
+            &b""[..],
+            b"\n",
+            b"A:1\n",
+            b"A:1\n\n\n",
+            b"A:1",
+            b"A:1\nB:x: y\nno colon\n\xff:v\n\nC:3",
+            b":\n:v\n",
+        ] {
+            let headers = Headers::new(bytes);
+            let copy = headers.as_bytes().to_vec();
+            let again = Headers::new(&copy);
+            assert_eq!(again, headers, "{bytes:?}");
+            assert_eq!(again.iter().collect::<Vec<_>>(), headers.iter().collect::<Vec<_>>());
+        }
+    }
+
+    #[test]
+    fn headers_survive_any_bytes() {
+        for block in [
+            &b""[..],
+            b"HTTP/1.1 101",
+            b"\r\n",
+            b"status\r\nno colon\r\n\xff\xfe: bad name\r\nok: 1\r\nunterminated: 2",
+            b"status\r\n:\r\n: v\r\n\r",
+        ] {
+            let headers = Headers::new(block);
+            let _ = headers.iter().count();
+            let _ = headers.get("ok");
+        }
+        let headers = Headers::new(b"no colon\n\xff:x\nok:1\nlast:2");
+        assert_eq!(headers.iter().collect::<Vec<_>>(), [("ok", &b"1"[..]), ("last", &b"2"[..])]);
+        assert_eq!(Headers::new(b":v\n").iter().collect::<Vec<_>>(), [("", &b"v"[..])]);
+        assert_eq!(Headers::new(b"a:b:c\n").get("a"), Some(&b"b:c"[..]));
+    }
+
+    // --- RFC 6455 §4.1, the client's checks of the response, as one table ---
+
+    macro_rules! status {
+        () => {
+            "HTTP/1.1 101 Switching Protocols\r\n"
+        };
+    }
+    macro_rules! upgrade {
+        () => {
+            "Upgrade: websocket\r\n"
+        };
+    }
+    macro_rules! connection {
+        () => {
+            "Connection: Upgrade\r\n"
+        };
+    }
+    macro_rules! accept {
+        () => {
+            "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n"
+        };
+    }
+    /// The 101 status line, `lines`, then the empty line.
+    macro_rules! block {
+        ($($line:expr),*) => {
+            concat!(status!(), $($line,)* "\r\n")
+        };
+    }
+    /// The 101 status line, `Upgrade`, `Connection`, `Sec-WebSocket-Accept`, `lines`, then
+    /// the empty line.
+    macro_rules! ok_with {
+        ($($line:expr),*) => {
+            block!(upgrade!(), connection!(), accept!() $(, $line)*)
+        };
+    }
+
+    /// One row: what it shows, the header block the server sent, the protocols the client
+    /// offered, and what RFC 6455 §4.1 (and S5, S8) ask for: the chosen protocol or the error.
+    type Row = (&'static str, &'static str, &'static str, Result<Option<&'static str>, HandshakeError>);
+
+    /// The table's rows, one a line: `name: block, offered => expected;`.
+    macro_rules! rows {
+        ($($name:literal: $block:expr, $offered:literal => $expected:expr;)*) => {
+            &[$(($name, $block, $offered, $expected)),*]
+        };
+    }
+
+    const RULES: &[Row] = {
+        use HandshakeError::*;
+        use httparse::Error::HeaderName;
+        rows! {
+            "101 with the three headers": ok_with!(), "" => Ok(None);
+            // "If the status code received from the server is not 101, ..."
+            "status 200":
+                concat!("HTTP/1.1 200 OK\r\n", upgrade!(), connection!(), accept!(), "\r\n"),
+                "" => Err(Status(200));
+            "status 301":
+                "HTTP/1.1 301 Moved Permanently\r\nLocation: wss://example.com/\r\n\r\n",
+                "" => Err(Status(301));
+            "status 404": "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n", "" => Err(Status(404));
+            "HTTP/1.0":
+                concat!("HTTP/1.0 101 Switching Protocols\r\n", upgrade!(), connection!(), accept!(), "\r\n"),
+                "" => Err(Version);
+            // Rule 2: Upgrade is "websocket", ASCII case-insensitively.
+            "Upgrade missing": block!(connection!(), accept!()), "" => Err(MissingUpgrade);
+            "Upgrade another protocol":
+                block!("Upgrade: h2c\r\n", connection!(), accept!()), "" => Err(InvalidUpgrade);
+            "Upgrade listed, websocket first":
+                block!("Upgrade: websocket, foo\r\n", connection!(), accept!()), "" => Err(InvalidUpgrade);
+            "Upgrade listed, websocket last":
+                block!("Upgrade: h2c, websocket\r\n", connection!(), accept!()), "" => Err(InvalidUpgrade);
+            "Upgrade duplicated":
+                block!(upgrade!(), upgrade!(), connection!(), accept!()), "" => Err(InvalidUpgrade);
+            "Upgrade on two lines":
+                block!("Upgrade: h2c\r\n", upgrade!(), connection!(), accept!()), "" => Err(InvalidUpgrade);
+            "Upgrade empty": block!("Upgrade:\r\n", connection!(), accept!()), "" => Err(InvalidUpgrade);
+            "Upgrade a longer word":
+                block!("Upgrade: websockets\r\n", connection!(), accept!()), "" => Err(InvalidUpgrade);
+            "Upgrade in any case, with OWS":
+                block!("upgrade: \t WebSocket \t\r\n", connection!(), accept!()), "" => Ok(None);
+            // Rule 3: Connection holds the token "Upgrade".
+            "Connection missing": block!(upgrade!(), accept!()), "" => Err(MissingConnection);
+            "Connection without upgrade":
+                block!(upgrade!(), "Connection: keep-alive\r\n", accept!()), "" => Err(InvalidConnection);
+            "Connection empty":
+                block!(upgrade!(), "Connection:\r\n", accept!()), "" => Err(InvalidConnection);
+            "Connection as a token list":
+                block!(upgrade!(), "Connection: keep-alive, Upgrade\r\n", accept!()), "" => Ok(None);
+            "Connection list in any case, with OWS":
+                block!(upgrade!(), "connection: close ,\tUPGRADE \r\n", accept!()), "" => Ok(None);
+            "Connection on several lines":
+                block!(upgrade!(), "Connection: keep-alive\r\nConnection: upgrade\r\n", accept!()),
+                "" => Ok(None);
+            "Connection upgrade not a token":
+                block!(upgrade!(), "Connection: keep-alive upgrade\r\n", accept!()),
+                "" => Err(InvalidConnection);
+            // Rule 4: one Sec-WebSocket-Accept, the key's digest, surrounding whitespace ignored.
+            "Accept missing": block!(upgrade!(), connection!()), "" => Err(MissingAccept);
+            "Accept of another key":
+                block!(upgrade!(), connection!(), "Sec-WebSocket-Accept: HSmrc0sMlYUkAGmm5OPpG2HaGWk=\r\n"),
+                "" => Err(WrongAccept);
+            "Accept in another case":
+                block!(upgrade!(), connection!(), "Sec-WebSocket-Accept: S3PPLMBITXAQ9KYGZZHZRBK+XOO=\r\n"),
+                "" => Err(WrongAccept);
+            "Accept duplicated": ok_with!(accept!()), "" => Err(DuplicateAccept);
+            "Accept trimmed":
+                block!(upgrade!(), connection!(), "Sec-WebSocket-Accept:", " \t s3pPLMBiTxaQ9kYGzzhZRbK+xOo= \t\r\n"),
+                "" => Ok(None);
+            // Rule 5: no extension the client did not offer (it offers none).
+            "an unoffered extension":
+                ok_with!("Sec-WebSocket-Extensions: permessage-deflate\r\n"), "" => Err(UnofferedExtension);
+            // Rule 6 and S5: one offered protocol, compared exactly; none only when lenient.
+            "protocol missing (strict)": ok_with!(), "chat" => Err(MissingProtocol);
+            "protocol unoffered":
+                ok_with!("Sec-WebSocket-Protocol: other\r\n"), "chat" => Err(UnofferedProtocol);
+            "protocol when none offered":
+                ok_with!("Sec-WebSocket-Protocol: chat\r\n"), "" => Err(UnofferedProtocol);
+            "protocols, two in a line":
+                ok_with!("Sec-WebSocket-Protocol: chat, superchat\r\n"),
+                "chat, superchat" => Err(MultipleProtocols);
+            "protocols, two lines":
+                ok_with!("Sec-WebSocket-Protocol: chat\r\n", "Sec-WebSocket-Protocol: superchat\r\n"),
+                "chat, superchat" => Err(MultipleProtocols);
+            "protocol empty": ok_with!("Sec-WebSocket-Protocol:\r\n"), "chat" => Err(UnofferedProtocol);
+            "protocol chosen from the offer":
+                ok_with!("Sec-WebSocket-Protocol: chat\r\n"), "superchat, chat" => Ok(Some("chat"));
+            "protocol compared case-sensitively":
+                ok_with!("Sec-WebSocket-Protocol: Chat\r\n"), "chat" => Err(UnofferedProtocol);
+            // RFC 9112 §5.2: obs-fold is replaced with spaces before the value is interpreted.
+            "obs-fold in an unrelated header": ok_with!("X-Long: a\r\n b\r\n"), "" => Ok(None);
+            "obs-fold with tabs, twice": ok_with!("X-Long: a\r\n\tb\r\n \t c\r\n"), "" => Ok(None);
+            "obs-fold of a blank line": ok_with!("X-Long: a\r\n \r\n"), "" => Ok(None);
+            "obs-fold inside Sec-WebSocket-Protocol":
+                ok_with!("Sec-WebSocket-Protocol:\r\n chat\r\n"), "chat" => Ok(Some("chat"));
+            "obs-fold joining two protocols":
+                ok_with!("Sec-WebSocket-Protocol: chat,\r\n superchat\r\n"),
+                "chat, superchat" => Err(MultipleProtocols);
+            "obs-fold inside Upgrade's value":
+                block!("Upgrade:\r\n websocket\r\n", connection!(), accept!()), "" => Ok(None);
+            "obs-fold adding a word to Upgrade":
+                block!("Upgrade: websocket\r\n foo\r\n", connection!(), accept!()), "" => Err(InvalidUpgrade);
+            "obs-fold inside Connection's list":
+                block!(upgrade!(), "Connection: keep-alive,\r\n Upgrade\r\n", accept!()), "" => Ok(None);
+            "obs-fold inside Sec-WebSocket-Accept":
+                block!(upgrade!(), connection!(), "Sec-WebSocket-Accept:", "\r\n s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n"),
+                "" => Ok(None);
+            "obs-fold hiding nothing":
+                ok_with!("X-Long: a\r\n Sec-WebSocket-Accept: wrong\r\n"), "" => Ok(None);
+            "obs-fold after a bare LF": ok_with!("X-Long: a\n b\r\n"), "" => Ok(None);
+            // RFC 9112 §2.2: whitespace after the start line: reject (the choice made here).
+            "whitespace line after the status line":
+                block!(" X-Fold: a\r\n", upgrade!(), connection!(), accept!()),
+                "" => Err(Malformed(HeaderName));
+            "Upgrade indented after the status line":
+                block!("\tUpgrade: websocket\r\n", connection!(), accept!()),
+                "" => Err(Malformed(HeaderName));
+            // RFC 9112 §2.2: "a recipient MAY recognize a single LF as a line terminator".
+            "bare LF line ends":
+                "HTTP/1.1 101 Switching Protocols\nUpgrade: websocket\nConnection: Upgrade\n\
+                 Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\n\n",
+                "" => Ok(None);
+            "bare LF with a protocol":
+                "HTTP/1.1 101 OK\nUpgrade: websocket\nConnection: Upgrade\n\
+                 Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\nSec-WebSocket-Protocol: chat\n\n",
+                "chat" => Ok(Some("chat"));
+            "bare LF and CRLF mixed":
+                "HTTP/1.1 101 OK\r\nUpgrade: websocket\nConnection: Upgrade\r\n\
+                 Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\n\r\n",
+                "" => Ok(None);
+        }
+    };
+
+    /// Every row is checked, and every wrong row reported at once.
+    #[test]
+    fn rfc6455_section_4_1_response_rules() {
+        let mut wrong = vec![];
+        for &(name, block, offered, expected) in RULES {
+            assert_eq!(find_end(block.as_bytes(), 0), Some(block.len()), "{name}: one whole header block");
+            let got = run(block, offered, ProtocolCheck::Strict);
+            let expected = expected.map(owned);
+            if got != expected {
+                wrong.push(format!("{name}: got {got:?}, expected {expected:?}"));
+            }
+        }
+        assert!(wrong.is_empty(), "{} of {} rows wrong:\n{}", wrong.len(), RULES.len(), wrong.join("\n"));
     }
 
     // --- find_end ---
@@ -508,7 +1176,7 @@ mod tests {
     #[test]
     fn find_end_over_every_split_point() {
         let block = with("Sec-WebSocket-Protocol: chat\r\n");
-        let wire = std::format!("{block}\u{81}\u{2}hi");
+        let wire = format!("{block}\u{81}\u{2}hi");
         let wire = wire.as_bytes();
         let mut searched = 0;
         let mut found = Vec::new();
@@ -543,55 +1211,9 @@ mod tests {
         assert_eq!(find_end(b"a\n\r\nb", 0), Some(4));
         assert_eq!(find_end(b"a\r\n\n", 3), Some(4), "resumed two bytes back");
         assert_eq!(find_end(b"a\r\rb", 0), None);
-    }
-
-    // --- headers for onOpen ---
-
-    #[test]
-    fn headers_iterate_in_order_with_trimmed_values() {
-        let block = with("X-Empty:\r\nX-Spaced:  a b \t\r\n");
-        let headers = Headers::new(block.as_bytes());
-        let all: Vec<(&str, &[u8])> = headers.iter().collect();
-        assert_eq!(
-            all,
-            [
-                ("Upgrade", &b"websocket"[..]),
-                ("Connection", b"Upgrade"),
-                ("Sec-WebSocket-Accept", b"s3pPLMBiTxaQ9kYGzzhZRbK+xOo="),
-                ("X-Empty", b""),
-                ("X-Spaced", b"a b"),
-            ]
-        );
-        assert_eq!(headers.get("connection"), Some(&b"Upgrade"[..]));
-        assert_eq!(headers.get("SEC-WEBSOCKET-ACCEPT"), Some(&b"s3pPLMBiTxaQ9kYGzzhZRbK+xOo="[..]));
-        assert_eq!(headers.get("missing"), None);
-    }
-
-    #[test]
-    fn headers_get_returns_the_first_value_and_stops_at_the_blank_line() {
-        let block = b"HTTP/1.1 101 OK\r\nA: 1\r\na: 2\r\n\r\nB: after\r\n";
-        let headers = Headers::new(block);
-        assert_eq!(headers.get("A"), Some(&b"1"[..]));
-        assert_eq!(headers.get("B"), None);
-        assert_eq!(headers.iter().count(), 2);
-    }
-
-    #[test]
-    fn headers_survive_unvalidated_bytes() {
-        for block in [
-            &b""[..],
-            b"HTTP/1.1 101",
-            b"\r\n",
-            b"status\r\nno colon\r\n\xff\xfe: bad name\r\nok: 1\r\nunterminated: 2",
-            b"status\r\n:\r\n: v\r\n\r",
-        ] {
-            let headers = Headers::new(block);
-            let _ = headers.iter().count();
-            let _ = headers.get("ok");
-        }
-        let headers = Headers::new(b"status\r\nno colon\r\n\xff: x\r\nok: 1\r\nunterminated: 2");
-        assert_eq!(headers.iter().collect::<Vec<_>>(), [("ok", &b"1"[..])]);
-        assert_eq!(Headers::new(b"s\r\n: v\r\n\r\n").iter().collect::<Vec<_>>(), [("", &b"v"[..])]);
+        // An obs-fold is no empty line, not even a blank one.
+        assert_eq!(find_end(b"a\r\n \r\n\r\n", 0), Some(8));
+        assert_eq!(find_end(b"a\n\t\n\n", 0), Some(5));
     }
 
     // --- properties ---
@@ -599,16 +1221,36 @@ mod tests {
     proptest::proptest! {
         #[test]
         fn validate_never_panics(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..512), offered in "[a-z, ]{0,12}") {
-            let _ = validate(&bytes, &accept(), &offered, ProtocolCheck::Strict);
+            let mut block = bytes.clone();
+            let result = validate(&mut block, &accept(), &offered, ProtocolCheck::Strict);
+            proptest::prop_assert_eq!(block.len(), bytes.len());
+            if let Ok(Some(range)) = result {
+                proptest::prop_assert!(block.get(range).is_some());
+            }
             let _ = find_end(&bytes, bytes.len() / 2);
             let _ = Headers::new(&bytes).iter().count();
         }
 
+        /// Near-valid responses with folds anywhere: whatever `validate` accepts, its headers
+        /// read back with no line break in a value, and the chosen protocol is the header's.
         #[test]
-        fn validate_never_panics_on_near_valid_responses(extra in "([A-Za-z-]{0,8}:[ a-z,]{0,8}\r\n){0,4}", offered in "[a-z, ]{0,8}") {
+        fn validate_rewrites_what_it_accepts(
+            extra in "([A-Za-z-]{1,8}:[ \t]{0,2}[a-z,]{0,8}(\r?\n[ \t][ a-z,]{0,4})?\r?\n){0,4}",
+            offered in "[a-z, ]{0,8}",
+        ) {
             let block = with(&extra);
-            if let Ok(Some(range)) = validate(block.as_bytes(), &accept(), &offered, ProtocolCheck::Lenient) {
-                proptest::prop_assert!(block.get(range).is_some());
+            let mut bytes = block.clone().into_bytes();
+            if let Ok(chosen) = validate(&mut bytes, &accept(), &offered, ProtocolCheck::Lenient) {
+                let headers = Headers::new(&bytes);
+                proptest::prop_assert!(headers.iter().count() >= 3);
+                for (name, value) in headers.iter() {
+                    proptest::prop_assert!(!name.is_empty() && !value.contains(&b'\n') && !value.contains(&b'\r'));
+                    proptest::prop_assert_eq!(value.first().is_some_and(|b| b" \t".contains(b)), false);
+                    proptest::prop_assert_eq!(value.last().is_some_and(|b| b" \t".contains(b)), false);
+                }
+                let protocol = headers.get("sec-websocket-protocol");
+                proptest::prop_assert_eq!(chosen.map(|r| &bytes[r]), protocol);
+                proptest::prop_assert!(bytes[headers.as_bytes().len()..].iter().all(|&b| b == b'\n'));
             }
         }
 
