@@ -22,10 +22,16 @@ step "interop peers (Python websockets, Node ws; pinned, under target/peers)"
 scripts/peers.sh
 
 step "cargo test (every feature: async drivers included)"
+if [ -n "${SOCKETTASK_NO_IPV6:-}" ]; then
+    echo "note: SOCKETTASK_NO_IPV6 is set: the IPv6 loopback test only checks that ::1 is missing"
+fi
 cargo test --workspace --all-features
 
 step "load test in release: 5 sockets x 100 000 messages against Node ws"
 cargo test -p sockettask-tests --release --test load -- --nocapture
+
+step "Autobahn|Testsuite, sections 1-13, against examples/autobahn_client in release (../shared/autobahn)"
+scripts/autobahn.sh
 
 step "cargo doc"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --all-features
@@ -35,9 +41,9 @@ cargo build -p sockettask --no-default-features --target thumbv7em-none-eabihf
 cargo build -p sockettask-embedded-io --target thumbv7em-none-eabihf
 cargo build -p sockettask-embedded-io --target thumbv7em-none-eabihf --features async
 
-step "Miri over the core's one unsafe block (text delivery without a second validation)"
+step "Miri: adversarial buffer storage (safe AsRef/AsMut impls that lie), event order, limits, close, text frames"
 rustup component add --toolchain nightly miri rust-src >/dev/null 2>&1 || true
-cargo +nightly miri test -p sockettask --test limits --test close
+cargo +nightly miri test -p sockettask --test soundness --test event_order --test limits --test close
 cargo +nightly miri test -p sockettask --test frames text
 
 step "fuzz smoke: every cargo-fuzz target for a short fixed time (installs cargo-fuzz if missing)"

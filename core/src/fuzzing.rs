@@ -288,7 +288,10 @@ impl<'b, const N: usize> Driver<'b, N> {
             if message {
                 // S11: a message is delivered in the state it arrived in, whatever is
                 // buffered behind it: OPEN, or CLOSING after the client's own close().
-                assert!(matches!(state, ReadyState::Open | ReadyState::Closing), "S11: a message in {state:?}");
+                assert!(
+                    matches!(state, ReadyState::Open | ReadyState::Closing),
+                    "S11: a message in {state:?}"
+                );
             }
         }
         polled

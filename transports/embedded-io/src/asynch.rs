@@ -6,9 +6,7 @@ use core::pin::pin;
 use core::task::Poll;
 
 use embedded_io_async::{Read, Write};
-use sockettask::{
-    Client, CloseCode, ConnectOptions, DEFAULT_MAX_TASKS, Event, Handle, Instant, Message, ReadyState,
-};
+use sockettask::{Client, CloseCode, ConnectOptions, DEFAULT_MAX_TASKS, Event, Handle, Instant, Message};
 
 use crate::Clock;
 use crate::error::{Error, Refused};
@@ -121,14 +119,15 @@ where
     }
 
     /// One turn for `handle`: due timers, else write what is queued, then one read that
-    /// gives way to the next timer.
+    /// gives way to the next timer. A CLOSED task never reads, nor does any call while the
+    /// core holds events.
     async fn step(&mut self, handle: Handle) -> Result<(), Error<T::Error>> {
         if self.session.fire_timers() {
             return Ok(());
         }
         self.session.stream(handle)?;
         self.flush(handle).await?;
-        if self.session.client.ready_state(handle) == ReadyState::Closed {
+        if self.session.read_would_wait_for_nothing(handle) {
             return Ok(());
         }
         let deadline = self.session.client.poll_timeout();

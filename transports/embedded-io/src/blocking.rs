@@ -2,7 +2,7 @@
 //! a time.
 
 use embedded_io::{Read, ReadReady, Write};
-use sockettask::{Client, CloseCode, ConnectOptions, DEFAULT_MAX_TASKS, Event, Handle, Message, ReadyState};
+use sockettask::{Client, CloseCode, ConnectOptions, DEFAULT_MAX_TASKS, Event, Handle, Message};
 
 use crate::Clock;
 use crate::error::{Error, Refused};
@@ -121,7 +121,8 @@ where
     }
 
     /// One turn for `handle`: due timers, else write what is queued, then one read if
-    /// `ready` allows it.
+    /// `ready` allows it and something can come of it. A CLOSED task never reads (its calls
+    /// return [`Error::Closed`]), nor does any call while the core holds events.
     fn step(
         &mut self,
         handle: Handle,
@@ -132,8 +133,9 @@ where
         }
         self.session.stream(handle)?;
         self.flush(handle)?;
-        if self.session.client.ready_state(handle) == ReadyState::Closed {
-            // Flushing the close frame of a failed connection ended the task.
+        if self.session.read_would_wait_for_nothing(handle) {
+            // Flushing the close frame of a failed connection ended the task, or an event
+            // is ready: the caller polls it before anything is read.
             return Ok(());
         }
         let mut drain = [0; DRAIN_LEN];

@@ -21,6 +21,9 @@
 //! Commands (`send`, `ping`, `close`) only queue. `next_event(handle)` first returns queued
 //! events of any task; otherwise it applies due timers, or writes what the task has queued
 //! and reads once from its stream. `Ok(None)` means that turn made no event: call again.
+//! A call never reads when nothing can come of it: not while the core holds events (bytes
+//! already read that parse into more events come first), and never for a CLOSED task, whose
+//! calls return [`Error::Closed`] once its last event was polled: the loop's end.
 //!
 //! ```
 //! use embedded_io_adapters::std::FromStd;

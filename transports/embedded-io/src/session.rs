@@ -98,6 +98,13 @@ where
         due
     }
 
+    /// Whether the turn must end before its read: the task is CLOSED (nothing is left to
+    /// read for), or the core has events to hand out first (a read could block while they
+    /// wait; handing them out also resumes parsing of bytes the core already holds).
+    pub(crate) fn read_would_wait_for_nothing(&mut self, handle: Handle) -> bool {
+        self.client.ready_state(handle) == ReadyState::Closed || self.client.has_event()
+    }
+
     /// The task's stream while the task is not CLOSED.
     pub(crate) fn stream<E>(&mut self, handle: Handle) -> Result<&mut T, Error<E>> {
         if self.client.ready_state(handle) == ReadyState::Closed {

@@ -12,7 +12,10 @@ use std::pin::pin;
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
-use common::{Ev, PATIENCE, clock, config, echo, serve, serve_tcp};
+use common::{
+    Ev, PATIENCE, clock, config, echo, serve, serve_frames_then_silence, serve_silent_after_request,
+    serve_tcp, text_frames,
+};
 use rand::rngs::ThreadRng;
 use sockettask::{Buffers, Client, ConnectOptions, Handle, Instant, Message, TaskError, TransportError};
 use sockettask_embedded_io::{AsyncDriver, Clock, Error, Timer};
@@ -190,4 +193,61 @@ fn connect_timeout_wins_over_a_pending_read() {
         assert!(matches!(next(&mut d, task).await, Err(Error::Closed)));
     });
     server.join();
+}
+
+// ---- no read when nothing can come of it -------------------------------------------------
+// The servers below stay silent with TCP up and the core has no timer armed: a read too many
+// stays pending for good, which `block_on`'s deadline turns into a failure.
+
+/// How long the silent servers hold their connection; longer than `block_on`'s deadline.
+const SILENCE: Duration = Duration::from_secs(30);
+
+#[test]
+fn close_while_connecting_ends_without_a_read() {
+    let server = serve_silent_after_request(SILENCE);
+    let url = server.url();
+    let events = block_on(async {
+        let mut d = driver();
+        let task = d.connect(AsyncTcp::new(server.tcp()), &ConnectOptions::new(&url)).expect("connect");
+        d.flush(task).await.unwrap(); // the request is out; the answer never comes
+        d.close(task, None, "").unwrap();
+        let mut events = Vec::new();
+        let deadline = std::time::Instant::now() + PATIENCE;
+        loop {
+            // A driver that spins without ever reporting `Closed` fails here.
+            assert!(std::time::Instant::now() < deadline, "no Error::Closed within {PATIENCE:?}");
+            match d.next_event(task).await {
+                Ok(Some((_, event))) => events.push(Ev::from(event)),
+                Ok(None) => {}
+                Err(Error::Closed) => break,
+                Err(e) => panic!("{e:?}"),
+            }
+        }
+        events
+    });
+    assert_eq!(events, vec![Ev::Close(1006, "abnormal closure".into())]);
+}
+
+#[test]
+fn events_already_read_come_without_another_read() {
+    let server = serve_frames_then_silence(text_frames(5), SILENCE);
+    let url = server.url();
+    let events = block_on(async {
+        let mut d = driver();
+        let task = d.connect(AsyncTcp::new(server.tcp()), &ConnectOptions::new(&url)).expect("connect");
+        // The response and the five frames arrive together: one read holds them all.
+        std::thread::sleep(Duration::from_millis(200));
+        let mut events = Vec::new();
+        let deadline = std::time::Instant::now() + PATIENCE;
+        while events.len() < 6 {
+            assert!(std::time::Instant::now() < deadline, "{events:?} within {PATIENCE:?}");
+            if let Some((_, event)) = d.next_event(task).await.unwrap() {
+                events.push(Ev::from(event));
+            }
+        }
+        events
+    });
+    let mut expected = vec![Ev::Open];
+    expected.extend((0..5).map(|i| Ev::Text(format!("m{i}"))));
+    assert_eq!(events, expected);
 }

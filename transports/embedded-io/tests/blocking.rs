@@ -7,7 +7,10 @@ mod common;
 use std::io;
 use std::time::Duration;
 
-use common::{Choppy, Ev, PATIENCE, Ticking, clock, config, echo, serve, serve_tcp};
+use common::{
+    Choppy, Ev, PATIENCE, Ticking, clock, config, echo, serve, serve_frames_then_silence,
+    serve_silent_after_request, serve_tcp, text_frames, within,
+};
 use embedded_io_adapters::std::FromStd;
 use rand::rngs::ThreadRng;
 use sockettask::{
@@ -216,4 +219,60 @@ fn try_next_event_never_blocks_on_a_silent_stream() {
 fn echo_one(ws: &mut tungstenite::WebSocket<std::net::TcpStream>) {
     let message = ws.read().unwrap();
     ws.send(message).unwrap();
+}
+
+// ---- no read when nothing can come of it -------------------------------------------------
+// The streams below have no read timeout and the servers stay silent with TCP up: one read
+// too many blocks the driver for good, which the watchdog turns into a failure.
+
+/// How long the silent servers hold their connection; longer than any watchdog.
+const SILENCE: Duration = Duration::from_secs(30);
+
+#[test]
+fn close_while_connecting_ends_without_a_read() {
+    let server = serve_silent_after_request(SILENCE);
+    let (tcp, url) = (server.tcp(), server.url());
+    tcp.set_read_timeout(None).unwrap();
+    let events = within(PATIENCE, "next_event after close()", move || {
+        let mut d = driver::<Tcp>(config());
+        let task = d.connect(FromStd::new(tcp), &ConnectOptions::new(&url)).expect("connect");
+        d.flush(task).unwrap(); // the request is out; the answer never comes
+        d.close(task, None, "").unwrap();
+        let mut events = Vec::new();
+        loop {
+            match d.next_event(task) {
+                Ok(Some((_, event))) => events.push(Ev::from(event)),
+                Ok(None) => {}
+                Err(Error::Closed) => break,
+                Err(e) => panic!("{e:?}"),
+            }
+        }
+        assert!(d.take_stream(task).is_some());
+        events
+    });
+    assert_eq!(events, vec![Ev::Close(1006, "abnormal closure".into())]);
+}
+
+#[test]
+fn events_already_read_come_without_another_read() {
+    let server = serve_frames_then_silence(text_frames(5), SILENCE);
+    let (tcp, url) = (server.tcp(), server.url());
+    tcp.set_read_timeout(None).unwrap();
+    let events = within(PATIENCE, "next_event with the messages already read", move || {
+        let mut d = driver::<Tcp>(config());
+        let task = d.connect(FromStd::new(tcp), &ConnectOptions::new(&url)).expect("connect");
+        // The response and the five frames arrive together: one read holds them all, so
+        // the five messages come from the core without touching the silent stream again.
+        std::thread::sleep(Duration::from_millis(200));
+        let mut events = Vec::new();
+        while events.len() < 6 {
+            if let Some((_, event)) = d.next_event(task).unwrap() {
+                events.push(Ev::from(event));
+            }
+        }
+        events
+    });
+    let mut expected = vec![Ev::Open];
+    expected.extend((0..5).map(|i| Ev::Text(format!("m{i}"))));
+    assert_eq!(events, expected);
 }

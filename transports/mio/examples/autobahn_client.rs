@@ -1,13 +1,17 @@
 //! A client for the Autobahn|Testsuite fuzzing server, using the library as a user would.
 //!
 //! ```text
-//! autobahn_client [URL] [AGENT]        (defaults: ws://127.0.0.1:9001 sockettask)
+//! autobahn_client [URL] [AGENT]
 //! ```
 //!
+//! `URL` and `AGENT` default to `$AUTOBAHN_URL` and `$AUTOBAHN_AGENT` (what the harness in
+//! `../shared/autobahn/run.sh` sets), then to `ws://127.0.0.1:9001` and `sockettask`.
+//!
 //! Reads `/getCaseCount`, runs `/runCase?case=N&agent=A` for every case, echoing every text
-//! and binary message back unchanged, then calls `/updateReports?agent=A`. `ws://` is allowed
-//! explicitly ([`Schemes::AllowInsecure`]); buffers and limits are sized for the 9.x cases
-//! (16 MiB messages, 4 MiB messages in up to 65 536 fragments).
+//! and binary message back unchanged (same type) until the server closes, then calls
+//! `/updateReports?agent=A`. Exits non-zero when the case count cannot be read. `ws://` is
+//! allowed explicitly ([`Schemes::AllowInsecure`]); buffers and limits are sized for the 9.x
+//! cases (16 MiB messages, 4 MiB messages in up to 65 536 fragments).
 
 use std::cell::Cell;
 use std::error::Error;
@@ -18,8 +22,11 @@ use sockettask_mio::{Client, Config, ConnectOptions, Limits, Message, Options, S
 
 fn main() -> Result<(), Box<dyn Error>> {
     let mut args = std::env::args().skip(1);
-    let base = args.next().unwrap_or_else(|| "ws://127.0.0.1:9001".into());
-    let agent = args.next().unwrap_or_else(|| "sockettask".into());
+    let mut setting = |variable: &str, default: &str| {
+        args.next().or_else(|| std::env::var(variable).ok()).unwrap_or_else(|| default.to_owned())
+    };
+    let base = setting("AUTOBAHN_URL", "ws://127.0.0.1:9001");
+    let agent = setting("AUTOBAHN_AGENT", "sockettask");
     let base = base.trim_end_matches('/');
     let config = Config {
         schemes: Schemes::AllowInsecure,
@@ -48,6 +55,9 @@ fn main() -> Result<(), Box<dyn Error>> {
     });
     task.on_error(&mut client, |_, _, e| eprintln!("getCaseCount: {}", e.err_msg()));
     client.run()?;
+    if count.get() == 0 {
+        return Err(format!("{url}: no case count").into());
+    }
     println!("{} cases", count.get());
 
     for case in 1..=count.get() {

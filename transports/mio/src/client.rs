@@ -64,15 +64,9 @@ impl Copied {
         scratch.text.clear();
         match event {
             Event::Open(open) => {
-                let bytes = &mut scratch.bytes;
-                bytes.extend_from_slice(b"HTTP/1.1 101 Switching Protocols\r\n");
-                for (name, value) in open.headers.iter() {
-                    bytes.extend_from_slice(name.as_bytes());
-                    bytes.extend_from_slice(b": ");
-                    bytes.extend_from_slice(value);
-                    bytes.extend_from_slice(b"\r\n");
-                }
-                bytes.extend_from_slice(b"\r\n");
+                // The core's parsed header lines, copied as they are (`Headers::as_bytes`):
+                // no second parser reads them.
+                scratch.bytes.extend_from_slice(open.headers.as_bytes());
                 scratch.text.push_str(open.protocol.unwrap_or_default());
                 Copied::Open { protocol: open.protocol.is_some() }
             }
@@ -176,7 +170,8 @@ impl Client {
         Ok(task)
     }
 
-    /// Runs turns until every task is CLOSED and its last event delivered.
+    /// Runs turns until every task is CLOSED and its last event delivered; returns at once
+    /// when there is no task.
     pub fn run(&mut self) -> Result<(), PollError> {
         while !self.driver.is_idle() {
             self.poll(None)?;
@@ -184,13 +179,21 @@ impl Client {
         Ok(())
     }
 
-    /// One turn: waits for readiness (at most `timeout`, `None` for no limit, and never past
-    /// the next timer), does the I/O and calls the listeners of every event that results.
+    /// One turn: delivers the events already due, then waits for readiness (at most
+    /// `timeout`, `None` for no limit, and never past the next timer), does the I/O and calls
+    /// the listeners of every event that results.
+    ///
+    /// It never waits for nothing: when the first deliveries end the last task (or there was
+    /// none), it returns without waiting; when work is pending (events left over from a
+    /// busy turn, a read stopped at its cap, bytes to write), the wait is zero.
     pub fn poll(&mut self, timeout: Option<Duration>) -> Result<(), PollError> {
         if self.in_listener {
             return Err(PollError::Reentrant);
         }
         self.dispatch();
+        if self.driver.is_idle() {
+            return Ok(());
+        }
         let wait = match (timeout, self.driver.poll_timeout()) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),

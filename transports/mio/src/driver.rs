@@ -39,15 +39,19 @@ impl Clock {
 
 /// SocketTasks over sockets registered in a caller-owned `mio::Registry`.
 ///
-/// One turn of the caller's loop:
+/// One turn of the caller's loop, run while [`Driver::is_idle`] is false:
 /// 1. `poll.poll(&mut events, driver.poll_timeout())`;
 /// 2. [`Driver::handle_readiness`] for every event (it returns `false` for tokens that are
 ///    not the driver's);
 /// 3. [`Driver::poll_event`] until it returns `None`; it does the I/O, applies timers and
 ///    hands out each task's events (which borrow the driver until the next call).
 ///
-/// Commands (`send`, `close`) may be issued at any time; `poll_timeout` then returns zero
-/// so the next turn writes them.
+/// Check [`Driver::is_idle`] before every wait, not only after a task's `Close`: a close
+/// while connecting, or the last events of a busy turn, can end the last task in step 3,
+/// and an idle driver has nothing to wake the loop (`poll_timeout` is then `None`, which
+/// would wait forever unless the caller has sockets of its own). Commands (`send`, `close`)
+/// may be issued at any time; `poll_timeout` is zero while work is pending (commands to
+/// write, events not yet polled, a read that stopped at its per-turn cap).
 ///
 /// ```
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -57,10 +61,10 @@ impl Clock {
 /// let mut poll = Poll::new()?;
 /// let mut events = Events::with_capacity(64);
 /// let mut driver = Driver::new(Options::default())?;
-/// // A closed port on loopback: the task fails with an onError event.
+/// // A closed port on loopback: the task fails with onError, then onClose ends it.
 /// let task = driver.connect_socket(poll.registry(), ConnectOptions::new("wss://127.0.0.1:1/"), Token(7))?;
 /// let mut failed = false;
-/// while !failed {
+/// while !driver.is_idle() {
 ///     poll.poll(&mut events, driver.poll_timeout())?;
 ///     for event in events.iter() {
 ///         driver.handle_readiness(event);
@@ -70,6 +74,7 @@ impl Clock {
 ///         failed |= matches!(event, Event::Error(_));
 ///     }
 /// }
+/// assert!(failed);
 /// # Ok(()) }
 /// ```
 #[derive(Debug)]
@@ -148,8 +153,10 @@ impl Driver {
         mine
     }
 
-    /// How long the caller's `poll` may sleep: zero when there is work to do now, the time
-    /// to the next core timer, or `None` (no deadline).
+    /// How long the caller's `poll` may sleep: zero when there is work to do now (commands
+    /// to write, events not yet polled, a read stopped at its cap), the time to the next core
+    /// timer, or `None` (no deadline: only readiness wakes the driver). `None` also when the
+    /// driver [is idle](Driver::is_idle), where nothing will come: check that first.
     pub fn poll_timeout(&self) -> Option<Duration> {
         let busy = self.dirty || self.conns.iter().flatten().any(|c| c.wants_turn(&self.core));
         if busy {
@@ -221,7 +228,8 @@ impl Driver {
         self.core.handles().map(SocketTask::new)
     }
 
-    /// Whether any task holds a slot or any socket is still open.
+    /// Whether nothing is left: no task holds a slot (every task CLOSED and its last event
+    /// polled) and no socket is open. A loop stops here: nothing would wake its next wait.
     pub fn is_idle(&self) -> bool {
         self.core.handles().next().is_none() && self.conns.iter().all(Option::is_none)
     }

@@ -5,6 +5,7 @@
 mod support;
 
 use std::net::TcpStream;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -80,14 +81,51 @@ fn serve(tcp: TcpStream, results: &Mutex<Vec<String>>) {
     finish(ws);
 }
 
+/// Builds the `autobahn_client` example with the profile, target and features of this test
+/// (cargo gives tests a path only for binaries, not examples) and returns its path. Fails the
+/// test when the build fails: the example is never skipped.
+fn build_example() -> PathBuf {
+    // <target-dir>[/<triple>]/<profile-dir>/deps/autobahn-<hash>
+    let exe = std::env::current_exe().expect("the test's own path");
+    let profile_dir = exe.parent().and_then(Path::parent).expect("<profile-dir>/deps/<test>");
+    let above = profile_dir.parent().expect("the target directory");
+    // Cargo tags the root of every target directory; without the tag, `above` is a
+    // `--target <triple>` directory inside it.
+    let (target_dir, triple) = if above.join("CACHEDIR.TAG").exists() {
+        (above, None)
+    } else {
+        (above.parent().expect("the target directory"), above.file_name())
+    };
+    let profile = match profile_dir.file_name().and_then(|n| n.to_str()) {
+        Some("debug") => "dev",
+        Some(name) => name,
+        None => panic!("no profile directory in {}", exe.display()),
+    };
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| env!("CARGO").into());
+    let mut build = Command::new(cargo);
+    build
+        .args(["build", "--quiet", "-p", "sockettask-mio", "--example", "autobahn_client"])
+        .args(["--profile", profile])
+        .arg("--target-dir")
+        .arg(target_dir)
+        .current_dir(env!("CARGO_MANIFEST_DIR"));
+    if let Some(triple) = triple {
+        build.arg("--target").arg(triple);
+    }
+    if cfg!(feature = "dangerous-client-config") {
+        build.args(["--features", "dangerous-client-config"]);
+    }
+    let status = build.status().unwrap_or_else(|e| panic!("running {build:?}: {e}"));
+    assert!(status.success(), "{build:?} failed: {status}");
+    let example =
+        profile_dir.join("examples").join(format!("autobahn_client{}", std::env::consts::EXE_SUFFIX));
+    assert!(example.is_file(), "{build:?} succeeded but {} is missing", example.display());
+    example
+}
+
 #[test]
 fn autobahn_client_example_echoes_every_case() {
-    let exe = std::env::current_exe().unwrap();
-    let example = exe.parent().unwrap().parent().unwrap().join("examples").join("autobahn_client");
-    if !example.exists() {
-        eprintln!("skipped: {} is not built", example.display());
-        return;
-    }
+    let example = build_example();
     let results = Arc::new(Mutex::new(Vec::new()));
     let shared = Arc::clone(&results);
     let port = support::spawn(move |tcp| serve(tcp, &shared));

@@ -207,3 +207,49 @@ impl embedded_io::ReadReady for Polled {
         }
     }
 }
+
+/// Runs `f` on its own thread and returns its result, or fails when it takes longer than
+/// `limit`: a driver loop that blocks for good fails the test instead of stalling the suite
+/// (the thread is left behind; the test process ends it).
+pub fn within<T: Send + 'static>(limit: Duration, what: &str, f: impl FnOnce() -> T + Send + 'static) -> T {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(f());
+    });
+    match rx.recv_timeout(limit) {
+        Ok(value) => value,
+        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => panic!("{what}: still running after {limit:?}"),
+        Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => panic!("{what}: panicked (see above)"),
+    }
+}
+
+/// A server that reads the upgrade request and then says nothing for `silence`, with TCP up.
+pub fn serve_silent_after_request(silence: Duration) -> Server {
+    serve_tcp(move |mut tcp| {
+        let mut head = Vec::new();
+        let mut byte = [0u8; 1];
+        while !head.ends_with(b"\r\n\r\n") && io::Read::read(&mut tcp, &mut byte).is_ok_and(|n| n == 1) {
+            head.push(byte[0]);
+        }
+        std::thread::sleep(silence);
+    })
+}
+
+/// A server that answers the upgrade, then writes `frames` in one write and says nothing
+/// for `silence` (TCP stays up, nothing more is read).
+pub fn serve_frames_then_silence(frames: Vec<u8>, silence: Duration) -> Server {
+    serve(move |mut ws| {
+        io::Write::write_all(ws.get_mut(), &frames).expect("frames");
+        std::thread::sleep(silence);
+    })
+}
+
+/// `count` unmasked text frames `"m0"`, `"m1"`, … back to back.
+pub fn text_frames(count: usize) -> Vec<u8> {
+    (0..count)
+        .flat_map(|i| {
+            let text = format!("m{i}");
+            [&[0x81, text.len() as u8][..], text.as_bytes()].concat()
+        })
+        .collect()
+}

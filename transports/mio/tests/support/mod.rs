@@ -14,7 +14,8 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use rustls::{RootCertStore, ServerConfig, ServerConnection, StreamOwned};
 use tungstenite::handshake::derive_accept_key;
 use tungstenite::handshake::server::{ErrorResponse, Request, Response};
-use tungstenite::protocol::WebSocketConfig;
+use tungstenite::protocol::frame::coding::CloseCode;
+use tungstenite::protocol::{CloseFrame, WebSocketConfig};
 use tungstenite::{Message, WebSocket};
 
 /// A certificate authority generated at start-up.
@@ -106,6 +107,54 @@ pub fn spawn_echo(tls: Option<Arc<ServerConfig>>) -> u16 {
     })
 }
 
+/// A WebSocket server that echoes the first message, then sends its close frame and ends
+/// the stream at once (TLS `close_notify` and FIN) without waiting for the client's reply:
+/// the message, the close and the end of the stream reach the client back to back. It
+/// reads on until the client's FIN. Over TLS when `tls` is given.
+pub fn spawn_echo_once_then_close(tls: Option<Arc<ServerConfig>>) -> u16 {
+    spawn(move |tcp| {
+        let _ = tcp.set_nodelay(true);
+        let Ok(end) = tcp.try_clone() else { return };
+        match &tls {
+            Some(config) => {
+                let Ok(session) = ServerConnection::new(Arc::clone(config)) else { return };
+                echo_once_then_close(StreamOwned::new(session, tcp), &end, |s| {
+                    s.conn.send_close_notify();
+                    let _ = s.flush();
+                });
+            }
+            None => echo_once_then_close(tcp, &end, |_| {}),
+        }
+    })
+}
+
+fn echo_once_then_close<S: Read + Write>(stream: S, tcp: &TcpStream, notify: impl FnOnce(&mut S)) {
+    let config = WebSocketConfig::default().max_message_size(Some(64 << 20)).max_frame_size(Some(64 << 20));
+    let Ok(mut ws) = tungstenite::accept_hdr_with_config(stream, choose_protocol, Some(config)) else {
+        return;
+    };
+    let message = loop {
+        match ws.read() {
+            Ok(message @ (Message::Text(_) | Message::Binary(_))) => break message,
+            Ok(_) => {}
+            Err(_) => return,
+        }
+    };
+    let normal = CloseFrame { code: CloseCode::Normal, reason: "".into() };
+    if ws.send(message).is_err() || ws.close(Some(normal)).is_err() {
+        return;
+    }
+    notify(ws.get_mut());
+    end_stream(tcp);
+}
+
+/// Sends FIN, then reads until the client's: closing with unread bytes would send RST.
+pub fn end_stream(mut tcp: &TcpStream) {
+    let _ = tcp.shutdown(std::net::Shutdown::Write);
+    let mut sink = [0u8; 4096];
+    while tcp.read(&mut sink).is_ok_and(|n| n > 0) {}
+}
+
 fn choose_protocol(request: &Request, mut response: Response) -> Result<Response, ErrorResponse> {
     let first = request
         .headers()
@@ -142,7 +191,7 @@ fn echo_loop<S: Read + Write>(ws: &mut WebSocket<S>) {
 }
 
 /// Reads an HTTP request head and answers 101 with the right accept key.
-pub fn accept_upgrade(stream: &mut TcpStream) -> std::io::Result<()> {
+pub fn accept_upgrade<S: Read + Write>(stream: &mut S) -> std::io::Result<()> {
     let head = read_head(stream)?;
     let key = head
         .lines()
@@ -157,7 +206,7 @@ pub fn accept_upgrade(stream: &mut TcpStream) -> std::io::Result<()> {
 }
 
 /// Reads until the end of an HTTP head.
-pub fn read_head(stream: &mut TcpStream) -> std::io::Result<String> {
+pub fn read_head<S: Read>(stream: &mut S) -> std::io::Result<String> {
     let mut head = Vec::new();
     let mut byte = [0u8; 1];
     while !head.ends_with(b"\r\n\r\n") {
