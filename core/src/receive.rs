@@ -218,6 +218,11 @@ impl Receive {
     }
 
     /// Parses until an output, or until more bytes are needed or an event holds the buffer.
+    ///
+    /// S18, fail fast, the same whatever the chunking: while a text message is under way,
+    /// nothing but its own next fragment takes effect (a control frame, an error, waiting for
+    /// more bytes) before its bytes so far are checked. A message that completes is
+    /// validated once, where it is handed out.
     pub(crate) fn advance(
         &mut self,
         rx: &mut [u8],
@@ -226,6 +231,14 @@ impl Receive {
         if self.pin == Pin::Held {
             return Ok(None);
         }
+        let result = self.parse(rx, limits);
+        if !matches!(result, Ok(Some(Output::Message(..)))) {
+            self.check_partial_text(rx)?;
+        }
+        result
+    }
+
+    fn parse(&mut self, rx: &mut [u8], limits: &FrameLimits) -> Result<Option<Output>, ProtocolError> {
         loop {
             let step = match self.frame {
                 FrameState::Header => self.header(rx, limits)?,
@@ -233,10 +246,7 @@ impl Receive {
                 FrameState::Control { kind, len } => self.control(kind, len),
             };
             match step {
-                Step::Blocked => {
-                    self.check_partial_text(rx)?;
-                    return Ok(None);
-                }
+                Step::Blocked => return Ok(None),
                 Step::Continue => {}
                 Step::Output(out) => return Ok(Some(out)),
             }
@@ -322,9 +332,7 @@ impl Receive {
         Ok(self.finish_message())
     }
 
-    /// S18, fail fast: a text message still incomplete when the buffered bytes run out is
-    /// checked up to where it got, so invalid UTF-8 fails the read that brought it. A message
-    /// that completes within one read is validated once, where it is handed out.
+    /// Checks a text message under way up to where it got (only the bytes not checked yet).
     fn check_partial_text(&mut self, rx: &[u8]) -> Result<(), ProtocolError> {
         if self.msg.kind != Some(MessageKind::Text) {
             return Ok(());

@@ -244,3 +244,23 @@ fn eof_behind_a_message_waits_for_it() {
     assert_eq!(h.client.send(t, Message::Text("reply")), Ok(()));
     assert_eq!(h.events(t), [Ev::abnormal()]);
 }
+
+#[test]
+fn fail_fast_utf8_is_the_same_whatever_the_chunking() {
+    // Invalid UTF-8 in a fragment under way fails the connection before anything after the
+    // fragment takes effect (a bad frame, a ping, the peer's close), in one read or split at
+    // any byte. Found by the frame_decode fuzz target (chunked and whole runs disagreed).
+    let after: [Vec<u8>; 3] = [vec![0x83, 0x00], ping(b"p"), close_frame(1000, "")];
+    for tail in after {
+        let wire = [frame(OP_TEXT, false, &[b'a', 0xFF]), tail].concat();
+        for split in 0..=wire.len() {
+            let mut h = Harness::new();
+            let t = h.open();
+            let events = h.feed_chunks(t, &wire, &[split]);
+            assert_eq!(events, [protocol(ProtocolError::InvalidUtf8)], "split at {split}: {wire:x?}");
+            let frames = h.frames(t);
+            assert_eq!(frames.len(), 1, "only the close frame, no pong: {frames:?}");
+            assert_eq!(frames[0].close().map(|c| c.0), Some(1007));
+        }
+    }
+}
