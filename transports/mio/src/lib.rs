@@ -14,7 +14,8 @@
 //!
 //! TLS uses rustls 0.23 with the *ring* provider set explicitly, SNI, and certificate and
 //! host-name verification always on; the roots are `webpki-roots` unless [`Tls`] names
-//! others (a private CA). DNS runs on a helper thread per lookup; IP literals skip it.
+//! others (a private CA in DER or PEM, or, with the `native-roots` feature, the operating
+//! system's store). DNS runs on a helper thread per lookup; IP literals skip it.
 //!
 //! ```no_run
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -50,7 +51,7 @@ pub use driver::Driver;
 pub use error::{PollError, SetupError};
 pub use options::{DEFAULT_MAX_BUFFERED_AMOUNT, DEFAULT_MAX_MESSAGE_SIZE, Options};
 pub use task::SocketTask;
-pub use tls::Tls;
+pub use tls::{RootsError, Tls};
 
 pub use mio;
 pub use rustls;

@@ -40,7 +40,8 @@ pub struct Options {
     pub max_buffered_amount: usize,
     /// Sets `TCP_NODELAY` on every socket (no Nagle delay for small frames).
     pub tcp_no_delay: bool,
-    /// Trusted roots for `wss://`.
+    /// Trusted roots for `wss://`: `webpki-roots` by default; see [`Tls`] for a private CA
+    /// (DER or PEM) or the operating system's store.
     pub tls: Tls,
 }
 
