@@ -10,9 +10,9 @@ use rand_core::Rng;
 use crate::MAX_PROTOCOLS_BYTES;
 use crate::close_code::CloseCode;
 use crate::config::{Config, ConnectOptions, MIN_BUFFER_LEN, Schemes};
-use crate::error::{CloseError, ConfigError, ConnectError, SendError, TransportError, UrlError};
+use crate::error::{CloseError, ConfigError, ConnectError, Refusal, SendError, TransportError, UrlError};
 use crate::event::{Event, Message};
-use crate::handshake::request::{check_headers, check_protocols};
+use crate::handshake::request::{find_header_refusal, find_protocol_refusal};
 use crate::handshake::{Key, Request};
 use crate::ready_state::ReadyState;
 use crate::socket::{Env, Handshake, Socket, StreamEnd};
@@ -134,24 +134,26 @@ where
 
     /// `connectSocket` (S1–S5, S7): checks the options, queues the handshake request and
     /// returns the new task's handle. The outcome of the handshake arrives as events (S2).
-    pub fn connect<'a>(
-        &mut self,
-        options: &ConnectOptions<'a>,
-        now: Instant,
-    ) -> Result<Handle, ConnectError<'a>> {
+    ///
+    /// The error owns what it quotes of `options` (see [`ConnectError`]): it outlives them.
+    pub fn connect(&mut self, options: &ConnectOptions<'_>, now: Instant) -> Result<Handle, ConnectError> {
         self.tick(now);
         self.release_lent();
-        let url = Url::parse(options.url)
-            .map_err(|reason| ConnectError::InvalidUrl { url: options.url, reason })?;
+        self.start_task(options, now).map_err(ConnectError::from)
+    }
+
+    /// [`Client::connect`] after the clock and the lent slot are handled.
+    fn start_task<'a>(&mut self, options: &ConnectOptions<'a>, now: Instant) -> Result<Handle, Refusal<'a>> {
+        let url = Url::parse(options.url).map_err(|reason| Refusal::InvalidUrl(options.url, reason))?;
         if url.scheme() == Scheme::Ws && self.config.schemes == Schemes::SecureOnly {
-            return Err(ConnectError::InvalidUrl { url: options.url, reason: UrlError::InsecureScheme });
+            return Err(Refusal::InvalidUrl(options.url, UrlError::InsecureScheme));
         }
-        check_headers(options.headers, self.config.forbidden_headers)?;
-        check_protocols(options.protocols)?;
+        find_header_refusal(options.headers, self.config.forbidden_headers)?;
+        find_protocol_refusal(options.protocols)?;
         if !self.config.allows_host(url.host()) {
-            return Err(ConnectError::NotInDomainList { host: url.host() });
+            return Err(Refusal::NotInDomainList(url.host()));
         }
-        let index = self.free_slot().ok_or(ConnectError::TooManyTasks { limit: self.slots.len() })?;
+        let index = self.free_slot().ok_or(Refusal::TooManyTasks(self.slots.len()))?;
         let offered = join_protocols(options.protocols)?;
         let key = Key::generate(&mut self.rng);
         let request = Request {
@@ -161,9 +163,9 @@ where
             headers: options.headers,
             forbidden: self.config.forbidden_headers,
         };
-        let slot = self.slots.get_mut(index).ok_or(ConnectError::TooManyTasks { limit: N })?;
+        let slot = self.slots.get_mut(index).ok_or(Refusal::TooManyTasks(N))?;
         let queued = queue_request(&request, slot.buffers.tx.as_mut())?;
-        let id = NonZeroU64::new(self.next_id).ok_or(ConnectError::TooManyTasks { limit: N })?;
+        let id = NonZeroU64::new(self.next_id).ok_or(Refusal::TooManyTasks(N))?;
         self.next_id += 1;
         let handshake = Handshake {
             accept: key.accept(),
@@ -449,27 +451,27 @@ fn check_buffers<S: AsRef<[u8]>>(buffers: &Buffers<S>) -> Result<(), ConfigError
 }
 
 /// The offered protocols as sent, `"a, b"`, kept to verify the server's choice.
-fn join_protocols<'a>(protocols: &[&'a str]) -> Result<String<MAX_PROTOCOLS_BYTES>, ConnectError<'a>> {
+fn join_protocols(protocols: &[&str]) -> Result<String<MAX_PROTOCOLS_BYTES>, Refusal<'static>> {
     let mut joined = String::new();
     for (i, p) in protocols.iter().enumerate() {
         let sep = if i == 0 { "" } else { ", " };
         if write!(joined, "{sep}{p}").is_err() {
             let required = protocols.iter().map(|p| p.len() + 2).sum::<usize>().saturating_sub(2);
-            return Err(ConnectError::ProtocolsTooLong { required, capacity: MAX_PROTOCOLS_BYTES });
+            return Err(Refusal::ProtocolsTooLong { required, capacity: MAX_PROTOCOLS_BYTES });
         }
     }
     Ok(joined)
 }
 
-fn queue_request<'a>(request: &Request<'_>, tx: &mut [u8]) -> Result<Transmit, ConnectError<'a>> {
+fn queue_request(request: &Request<'_>, tx: &mut [u8]) -> Result<Transmit, Refusal<'static>> {
     let len = request.encoded_len();
     let capacity = tx.len();
     let mut queued = Transmit::default();
     if len > capacity {
-        return Err(ConnectError::RequestTooLarge { required: len, capacity });
+        return Err(Refusal::RequestTooLarge { required: len, capacity });
     }
     queued
         .push_with(tx, len, |space| request.encode(space).unwrap_or(0))
-        .map_err(|_| ConnectError::RequestTooLarge { required: len, capacity })?;
+        .map_err(|_| Refusal::RequestTooLarge { required: len, capacity })?;
     Ok(queued)
 }

@@ -8,11 +8,20 @@
 //!
 //! [`TaskError`] is what an `onError` event carries. Every error implements `Display` (what
 //! happened, in words) and offers `err_msg()`, the mini-program `errMsg` string of SPEC.md.
+//!
+//! Every error is `'static`, `Send` and `Sync` and implements `core::error::Error` (which std
+//! re-exports as `std::error::Error`), so `?` turns it into a `Box<dyn std::error::Error>` or
+//! an `anyhow::Error`. None borrows from the call that failed: what a [`ConnectError`] quotes
+//! of the caller's options is copied into an [`Excerpt`] of at most [`EXCERPT_LEN`] bytes.
 
 use core::fmt;
 
 use crate::close_code::CloseCode;
 use crate::ready_state::ReadyState;
+
+mod excerpt;
+
+pub use excerpt::{EXCERPT_LEN, Excerpt};
 
 /// The `errMsg` of a successful `SocketTask.send` (S14).
 pub const SEND_OK: &str = "sendSocketMessage:ok";
@@ -63,39 +72,77 @@ impl fmt::Display for UrlError {
 impl core::error::Error for UrlError {}
 
 /// What `connect_socket` refused before any I/O (S3): nothing was sent and no event follows.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ConnectError<'a> {
+///
+/// The error owns what it quotes (an [`Excerpt`] of the URL, header name, subprotocol or host),
+/// so it is `'static`, `Send` and `Sync` and goes through `?` whatever the URL's lifetime:
+///
+/// ```
+/// # use core::convert::Infallible;
+/// # struct Zeros;
+/// # impl rand_core::TryRng for Zeros {
+/// #     type Error = Infallible;
+/// #     fn try_next_u32(&mut self) -> Result<u32, Infallible> { Ok(0) }
+/// #     fn try_next_u64(&mut self) -> Result<u64, Infallible> { Ok(0) }
+/// #     fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Infallible> {
+/// #         dst.fill(0);
+/// #         Ok(())
+/// #     }
+/// # }
+/// use sockettask::{Buffers, Client, Config, ConnectError, ConnectOptions, Instant, UrlError};
+///
+/// /// Queues the handshake of a task on `host`'s chat endpoint.
+/// fn open_chat(host: &str) -> Result<(), Box<dyn std::error::Error>> {
+///     let storage = [Buffers::new([0u8; 1024], [0u8; 1024])];
+///     let mut client: Client<[u8; 1024], Zeros> = Client::new(Config::default(), Zeros, storage)?;
+///     let url = format!("wss://{host}/chat"); // built at run time
+///     let task = client.connect(&ConnectOptions::new(&url), Instant::ZERO)?;
+///     assert_eq!(task.task_id(), 1);
+///     Ok(())
+/// }
+///
+/// open_chat("example.com")?;
+/// // A refusal comes out of `?` intact, after `url` is gone.
+/// let error = open_chat("bad host").unwrap_err();
+/// let refused = error.downcast_ref::<ConnectError>().expect("a ConnectError");
+/// let ConnectError::InvalidUrl { url, reason } = refused else { panic!("{refused:?}") };
+/// assert_eq!(url, "wss://bad host/chat");
+/// assert_eq!(*reason, UrlError::InvalidCharacter);
+/// assert_eq!(refused.err_msg().to_string(), "connectSocket:fail invalid url \"wss://bad host/chat\"");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ConnectError {
     /// S3.1: the URL does not parse or its scheme is not allowed.
     InvalidUrl {
-        /// The URL as given.
-        url: &'a str,
+        /// The URL as given (its first [`EXCERPT_LEN`] bytes).
+        url: Excerpt,
         /// What is wrong with it.
         reason: UrlError,
     },
     /// S3.2: a header name that is not an HTTP token.
     InvalidHeaderName {
-        /// The name as given.
-        name: &'a str,
+        /// The name as given (its first [`EXCERPT_LEN`] bytes).
+        name: Excerpt,
     },
     /// S3.2: a header value containing CR, LF or NUL.
     InvalidHeaderValue {
-        /// The header's name.
-        name: &'a str,
+        /// The header's name (its first [`EXCERPT_LEN`] bytes).
+        name: Excerpt,
     },
     /// S3.3: `referer` or a header the library manages.
     ForbiddenHeader {
-        /// The name as given.
-        name: &'a str,
+        /// The name as given (never cut: every forbidden name fits).
+        name: Excerpt,
     },
     /// S5: a subprotocol that is empty, not an HTTP token, or offered twice.
     InvalidProtocol {
-        /// The protocol as given.
-        protocol: &'a str,
+        /// The protocol as given (its first [`EXCERPT_LEN`] bytes).
+        protocol: Excerpt,
     },
     /// S3.4: the host is not on the configured domain list.
     NotInDomainList {
-        /// The URL's host.
-        host: &'a str,
+        /// The URL's host (its first [`EXCERPT_LEN`] bytes).
+        host: Excerpt,
     },
     /// S3.5: every task slot is in use.
     TooManyTasks {
@@ -118,14 +165,15 @@ pub enum ConnectError<'a> {
     },
 }
 
-impl ConnectError<'_> {
-    /// The mini-program `errMsg` for this failure (SPEC S3).
+impl ConnectError {
+    /// The mini-program `errMsg` for this failure (SPEC S3). A URL or header name longer than
+    /// [`EXCERPT_LEN`] bytes appears cut, ending in `…`.
     pub fn err_msg(&self) -> ErrMsg<'_> {
         ErrMsg(ErrMsgKind::Connect(self))
     }
 }
 
-impl fmt::Display for ConnectError<'_> {
+impl fmt::Display for ConnectError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ConnectError::InvalidUrl { url, reason } => write!(f, "invalid url {url:?}: {reason}"),
@@ -149,7 +197,43 @@ impl fmt::Display for ConnectError<'_> {
     }
 }
 
-impl core::error::Error for ConnectError<'_> {}
+impl core::error::Error for ConnectError {}
+
+/// A refusal as the checks of `connect` find it, borrowing the caller's options. It becomes a
+/// [`ConnectError`] once, where `connect` returns, so that the checks pass a small value around
+/// and the strings are copied on one path only.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Refusal<'a> {
+    InvalidUrl(&'a str, UrlError),
+    InvalidHeaderName(&'a str),
+    InvalidHeaderValue(&'a str),
+    ForbiddenHeader(&'a str),
+    InvalidProtocol(&'a str),
+    NotInDomainList(&'a str),
+    TooManyTasks(usize),
+    RequestTooLarge { required: usize, capacity: usize },
+    ProtocolsTooLong { required: usize, capacity: usize },
+}
+
+impl From<Refusal<'_>> for ConnectError {
+    fn from(refusal: Refusal<'_>) -> Self {
+        match refusal {
+            Refusal::InvalidUrl(url, reason) => ConnectError::InvalidUrl { url: url.into(), reason },
+            Refusal::InvalidHeaderName(name) => ConnectError::InvalidHeaderName { name: name.into() },
+            Refusal::InvalidHeaderValue(name) => ConnectError::InvalidHeaderValue { name: name.into() },
+            Refusal::ForbiddenHeader(name) => ConnectError::ForbiddenHeader { name: name.into() },
+            Refusal::InvalidProtocol(protocol) => ConnectError::InvalidProtocol { protocol: protocol.into() },
+            Refusal::NotInDomainList(host) => ConnectError::NotInDomainList { host: host.into() },
+            Refusal::TooManyTasks(limit) => ConnectError::TooManyTasks { limit },
+            Refusal::RequestTooLarge { required, capacity } => {
+                ConnectError::RequestTooLarge { required, capacity }
+            }
+            Refusal::ProtocolsTooLong { required, capacity } => {
+                ConnectError::ProtocolsTooLong { required, capacity }
+            }
+        }
+    }
+}
 
 /// Why `send` refused a message (S14). A refused send changes nothing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -564,6 +648,21 @@ impl From<TransportError> for TaskError {
     }
 }
 
+// Every error type of this module, checked without std (CI builds the core for thumbv7em).
+const _: () = {
+    const fn is_error<E: core::error::Error + Send + Sync + 'static>() {}
+    is_error::<UrlError>();
+    is_error::<ConnectError>();
+    is_error::<SendError>();
+    is_error::<CloseError>();
+    is_error::<ConfigError>();
+    is_error::<HandshakeError>();
+    is_error::<ProtocolError>();
+    is_error::<TransportError>();
+    is_error::<TlsError>();
+    is_error::<TaskError>();
+};
+
 /// A mini-program `errMsg` string, written by `Display` without allocating.
 ///
 /// ```
@@ -580,7 +679,7 @@ pub struct ErrMsg<'e>(ErrMsgKind<'e>);
 
 #[derive(Clone, Copy, Debug)]
 enum ErrMsgKind<'e> {
-    Connect(&'e ConnectError<'e>),
+    Connect(&'e ConnectError),
     Send(&'e SendError),
     Close(&'e CloseError),
     Task(&'e TaskError),
@@ -597,7 +696,7 @@ impl fmt::Display for ErrMsg<'_> {
     }
 }
 
-fn connect_err_msg(e: &ConnectError<'_>, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+fn connect_err_msg(e: &ConnectError, f: &mut fmt::Formatter<'_>) -> fmt::Result {
     f.write_str("connectSocket:fail ")?;
     match e {
         ConnectError::InvalidUrl { url, .. } => write!(f, "invalid url \"{url}\""),
@@ -629,5 +728,36 @@ fn close_err_msg(e: &CloseError, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         CloseError::InvalidCode(_) => f.write_str("The code must be either 1000, or between 3000 and 4999"),
         CloseError::ReasonTooLong { .. } => f.write_str("reason must not exceed 123 UTF-8 bytes"),
         CloseError::NotConnected | CloseError::UnknownHandle => f.write_str("WebSocket is not connected"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+
+    use std::format;
+    use std::string::ToString;
+
+    use super::*;
+
+    // --- what a refused connect says ---
+
+    #[test]
+    fn display_and_err_msg_quote_the_excerpt() {
+        let url = format!("wss://example.com/{}", "p".repeat(60));
+        let e = ConnectError::InvalidUrl { url: Excerpt::new(&url), reason: UrlError::InvalidCharacter };
+        let kept = &url[..EXCERPT_LEN];
+        assert_eq!(e.to_string(), format!("invalid url \"{kept}…\": invalid character"));
+        assert_eq!(e.err_msg().to_string(), format!("connectSocket:fail invalid url \"{kept}…\""));
+        let e = ConnectError::ForbiddenHeader { name: "Host".into() };
+        assert_eq!(e.to_string(), "header \"Host\" cannot be set");
+        assert_eq!(e.err_msg().to_string(), "connectSocket:fail invalid header \"Host\" cannot be set");
+    }
+
+    #[test]
+    fn every_forbidden_name_fits_an_excerpt() {
+        for name in crate::handshake::request::FORBIDDEN_HEADERS {
+            assert!(!Excerpt::new(name).is_truncated(), "{name}");
+        }
     }
 }

@@ -114,7 +114,10 @@
 //! Errors are enums split by blame ([`error`]): the caller's ([`ConnectError`], [`SendError`],
 //! [`CloseError`]), the peer's ([`HandshakeError`], [`ProtocolError`], each protocol error
 //! carrying its close code), the transport's ([`TransportError`]). Each offers `err_msg()`, the
-//! mini-program `errMsg` text, for code ported from a mini-program.
+//! mini-program `errMsg` text, for code ported from a mini-program. Every error is `'static`,
+//! `Send` and `Sync` and implements `core::error::Error`, so `?` takes it into a
+//! `Box<dyn std::error::Error>`: a [`ConnectError`] quotes the caller's URL or header by value
+//! (an [`Excerpt`] of at most [`EXCERPT_LEN`] bytes) and outlives the options it refused.
 //!
 //! ## Layers
 //!

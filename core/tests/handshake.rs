@@ -7,8 +7,9 @@ use std::time::Duration;
 
 use sockettask::handshake::Headers;
 use sockettask::{
-    Config, ConnectError, ConnectOptions, FailureEvents, ForbiddenHeaders, Handle, HandshakeError, Instant,
-    Limits, ProtocolCheck, ReadyState, Schemes, SendError, TaskError, TlsError, TransportError, UrlError,
+    Config, ConnectError, ConnectOptions, EXCERPT_LEN, FailureEvents, ForbiddenHeaders, Handle,
+    HandshakeError, Instant, Limits, ProtocolCheck, ReadyState, Schemes, SendError, TaskError, TlsError,
+    TransportError, UrlError,
 };
 use support::*;
 
@@ -115,7 +116,7 @@ fn every_connect_draws_a_fresh_key() {
 // ---- connect-time refusals (S3) ------------------------------------------------------------
 
 /// A refusal: nothing queued, no events, no task.
-fn assert_refused(h: &mut Harness, options: ConnectOptions<'_>, expected: ConnectError<'_>, msg: &str) {
+fn assert_refused(h: &mut Harness, options: ConnectOptions<'_>, expected: ConnectError, msg: &str) {
     let before: Vec<_> = h.client.handles().map(|t| (t, h.client.buffered_amount(t))).collect();
     let err = h.try_connect(&options).unwrap_err();
     assert_eq!(err, expected);
@@ -136,8 +137,41 @@ fn invalid_urls_are_refused() {
         ("ws://example.com/", UrlError::InsecureScheme),
     ] {
         let msg = format!("connectSocket:fail invalid url \"{url}\"");
-        assert_refused(&mut h, ConnectOptions::new(url), ConnectError::InvalidUrl { url, reason }, &msg);
+        assert_refused(
+            &mut h,
+            ConnectOptions::new(url),
+            ConnectError::InvalidUrl { url: url.into(), reason },
+            &msg,
+        );
     }
+}
+
+#[test]
+fn a_refusal_outlives_the_options_and_quotes_the_start_of_long_strings() {
+    let config = Config { domain_list: Some(&["example.com"]), ..Config::default() };
+    let mut h = Harness::with_config(config);
+    // Built at run time and dropped before the error is read: the error owns its excerpts.
+    let (long_url, bad_url) = {
+        let host = format!("{}.example.org", "h".repeat(60));
+        let long_url = h.try_connect(&ConnectOptions::new(&format!("wss://{host}/"))).unwrap_err();
+        let bad_url = h.try_connect(&ConnectOptions::new(&format!("wss://{host}/a b"))).unwrap_err();
+        (long_url, bad_url)
+    };
+    let ConnectError::NotInDomainList { host } = &long_url else { panic!("{long_url:?}") };
+    assert!(host.is_truncated());
+    assert_eq!(host.as_str(), "h".repeat(EXCERPT_LEN));
+    assert_eq!(long_url.err_msg().to_string(), "connectSocket:fail url not in domain list");
+    let kept = format!("wss://{}", "h".repeat(EXCERPT_LEN - 6));
+    assert_eq!(bad_url.err_msg().to_string(), format!("connectSocket:fail invalid url \"{kept}…\""));
+    assert_eq!(bad_url.to_string(), format!("invalid url \"{kept}…\": invalid character"));
+    let bad_value = {
+        let name = "x".repeat(100);
+        let headers = [(name.as_str(), "a\nb")];
+        h.try_connect(&ConnectOptions::new(URL).headers(&headers)).unwrap_err()
+    };
+    let ConnectError::InvalidHeaderValue { name } = bad_value else { panic!("{bad_value:?}") };
+    assert_eq!(name.to_string(), format!("{}…", "x".repeat(EXCERPT_LEN)));
+    assert!(h.drain().is_empty(), "no events");
 }
 
 #[test]
@@ -154,7 +188,7 @@ fn invalid_headers_are_refused() {
     assert_refused(
         &mut h,
         ConnectOptions::new(URL).headers(&bad_name),
-        ConnectError::InvalidHeaderName { name: "bad name" },
+        ConnectError::InvalidHeaderName { name: "bad name".into() },
         "connectSocket:fail invalid header",
     );
     for value in ["a\r\nInjected: 1", "a\nb", "a\0b"] {
@@ -162,7 +196,7 @@ fn invalid_headers_are_refused() {
         assert_refused(
             &mut h,
             ConnectOptions::new(URL).headers(&bad_value),
-            ConnectError::InvalidHeaderValue { name: "x-token" },
+            ConnectError::InvalidHeaderValue { name: "x-token".into() },
             "connectSocket:fail invalid header",
         );
     }
@@ -189,7 +223,7 @@ fn forbidden_headers_are_refused_naming_the_header() {
         assert_refused(
             &mut h,
             ConnectOptions::new(URL).headers(&headers),
-            ConnectError::ForbiddenHeader { name },
+            ConnectError::ForbiddenHeader { name: name.into() },
             &msg,
         );
     }
@@ -216,7 +250,7 @@ fn domain_list_is_exact() {
         assert_refused(
             &mut h,
             ConnectOptions::new(url),
-            ConnectError::NotInDomainList { host },
+            ConnectError::NotInDomainList { host: host.into() },
             "connectSocket:fail url not in domain list",
         );
     }
@@ -253,14 +287,14 @@ fn refusals_come_in_s3_order() {
     // Everything wrong at once: the URL is reported.
     let url = "ws://other.org/";
     let err = h.try_connect(&ConnectOptions::new(url).headers(&bad)).unwrap_err();
-    assert_eq!(err, ConnectError::InvalidUrl { url, reason: UrlError::InsecureScheme });
+    assert_eq!(err, ConnectError::InvalidUrl { url: url.into(), reason: UrlError::InsecureScheme });
     // Then the header's syntax, then forbidden headers, then the domain list, then the count.
     let err = h.try_connect(&ConnectOptions::new("wss://other.org/").headers(&bad)).unwrap_err();
-    assert_eq!(err, ConnectError::InvalidHeaderName { name: "bad name" });
+    assert_eq!(err, ConnectError::InvalidHeaderName { name: "bad name".into() });
     let err = h.try_connect(&ConnectOptions::new("wss://other.org/").headers(&referer)).unwrap_err();
-    assert_eq!(err, ConnectError::ForbiddenHeader { name: "referer" });
+    assert_eq!(err, ConnectError::ForbiddenHeader { name: "referer".into() });
     let err = h.try_connect(&ConnectOptions::new("wss://other.org/")).unwrap_err();
-    assert_eq!(err, ConnectError::NotInDomainList { host: "other.org" });
+    assert_eq!(err, ConnectError::NotInDomainList { host: "other.org".into() });
     let err = h.try_connect(&ConnectOptions::new(URL)).unwrap_err();
     assert_eq!(err, ConnectError::TooManyTasks { limit: 5 });
 }

@@ -33,7 +33,7 @@
 //! assert_eq!(n, request.encoded_len());
 //! ```
 
-use crate::error::ConnectError;
+use crate::error::{ConnectError, Refusal};
 use crate::handshake::Key;
 use crate::url::{HostKind, Url};
 
@@ -173,19 +173,24 @@ impl Request<'_> {
 /// token, the value has no CR, LF or NUL), then against [`FORBIDDEN_HEADERS`] (S3.3,
 /// case-insensitive). In [`ForbiddenHeaders::Drop`] mode forbidden headers pass here and
 /// [`Request::encode`] leaves them out.
-pub fn check_headers<'a>(
-    headers: &'a [(&'a str, &'a str)],
+pub fn check_headers(headers: &[(&str, &str)], forbidden: ForbiddenHeaders) -> Result<(), ConnectError> {
+    find_header_refusal(headers, forbidden).map_err(ConnectError::from)
+}
+
+/// [`check_headers`], borrowing the culprit.
+pub(crate) fn find_header_refusal<'a>(
+    headers: &[(&'a str, &str)],
     forbidden: ForbiddenHeaders,
-) -> Result<(), ConnectError<'a>> {
+) -> Result<(), Refusal<'a>> {
     for &(name, value) in headers {
         if !is_token(name) {
-            return Err(ConnectError::InvalidHeaderName { name });
+            return Err(Refusal::InvalidHeaderName(name));
         }
         if !is_valid_value(value) {
-            return Err(ConnectError::InvalidHeaderValue { name });
+            return Err(Refusal::InvalidHeaderValue(name));
         }
         if forbidden == ForbiddenHeaders::Reject && is_forbidden(name) {
-            return Err(ConnectError::ForbiddenHeader { name });
+            return Err(Refusal::ForbiddenHeader(name));
         }
     }
     Ok(())
@@ -197,11 +202,16 @@ pub fn check_headers<'a>(
 /// characters in the range U+0021 to U+007E not including separator characters" and "MUST
 /// all be unique strings". Repeats are compared case-sensitively, as the server's choice is
 /// (an exact match); the first repeat is the one reported.
-pub fn check_protocols<'a>(protocols: &'a [&'a str]) -> Result<(), ConnectError<'a>> {
+pub fn check_protocols(protocols: &[&str]) -> Result<(), ConnectError> {
+    find_protocol_refusal(protocols).map_err(ConnectError::from)
+}
+
+/// [`check_protocols`], borrowing the culprit.
+pub(crate) fn find_protocol_refusal<'a>(protocols: &[&'a str]) -> Result<(), Refusal<'a>> {
     for (i, &protocol) in protocols.iter().enumerate() {
         let repeated = protocols.iter().take(i).any(|&earlier| earlier == protocol);
         if !is_token(protocol) || repeated {
-            return Err(ConnectError::InvalidProtocol { protocol });
+            return Err(Refusal::InvalidProtocol(protocol));
         }
     }
     Ok(())
@@ -419,7 +429,7 @@ mod tests {
             let headers = [(name, "v")];
             assert_eq!(
                 check_headers(&headers, ForbiddenHeaders::Reject),
-                Err(ConnectError::InvalidHeaderName { name }),
+                Err(ConnectError::InvalidHeaderName { name: name.into() }),
                 "{name:?}"
             );
         }
@@ -431,7 +441,7 @@ mod tests {
             let headers = [("X", value)];
             assert_eq!(
                 check_headers(&headers, ForbiddenHeaders::Drop),
-                Err(ConnectError::InvalidHeaderValue { name: "X" }),
+                Err(ConnectError::InvalidHeaderValue { name: "X".into() }),
                 "{value:?}"
             );
         }
@@ -446,7 +456,7 @@ mod tests {
             let headers = [("Ok", "1"), (name, "v")];
             assert_eq!(
                 check_headers(&headers, ForbiddenHeaders::Reject),
-                Err(ConnectError::ForbiddenHeader { name }),
+                Err(ConnectError::ForbiddenHeader { name: name.into() }),
                 "{name}"
             );
             assert_eq!(check_headers(&headers, ForbiddenHeaders::Drop), Ok(()), "{name}");
@@ -458,16 +468,16 @@ mod tests {
         let forbidden_with_bad_value = [("Referer", "a\nb")];
         assert_eq!(
             check_headers(&forbidden_with_bad_value, ForbiddenHeaders::Reject),
-            Err(ConnectError::InvalidHeaderValue { name: "Referer" })
+            Err(ConnectError::InvalidHeaderValue { name: "Referer".into() })
         );
         let forbidden_then_bad = [("Host", "h"), ("bad name", "v")];
         assert_eq!(
             check_headers(&forbidden_then_bad, ForbiddenHeaders::Reject),
-            Err(ConnectError::ForbiddenHeader { name: "Host" })
+            Err(ConnectError::ForbiddenHeader { name: "Host".into() })
         );
         assert_eq!(
             check_headers(&forbidden_then_bad, ForbiddenHeaders::Drop),
-            Err(ConnectError::InvalidHeaderName { name: "bad name" })
+            Err(ConnectError::InvalidHeaderName { name: "bad name".into() })
         );
     }
 
@@ -484,7 +494,10 @@ mod tests {
             (&["x", "chat", "y", "chat"][..], "chat"),
             (&["caf\u{e9}"][..], "caf\u{e9}"),
         ] {
-            assert_eq!(check_protocols(protocols), Err(ConnectError::InvalidProtocol { protocol: culprit }));
+            assert_eq!(
+                check_protocols(protocols),
+                Err(ConnectError::InvalidProtocol { protocol: culprit.into() })
+            );
         }
     }
 

@@ -337,7 +337,7 @@ impl Harness {
         self.client.ready_state(h)
     }
 
-    pub fn try_connect<'a>(&mut self, options: &ConnectOptions<'a>) -> Result<Handle, ConnectError<'a>> {
+    pub fn try_connect(&mut self, options: &ConnectOptions<'_>) -> Result<Handle, ConnectError> {
         let result = self.client.connect(options, self.now);
         self.check_timer();
         result

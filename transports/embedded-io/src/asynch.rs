@@ -59,7 +59,7 @@ where
     }
 
     /// `connectSocket` over a connected `stream`; see [`Driver::connect`](crate::Driver::connect).
-    pub fn connect<'a>(&mut self, stream: T, options: &ConnectOptions<'a>) -> Result<Handle, Refused<'a, T>> {
+    pub fn connect(&mut self, stream: T, options: &ConnectOptions<'_>) -> Result<Handle, Refused<T>> {
         self.session.connect(stream, options)
     }
 

@@ -52,7 +52,7 @@ where
     /// `connectSocket` over `stream`, already connected to the URL's host (and, for `wss`,
     /// with TLS set up): checks the options and queues the handshake request. No I/O happens
     /// here (S2): the outcome arrives as events from [`Driver::next_event`].
-    pub fn connect<'a>(&mut self, stream: T, options: &ConnectOptions<'a>) -> Result<Handle, Refused<'a, T>> {
+    pub fn connect(&mut self, stream: T, options: &ConnectOptions<'_>) -> Result<Handle, Refused<T>> {
         self.session.connect(stream, options)
     }
 

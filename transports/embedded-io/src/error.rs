@@ -1,6 +1,12 @@
 //! What the drivers report: [`Error`] for stream work and commands, [`Refused`] for a
 //! `connect` the core turned down, and the one translation of a stream error into the core's
 //! [`TransportError`].
+//!
+//! Both are `'static` when the stream and its error are, `Send` and `Sync` when they are, and
+//! implement `core::error::Error` (`std::error::Error` under std), so `?` takes them into
+//! `Box<dyn std::error::Error>`. A [`Refused`] also converts into [`Error`] (as
+//! [`Error::Connect`]), so one `?` serves `connect` and the calls after it in a function
+//! returning `Result<_, Error<E>>`.
 
 use core::fmt;
 
@@ -12,7 +18,7 @@ use sockettask::{CloseError, ConnectError, SendError, TransportError};
 /// `E` is the stream's error type. A stream failure ([`Error::Io`], [`Error::WriteZero`]) has
 /// already been handed to the core with `handle_transport_error`, so the task's `onError`
 /// and `onClose { 1006 }` (SPEC S12/S13) wait to be polled with the next `next_event` calls.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Error<E> {
     /// The stream failed to read, write or flush.
     Io(E),
@@ -25,14 +31,18 @@ pub enum Error<E> {
     Send(SendError),
     /// `close` was refused by the core (S15, S16).
     Close(CloseError),
+    /// `connect` was refused by the core (S3): what `?` makes of a [`Refused`], whose stream
+    /// is dropped on the way. Match the `Refused` instead to keep the stream.
+    Connect(ConnectError),
 }
 
 impl<E> Error<E> {
-    /// The `errMsg` of a refused command, when this is one (S14–S16).
+    /// The `errMsg` of a refused command, when this is one (S3, S14–S16).
     pub fn command_err_msg(&self) -> Option<sockettask::ErrMsg<'_>> {
         match self {
             Error::Send(e) => Some(e.err_msg()),
             Error::Close(e) => Some(e.err_msg()),
+            Error::Connect(e) => Some(e.err_msg()),
             Error::Io(_) | Error::WriteZero | Error::Closed => None,
         }
     }
@@ -50,6 +60,13 @@ impl<E> From<CloseError> for Error<E> {
     }
 }
 
+/// Drops the stream: `?` on a refused `connect` in a function returning `Error<E>`.
+impl<T, E> From<Refused<T>> for Error<E> {
+    fn from(refused: Refused<T>) -> Self {
+        Error::Connect(refused.error)
+    }
+}
+
 impl<E: fmt::Display> fmt::Display for Error<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -58,6 +75,7 @@ impl<E: fmt::Display> fmt::Display for Error<E> {
             Error::Closed => f.write_str("the task is closed"),
             Error::Send(e) => write!(f, "send refused: {e}"),
             Error::Close(e) => write!(f, "close refused: {e}"),
+            Error::Connect(e) => write!(f, "connect refused: {e}"),
         }
     }
 }
@@ -65,26 +83,48 @@ impl<E: fmt::Display> fmt::Display for Error<E> {
 impl<E: fmt::Debug + fmt::Display> core::error::Error for Error<E> {}
 
 /// `connect` was refused before any I/O (S3); the stream is handed back unused.
-pub struct Refused<'a, T> {
+///
+/// It owns its [`ConnectError`] (which quotes the options it refused by value), so it does not
+/// borrow the URL: `?` works whatever the URL's lifetime, in three ways.
+/// - Into `Box<dyn std::error::Error>` when the stream is `'static` (and `Send + Sync` for
+///   `Box<dyn Error + Send + Sync>`): `Refused` is an error for every stream type, as neither
+///   its `Debug` nor its `Display` shows the stream; [`source`](core::error::Error::source) is
+///   the `ConnectError`.
+/// - Into the drivers' [`Error`], as [`Error::Connect`].
+/// - Into [`ConnectError`].
+///
+/// The last two drop the stream; to keep it, match the `Err` and take [`Refused::stream`].
+pub struct Refused<T> {
     /// Why the core refused the task.
-    pub error: ConnectError<'a>,
+    pub error: ConnectError,
     /// The stream that was to carry it.
     pub stream: T,
 }
 
-impl<T> fmt::Debug for Refused<'_, T> {
+impl<T> fmt::Debug for Refused<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Refused").field("error", &self.error).finish_non_exhaustive()
     }
 }
 
-impl<T> fmt::Display for Refused<'_, T> {
+impl<T> fmt::Display for Refused<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "connect refused: {}", self.error.err_msg())
     }
 }
 
-impl<T> core::error::Error for Refused<'_, T> {}
+impl<T> core::error::Error for Refused<T> {
+    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
+        Some(&self.error)
+    }
+}
+
+/// Drops the stream: `?` on a refused `connect` in a function returning `ConnectError`.
+impl<T> From<Refused<T>> for ConnectError {
+    fn from(refused: Refused<T>) -> Self {
+        refused.error
+    }
+}
 
 /// How a failed read or write is treated.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -115,6 +155,10 @@ pub(crate) fn classify(kind: ErrorKind, reading: bool) -> Failure {
 
 #[cfg(test)]
 mod tests {
+    extern crate std;
+
+    use std::string::ToString;
+
     use super::*;
 
     #[test]
@@ -134,5 +178,20 @@ mod tests {
         let e: Error<ErrorKind> = SendError::UnknownHandle.into();
         assert!(e.command_err_msg().is_some());
         assert!(Error::<ErrorKind>::Closed.command_err_msg().is_none());
+    }
+
+    #[test]
+    fn a_refusal_converts_keeping_its_error() {
+        let refused = || Refused { error: ConnectError::TooManyTasks { limit: 1 }, stream: () };
+        let e: Error<ErrorKind> = refused().into();
+        assert_eq!(e, Error::Connect(ConnectError::TooManyTasks { limit: 1 }));
+        assert_eq!(
+            e.command_err_msg().map(|m| m.to_string()).as_deref(),
+            Some("connectSocket:fail exceed max task count")
+        );
+        assert_eq!(e.to_string(), "connect refused: all 1 task slots are in use");
+        assert_eq!(ConnectError::from(refused()), ConnectError::TooManyTasks { limit: 1 });
+        let source = core::error::Error::source(&refused()).map(|s| s.to_string());
+        assert_eq!(source.as_deref(), Some("all 1 task slots are in use"));
     }
 }

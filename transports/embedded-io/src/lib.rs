@@ -54,7 +54,7 @@
 //! // The stream: here std's TcpStream through embedded-io-adapters.
 //! let url = format!("ws://127.0.0.1:{port}/chat");
 //! let stream = FromStd::new(TcpStream::connect(("127.0.0.1", port))?);
-//! let task = driver.connect(stream, &ConnectOptions::new(&url)).map_err(|r| r.to_string())?;
+//! let task = driver.connect(stream, &ConnectOptions::new(&url))?;
 //!
 //! loop {
 //!     match driver.next_event(task)? {
@@ -67,7 +67,7 @@
 //!             assert_eq!(close.code, CloseCode::NORMAL);
 //!             break;
 //!         }
-//!         Some((_, Event::Error(error))) => return Err(error.to_string().into()),
+//!         Some((_, Event::Error(error))) => return Err(error.into()),
 //!         None => {}
 //!     }
 //! }
@@ -148,14 +148,14 @@
 //!     rng: impl rand_core::Rng,
 //!     clock: impl Clock,
 //!     storage: Buffers<&'static mut [u8]>,
+//!     url: &str,
 //! ) -> Result<usize, Error<T::Error>> {
 //!     let Ok(client) = Client::<_, _, 1>::new(Config::default(), rng, [storage]) else {
 //!         return Err(Error::Closed);
 //!     };
 //!     let mut driver = Driver::new(client, clock);
-//!     let Ok(task) = driver.connect(stream, &ConnectOptions::new("wss://example.com/ws")) else {
-//!         return Err(Error::Closed);
-//!     };
+//!     // A refusal becomes `Error::Connect` (the stream is dropped).
+//!     let task = driver.connect(stream, &ConnectOptions::new(url))?;
 //!     let mut messages = 0;
 //!     loop {
 //!         match driver.next_event(task) {

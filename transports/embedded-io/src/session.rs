@@ -38,11 +38,7 @@ where
         Session { client, streams: core::array::from_fn(|_| None), clock }
     }
 
-    pub(crate) fn connect<'a>(
-        &mut self,
-        stream: T,
-        options: &ConnectOptions<'a>,
-    ) -> Result<Handle, Refused<'a, T>> {
+    pub(crate) fn connect(&mut self, stream: T, options: &ConnectOptions<'_>) -> Result<Handle, Refused<T>> {
         let now = self.clock.now();
         match self.client.connect(options, now) {
             Ok(handle) => match self.streams.get_mut(handle.slot()) {

@@ -160,10 +160,25 @@ impl Client {
 
     /// `connectSocket` (S1–S6): checks `options` (each failure is a `fail`: nothing sent,
     /// no event), then starts the task. Add listeners before the next [`Client::poll`].
-    pub fn connect_socket<'a>(
-        &mut self,
-        options: ConnectOptions<'a>,
-    ) -> Result<SocketTask, ConnectError<'a>> {
+    ///
+    /// The [`ConnectError`] owns what it quotes of `options`, so a URL built at run time goes
+    /// through `?` like a literal:
+    ///
+    /// ```no_run
+    /// use sockettask_mio::{Client, ConnectOptions, Options};
+    ///
+    /// /// Opens a chat task on `host` and runs it to its end.
+    /// fn chat(host: &str, room: u32) -> Result<(), Box<dyn std::error::Error>> {
+    ///     let mut client = Client::new(Options::default())?;
+    ///     let url = format!("wss://{host}/rooms/{room}");
+    ///     let task = client.connect_socket(ConnectOptions::new(&url).protocols(&["chat"]))?;
+    ///     task.on_message(&mut client, |_, _, message| println!("{message:?}"));
+    ///     client.run()?;
+    ///     Ok(())
+    /// }
+    /// # chat("chat.example", 7).unwrap();
+    /// ```
+    pub fn connect_socket(&mut self, options: ConnectOptions<'_>) -> Result<SocketTask, ConnectError> {
         let token = Token(self.next_token);
         let task = self.driver.connect_socket(self.poll.registry(), options, token)?;
         self.next_token = self.next_token.wrapping_add(1);

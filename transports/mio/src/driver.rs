@@ -62,7 +62,9 @@ impl Clock {
 /// let mut events = Events::with_capacity(64);
 /// let mut driver = Driver::new(Options::default())?;
 /// // A closed port on loopback: the task fails with onError, then onClose ends it.
-/// let task = driver.connect_socket(poll.registry(), ConnectOptions::new("wss://127.0.0.1:1/"), Token(7))?;
+/// let port = 1;
+/// let url = format!("wss://127.0.0.1:{port}/");
+/// let task = driver.connect_socket(poll.registry(), ConnectOptions::new(&url), Token(7))?;
 /// let mut failed = false;
 /// while !driver.is_idle() {
 ///     poll.poll(&mut events, driver.poll_timeout())?;
@@ -120,12 +122,12 @@ impl Driver {
     /// `connectSocket`: checks `options` (S3, every failure a `fail` with nothing sent),
     /// then starts the task; its socket is registered under `token` in `registry`. The
     /// outcome of connecting arrives as events.
-    pub fn connect_socket<'a>(
+    pub fn connect_socket(
         &mut self,
         registry: &Registry,
-        options: ConnectOptions<'a>,
+        options: ConnectOptions<'_>,
         token: Token,
-    ) -> Result<SocketTask, ConnectError<'a>> {
+    ) -> Result<SocketTask, ConnectError> {
         let now = self.clock.now();
         let handle = self.core.connect(&options, now)?;
         self.dirty = true;
