@@ -359,6 +359,9 @@ where
 
     /// Parses slot `index`'s buffered bytes up to its next event; whether one waits.
     fn next_event_ready(&mut self, index: usize) -> bool {
+        if self.socket(index).is_some_and(Socket::has_event) {
+            return true;
+        }
         self.with(index, self.now, |socket, env, rx| {
             socket.pump(env, rx);
             socket.has_event()

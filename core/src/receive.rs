@@ -44,10 +44,11 @@ enum Pin {
 /// What parsing produced.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum Output {
-    /// A whole message at `range`; parsing waits until [`Receive::release`]. A text
-    /// message's UTF-8 is checked as it arrives only while it is incomplete (fail fast); the
-    /// whole message is validated where it is handed out, from the bytes handed out.
-    Message(MessageKind, Range<usize>),
+    /// A whole message, at [`Receive::held_message`]; parsing waits until
+    /// [`Receive::release`]. A text message's UTF-8 is checked as it arrives only while it is
+    /// incomplete (fail fast); the whole message is validated where it is handed out, from
+    /// the bytes handed out.
+    Message(MessageKind),
     /// A ping with the payload at `range`.
     Ping(Range<usize>),
     /// A pong (ignored by the client).
@@ -191,6 +192,17 @@ impl Receive {
                 self.frame = FrameState::Header;
             }
         }
+    }
+
+    /// The header block an open event holds (valid while held after
+    /// [`Receive::start_frames`]).
+    pub(crate) fn held_headers(&self) -> Range<usize> {
+        0..self.msg.start
+    }
+
+    /// The whole message an event holds (valid while held after [`Output::Message`]).
+    pub(crate) fn held_message(&self) -> Range<usize> {
+        self.msg.start..self.msg.end
     }
 
     /// Whether an event holds the front of the buffer.
@@ -341,10 +353,9 @@ impl Receive {
     }
 
     fn finish_message(&mut self) -> Step {
-        let range = self.msg.start..self.msg.end;
         let kind = self.msg.kind.take().unwrap_or(MessageKind::Binary);
         self.pin = Pin::Held;
-        Step::Output(Output::Message(kind, range))
+        Step::Output(Output::Message(kind))
     }
 
     fn control(&mut self, kind: Control, len: usize) -> Step {

@@ -104,12 +104,12 @@ enum Input<'a> {
     /// The handshake response is complete and valid: headers end at `end`.
     Opened {
         end: usize,
-        protocol: Option<Range<usize>>,
+        protocol: Option<Range<u32>>,
     },
     /// The handshake response is complete and invalid, or too large.
     Refused(HandshakeError),
-    /// A whole message, held in the receive buffer at the range.
-    Message(MessageKind, Range<usize>),
+    /// A whole message, held in the receive buffer ([`Receive::held_message`]).
+    Message(MessageKind),
     Ping(&'a [u8]),
     Pong,
     /// The peer's close frame; `code` is `None` when it had no body.
@@ -132,14 +132,13 @@ enum Input<'a> {
     Flushed,
 }
 
-/// An event waiting to be polled, with the receive-buffer bytes it borrows.
+/// An event waiting to be polled. Open and Message borrow the bytes the receive buffer
+/// holds for them ([`Receive::held_headers`], [`Receive::held_message`]).
 #[derive(Clone, Debug)]
 enum Pending {
-    Open {
-        end: usize,
-        protocol: Option<Range<usize>>,
-    },
-    Message(MessageKind, Range<usize>),
+    /// The chosen protocol's place in the header block, if any.
+    Open { protocol: Option<Range<u32>> },
+    Message(MessageKind),
     Error(TaskError),
     /// `onClose`; its reason waits in [`Socket::close_reason`] (one close per task).
     Close(CloseCode),
@@ -241,7 +240,7 @@ impl Socket {
             (P::Connecting { .. }, I::Opened { end, protocol }) => {
                 set_timer(&mut self.timers, Timer::Connect, None);
                 self.rx.start_frames(end);
-                self.push(Pending::Open { end, protocol });
+                self.push(Pending::Open { protocol });
                 self.phase = P::Open;
             }
             (P::Connecting { .. }, I::Refused(e)) => self.fail_before_open(env, TaskError::Handshake(e)),
@@ -249,9 +248,7 @@ impl Socket {
             (P::Connecting { .. }, I::ConnectTimeout) => self.fail_before_open(env, TaskError::Timeout),
             // S16: close() while CONNECTING aborts.
             (P::Connecting { .. }, I::Close { .. }) => self.finish(CloseCode::ABNORMAL, ABNORMAL_REASON),
-            (P::Open | P::Closing { peer: None }, I::Message(kind, range)) => {
-                self.push(Pending::Message(kind, range));
-            }
+            (P::Open | P::Closing { peer: None }, I::Message(kind)) => self.push(Pending::Message(kind)),
             // RFC 6455 §5.5.2: an endpoint MUST send a Pong frame in response, with the same
             // Application data, unless it already received a Close frame.
             (P::Open, I::Ping(payload)) => {
@@ -437,7 +434,9 @@ impl Socket {
                 };
                 let block = rx.get_mut(..end).unwrap_or_default();
                 Some(match validate(block, accept, offered, env.config.protocol_check) {
-                    Ok(protocol) => Input::Opened { end, protocol },
+                    // The block is bounded by `max_header_block`: a protocol past 4 GiB into
+                    // it cannot be.
+                    Ok(protocol) => Input::Opened { end, protocol: protocol.and_then(narrow) },
                     Err(e) => Input::Refused(e),
                 })
             }
@@ -515,9 +514,10 @@ impl Socket {
 }
 
 /// The input a parsed frame makes.
+#[inline]
 fn frame_input(output: Output, rx: &[u8]) -> Input<'_> {
     match output {
-        Output::Message(kind, range) => Input::Message(kind, range),
+        Output::Message(kind) => Input::Message(kind),
         Output::Ping(range) => Input::Ping(rx.get(range).unwrap_or_default()),
         Output::Pong => Input::Pong,
         Output::Close(range) => match parse_close(rx.get(range).unwrap_or_default()) {
@@ -535,6 +535,11 @@ impl StreamEnd {
             StreamEnd::Error(e) => TaskError::Transport(e),
         }
     }
+}
+
+/// A range inside the header block, in the event queue's width.
+fn narrow(range: Range<usize>) -> Option<Range<u32>> {
+    Some(u32::try_from(range.start).ok()?..u32::try_from(range.end).ok()?)
 }
 
 /// When `timer` is due, if it is armed.

@@ -43,16 +43,18 @@ impl Socket {
     ) -> Option<Event<'b>> {
         loop {
             return Some(match self.events.pop_front()? {
-                Pending::Open { end, protocol } => {
-                    let protocol =
-                        protocol.and_then(|r| rx.get(r)).and_then(|p| core::str::from_utf8(p).ok());
-                    Event::Open(Open { headers: Headers::new(rx.get(..end).unwrap_or_default()), protocol })
+                Pending::Open { protocol } => {
+                    let protocol = protocol
+                        .and_then(|r| rx.get(r.start as usize..r.end as usize))
+                        .and_then(|p| core::str::from_utf8(p).ok());
+                    let headers = Headers::new(rx.get(self.rx.held_headers()).unwrap_or_default());
+                    Event::Open(Open { headers, protocol })
                 }
-                Pending::Message(MessageKind::Binary, range) => {
-                    Event::Message(Message::Binary(rx.get(range).unwrap_or_default()))
+                Pending::Message(MessageKind::Binary) => {
+                    Event::Message(Message::Binary(rx.get(self.rx.held_message()).unwrap_or_default()))
                 }
-                Pending::Message(MessageKind::Text, range) => {
-                    match simdutf8::basic::from_utf8(rx.get(range).unwrap_or_default()) {
+                Pending::Message(MessageKind::Text) => {
+                    match simdutf8::basic::from_utf8(rx.get(self.rx.held_message()).unwrap_or_default()) {
                         Ok(text) => Event::Message(Message::Text(text)),
                         Err(_) => {
                             // RFC 6455 §8.1: an endpoint that finds a byte stream is not
