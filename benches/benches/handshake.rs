@@ -79,12 +79,12 @@ fn handshake(c: &mut Criterion) {
             let storage = [Buffers::new(&mut rx[..], &mut tx[..])];
             let mut client: Client<&mut [u8], TestRng, 1> =
                 Client::new(config, TestRng::new(7), storage).expect("client");
-            let task = client.connect(black_box(&options), now).expect("connect");
+            let task = client.connect_socket(now, black_box(&options)).expect("connect");
             let request = client.transmit_data(task);
             assert!(wire::write_response(request, &mut response));
             let n = request.len();
-            client.advance_transmit(task, now, n);
-            client.handle_input(task, now, &response);
+            client.advance_transmit(now, task, n);
+            client.handle_input(now, task, &response);
             match client.poll_event() {
                 Some((_, Event::Open(open))) => black_box(open.protocol),
                 other => panic!("expected Open, got {other:?}"),

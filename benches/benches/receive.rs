@@ -71,7 +71,7 @@ fn sockettask(group: &mut BenchmarkGroup<'_, WallTime>, case: &Case) {
         b.iter(|| {
             let buf = client.input_buffer(task);
             buf[..frames.len()].copy_from_slice(frames);
-            client.handle_read(task, now, frames.len());
+            client.handle_read(now, task, frames.len());
             match client.poll_event() {
                 Some((_, Event::Message(message))) => black_box(message.as_bytes()),
                 other => panic!("expected a message, got {other:?}"),

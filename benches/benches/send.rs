@@ -21,8 +21,7 @@ use std::hint::black_box;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use embedded_websocket::{WebSocketClient, WebSocketSendMessageType, WebSocketState};
 use fastwebsockets::{Frame, Payload, Role, WebSocket};
-use sockettask::frame::frame_len;
-use sockettask::{DATA_RESERVE, Instant, Message};
+use sockettask::{Instant, Message, TX_OVERHEAD};
 use sockettask_benches::mem::{MemStream, block_on};
 use sockettask_benches::{SEND_SIZES, TestRng, fused_copy_xor, in_memory, open_client, size_label, wire};
 
@@ -32,13 +31,13 @@ fn send(c: &mut Criterion) {
         group.throughput(Throughput::Bytes(size as u64));
         let payload = wire::binary(size);
 
-        let (mut client, task) = open_client(4096, (frame_len(size) + DATA_RESERVE).max(1024));
+        let (mut client, task) = open_client(4096, (size + TX_OVERHEAD).max(1024));
         let now = Instant::from_millis(0);
         group.bench_function("sockettask", |b| {
             b.iter(|| {
                 client.send(task, Message::Binary(black_box(&payload))).expect("send");
                 let n = black_box(client.transmit_data(task)).len();
-                client.advance_transmit(task, now, n);
+                client.advance_transmit(now, task, n);
             })
         });
 

@@ -16,7 +16,7 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 
 use sockettask_mio::mio::{Events, Poll, Token};
-use sockettask_mio::{Config, ConnectOptions, Driver, Event, Message, Options, Schemes, SocketTask};
+use sockettask_mio::{Config, ConnectOptions, Driver, Event, Limits, Message, Options, Schemes, SocketTask};
 
 /// Messages in flight per socket when pipelining `size`-byte messages.
 pub fn window(size: usize) -> usize {
@@ -335,9 +335,9 @@ impl Ours {
     /// The driver's options for `size`-byte messages: receive and send buffers sized to the
     /// message and the window, not to the 1 MiB defaults.
     pub fn options(size: usize) -> Options {
+        let limits = Limits { max_message_size: size.max(64 << 10), ..Limits::default() };
         Options {
-            config: Config { schemes: Schemes::AllowInsecure, ..Config::default() },
-            max_message_size: size.max(64 << 10),
+            config: Config { schemes: Schemes::AllowInsecure, limits, ..Config::default() },
             max_buffered_amount: window(size) * (size + 14),
             tcp_no_delay: true,
             ..Options::default()

@@ -32,8 +32,8 @@ pub struct Handle {
 }
 
 impl Handle {
-    /// The `socketTaskId`: a positive integer counting up from 1 (S1).
-    pub fn task_id(self) -> u64 {
+    /// The `socketTaskId`: a positive integer counting up from 1, never reused (S1).
+    pub fn socket_task_id(self) -> u64 {
         self.id.get()
     }
 
@@ -46,9 +46,13 @@ impl Handle {
 /// The receive and send buffers of one task slot, sized by the caller.
 ///
 /// `S` is anything that derefs to bytes: `[u8; N]`, `&'static mut [u8]`, or with an
-/// allocator `Vec<u8>` / `Box<[u8]>`. The receive buffer bounds the largest message
-/// (`rx.len() - RX_OVERHEAD`) and the response header block; the send buffer bounds
-/// [`Client::buffered_amount`].
+/// allocator `Vec<u8>` / `Box<[u8]>`. Each must hold at least [`MIN_BUFFER_LEN`] bytes.
+///
+/// The receive buffer bounds the largest message received (`rx.len() -`
+/// [`RX_OVERHEAD`](crate::RX_OVERHEAD)) and the response header block; the send buffer bounds
+/// [`Client::buffered_amount`] and the largest message sent (a payload of `tx.len() -`
+/// [`TX_OVERHEAD`](crate::TX_OVERHEAD) bytes always fits an empty buffer). Both stop at
+/// [`Limits::max_message_size`](crate::Limits::max_message_size), the one message limit.
 #[derive(Clone, Debug)]
 pub struct Buffers<S> {
     /// Receive buffer: handshake response, then messages are assembled in place here.
@@ -136,19 +140,23 @@ where
     /// returns the new task's handle. The outcome of the handshake arrives as events (S2).
     ///
     /// The error owns what it quotes of `options` (see [`ConnectError`]): it outlives them.
-    pub fn connect(&mut self, options: &ConnectOptions<'_>, now: Instant) -> Result<Handle, ConnectError> {
+    pub fn connect_socket(
+        &mut self,
+        now: Instant,
+        options: &ConnectOptions<'_>,
+    ) -> Result<Handle, ConnectError> {
         self.tick(now);
         self.release_lent();
         self.start_task(options, now).map_err(ConnectError::from)
     }
 
-    /// [`Client::connect`] after the clock and the lent slot are handled.
+    /// [`Client::connect_socket`] after the clock and the lent slot are handled.
     fn start_task<'a>(&mut self, options: &ConnectOptions<'a>, now: Instant) -> Result<Handle, Refusal<'a>> {
         let url = Url::parse(options.url).map_err(|reason| Refusal::InvalidUrl(options.url, reason))?;
         if url.scheme() == Scheme::Ws && self.config.schemes == Schemes::SecureOnly {
             return Err(Refusal::InvalidUrl(options.url, UrlError::InsecureScheme));
         }
-        find_header_refusal(options.headers, self.config.forbidden_headers)?;
+        find_header_refusal(options.header, self.config.forbidden_headers)?;
         find_protocol_refusal(options.protocols)?;
         if !self.config.allows_host(url.host()) {
             return Err(Refusal::NotInDomainList(url.host()));
@@ -156,13 +164,7 @@ where
         let index = self.free_slot().ok_or(Refusal::TooManyTasks(self.slots.len()))?;
         let offered = join_protocols(options.protocols)?;
         let key = Key::generate(&mut self.rng);
-        let request = Request {
-            url: &url,
-            key: &key,
-            protocols: options.protocols,
-            headers: options.headers,
-            forbidden: self.config.forbidden_headers,
-        };
+        let request = Request { url: &url, key: &key, protocols: options.protocols, headers: options.header };
         let slot = self.slots.get_mut(index).ok_or(Refusal::TooManyTasks(N))?;
         let queued = queue_request(&request, slot.buffers.tx.as_mut())?;
         let id = NonZeroU64::new(self.next_id).ok_or(Refusal::TooManyTasks(N))?;
@@ -172,17 +174,24 @@ where
             offered,
             timeout: options.effective_timeout(self.config.connect_timeout),
         };
-        let rx_len = slot.buffers.rx.as_ref().len();
-        slot.task = Some((id, Socket::new(handshake, queued, now, &self.config, rx_len)));
+        let lens = (slot.buffers.rx.as_ref().len(), slot.buffers.tx.as_ref().len());
+        slot.task = Some((id, Socket::new(handshake, queued, now, &self.config, lens)));
         Ok(Handle { id, slot: u16::try_from(index).unwrap_or(u16::MAX) })
     }
 
     /// `SocketTask.send` (S14): queues `message` as one frame. Only in OPEN.
+    ///
+    /// A payload larger than the task's message limit is refused with
+    /// [`SendError::MessageTooLarge`] (never fits: the smaller of
+    /// [`Limits::max_message_size`](crate::Limits::max_message_size) and what the send buffer
+    /// can hold); one that does not fit beside the bytes already queued with
+    /// [`SendError::BufferFull`] (retry once [`Client::buffered_amount`] drops). Both count
+    /// payload bytes, and a refused send changes nothing.
     pub fn send(&mut self, handle: Handle, message: Message<'_>) -> Result<(), SendError> {
         self.queue(handle, |socket, env| socket.send(env, message))
     }
 
-    /// Queues a ping with up to 125 bytes of payload. Only in OPEN.
+    /// Queues a ping with up to 125 bytes of payload (RFC 6455 §5.5). Only in OPEN.
     pub fn ping(&mut self, handle: Handle, payload: &[u8]) -> Result<(), SendError> {
         self.queue(handle, |socket, env| socket.ping(env, payload))
     }
@@ -194,7 +203,7 @@ where
         f: impl FnOnce(&mut Socket, &mut Env<'_, R>) -> Result<(), SendError>,
     ) -> Result<(), SendError> {
         let now = self.now;
-        self.on_task(handle, now, |socket, env, _| f(socket, env)).unwrap_or_else(|| {
+        self.on_task(now, handle, |socket, env, _| f(socket, env)).unwrap_or_else(|| {
             Err(match self.lookup(handle) {
                 Lookup::Finished => SendError::NotOpen(ReadyState::Closed),
                 Lookup::Live(_) | Lookup::Unknown => SendError::UnknownHandle,
@@ -205,12 +214,12 @@ where
     /// `SocketTask.close` (S15, S16): `code` defaults to 1000; `reason` ≤ 123 bytes.
     pub fn close(
         &mut self,
+        now: Instant,
         handle: Handle,
         code: Option<CloseCode>,
         reason: &str,
-        now: Instant,
     ) -> Result<(), CloseError> {
-        self.on_task(handle, now, |socket, env, _| socket.close(env, code, reason)).unwrap_or_else(|| {
+        self.on_task(now, handle, |socket, env, _| socket.close(env, code, reason)).unwrap_or_else(|| {
             Err(match self.lookup(handle) {
                 Lookup::Finished => CloseError::NotConnected,
                 Lookup::Live(_) | Lookup::Unknown => CloseError::UnknownHandle,
@@ -226,7 +235,8 @@ where
         }
     }
 
-    /// Bytes queued for the wire and not yet taken by [`Client::poll_transmit`].
+    /// Bytes queued for the wire (whole frames: headers included) and not yet taken by
+    /// [`Client::advance_transmit`] or [`Client::poll_transmit`].
     pub fn buffered_amount(&self, handle: Handle) -> usize {
         match self.lookup(handle) {
             Lookup::Live(i) => self.socket(i).map_or(0, Socket::buffered_amount),
@@ -247,8 +257,8 @@ where
     /// Bytes received from the task's stream. Returns how many were taken: fewer than given
     /// when the receive buffer is full until events are polled; keep the rest and offer it
     /// again after [`Client::poll_event`]. Bytes for a finished task are dropped (all taken).
-    pub fn handle_input(&mut self, handle: Handle, now: Instant, data: &[u8]) -> usize {
-        self.on_task(handle, now, |socket, env, rx| socket.input(env, rx, data)).unwrap_or(data.len())
+    pub fn handle_input(&mut self, now: Instant, handle: Handle, data: &[u8]) -> usize {
+        self.on_task(now, handle, |socket, env, rx| socket.input(env, rx, data)).unwrap_or(data.len())
     }
 
     /// The free part of the task's receive buffer, to read into in place; follow with
@@ -265,22 +275,22 @@ where
     }
 
     /// `n` bytes were read into [`Client::input_buffer`].
-    pub fn handle_read(&mut self, handle: Handle, now: Instant, n: usize) {
-        let _ = self.on_task(handle, now, |socket, env, rx| socket.input_written(env, rx, n));
+    pub fn handle_read(&mut self, now: Instant, handle: Handle, n: usize) {
+        let _ = self.on_task(now, handle, |socket, env, rx| socket.input_written(env, rx, n));
     }
 
     /// The task's stream ended (the peer closed it). Applied after the bytes already given.
-    pub fn handle_eof(&mut self, handle: Handle, now: Instant) {
-        self.end_stream(handle, now, StreamEnd::Eof);
+    pub fn handle_eof(&mut self, now: Instant, handle: Handle) {
+        self.end_stream(now, handle, StreamEnd::Eof);
     }
 
     /// The task's stream failed (DNS, connect, TLS, reset, I/O).
-    pub fn handle_transport_error(&mut self, handle: Handle, now: Instant, error: TransportError) {
-        self.end_stream(handle, now, StreamEnd::Error(error));
+    pub fn handle_transport_error(&mut self, now: Instant, handle: Handle, error: TransportError) {
+        self.end_stream(now, handle, StreamEnd::Error(error));
     }
 
-    fn end_stream(&mut self, handle: Handle, now: Instant, end: StreamEnd) {
-        let _ = self.on_task(handle, now, |socket, env, rx| socket.stream_end(env, rx, end));
+    fn end_stream(&mut self, now: Instant, handle: Handle, end: StreamEnd) {
+        let _ = self.on_task(now, handle, |socket, env, rx| socket.stream_end(env, rx, end));
     }
 
     /// Applies every timer due at `now` (connect and close timeouts).
@@ -300,13 +310,13 @@ where
     }
 
     /// Copies bytes for the task's stream into `out`; returns how many (0: nothing to send).
-    pub fn poll_transmit(&mut self, handle: Handle, now: Instant, out: &mut [u8]) -> usize {
+    pub fn poll_transmit(&mut self, now: Instant, handle: Handle, out: &mut [u8]) -> usize {
         let data = self.transmit_data(handle);
         let n = data.len().min(out.len());
         if let (Some(dst), Some(src)) = (out.get_mut(..n), data.get(..n)) {
             dst.copy_from_slice(src);
         }
-        self.advance_transmit(handle, now, n);
+        self.advance_transmit(now, handle, n);
         n
     }
 
@@ -321,8 +331,8 @@ where
     }
 
     /// `n` bytes of [`Client::transmit_data`] were written to the stream.
-    pub fn advance_transmit(&mut self, handle: Handle, now: Instant, n: usize) {
-        let _ = self.on_task(handle, now, |socket, env, _| socket.transmitted(env, n));
+    pub fn advance_transmit(&mut self, now: Instant, handle: Handle, n: usize) {
+        let _ = self.on_task(now, handle, |socket, env, _| socket.transmitted(env, n));
     }
 
     /// Whether [`Client::poll_event`] has an event to return. Takes `&mut self` because,
@@ -371,13 +381,12 @@ where
 
     // ---- internals ---------------------------------------------------------------------
 
-    /// Records the caller's `now` (kept monotonic) for the work of calls that take none.
     /// The common path of every input and command: take `now` in, end the last event's loan,
     /// then run `f` on the task `handle` names; `None` when it is not live.
     fn on_task<T>(
         &mut self,
-        handle: Handle,
         now: Instant,
+        handle: Handle,
         f: impl FnOnce(&mut Socket, &mut Env<'_, R>, &mut [u8]) -> T,
     ) -> Option<T> {
         self.tick(now);
@@ -386,6 +395,7 @@ where
         self.with(i, now, f)
     }
 
+    /// Records the caller's `now` (kept monotonic) for the work of calls that take none.
     fn tick(&mut self, now: Instant) {
         self.now = self.now.max(now);
     }

@@ -13,10 +13,12 @@ pub const DEFAULT_CLOSE_TIMEOUT: Duration = Duration::from_secs(5);
 pub const DEFAULT_MAX_HEADER_BLOCK: usize = 8 * 1024;
 /// Default most fragments one message may arrive in (S20).
 pub const DEFAULT_MAX_FRAGMENTS: usize = 4096;
+/// Default largest message, sent or received: 1 MiB of payload.
+pub const DEFAULT_MAX_MESSAGE_SIZE: usize = 1 << 20;
 /// Smallest receive or send buffer a task accepts.
 pub const MIN_BUFFER_LEN: usize = 512;
 
-/// Which URL schemes `connect` accepts (S3.1).
+/// Which URL schemes `connect_socket` accepts (S3.1).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Schemes {
     /// Only `wss://` (the default, as on the platforms).
@@ -36,16 +38,33 @@ pub enum FailureEvents {
     ErrorThenClose,
 }
 
-/// Size limits on what the server sends (S8, S20). Exceeding one fails the task with 1009
-/// (the header block fails the handshake instead).
+/// Size limits (S8, S14, S20), in payload bytes. A received frame or message over its limit
+/// fails the task with 1009 (the header block fails the handshake instead); a message over
+/// [`Limits::max_message_size`] is refused by `send`.
+///
+/// ```
+/// use sockettask::{Config, DEFAULT_MAX_MESSAGE_SIZE, Limits};
+///
+/// let config = Config {
+///     limits: Limits { max_message_size: 64 << 10, ..Limits::default() },
+///     ..Config::default()
+/// };
+/// assert_eq!(Limits::default().max_message_size, DEFAULT_MAX_MESSAGE_SIZE);
+/// # let _ = config;
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Limits {
-    /// Largest payload of one frame.
+    /// Largest payload of one received frame (a message may come in several).
     pub max_frame_size: usize,
-    /// Largest message. The receive buffer bounds it too: the effective limit is
-    /// `min(max_message_size, rx.len() - RX_OVERHEAD)`.
+    /// Largest message, the same in both directions: a received one over it fails the task
+    /// with 1009, and `send` refuses a larger one with `SendError::MessageTooLarge`.
+    ///
+    /// The task's buffers bound it too, so the effective limit is the smaller of this and
+    /// `rx.len() - RX_OVERHEAD` to receive, and of this and the largest payload one frame in
+    /// the send buffer can carry (`tx.len() - TX_OVERHEAD` or a little more) to send. A
+    /// driver that allocates its buffers sizes them from this (as `sockettask-mio` does).
     pub max_message_size: usize,
-    /// Most frames one message may arrive in.
+    /// Most frames one received message may arrive in.
     pub max_fragments: usize,
     /// Largest response header block, `\r\n\r\n` included (bounded by the receive buffer).
     pub max_header_block: usize,
@@ -55,7 +74,7 @@ impl Default for Limits {
     fn default() -> Self {
         Limits {
             max_frame_size: usize::MAX,
-            max_message_size: usize::MAX,
+            max_message_size: DEFAULT_MAX_MESSAGE_SIZE,
             max_fragments: DEFAULT_MAX_FRAGMENTS,
             max_header_block: DEFAULT_MAX_HEADER_BLOCK,
         }
@@ -93,7 +112,7 @@ pub struct Config {
     pub protocol_check: ProtocolCheck,
     /// Whether a failure before OPEN adds `onClose { 1006 }` after `onError` (S12).
     pub failure_events: FailureEvents,
-    /// Limits on what the server sends.
+    /// Size limits: frames and messages received, messages sent.
     pub limits: Limits,
 }
 
@@ -124,14 +143,15 @@ impl Config {
     }
 }
 
-/// The options of one `connectSocket` call (S1).
+/// The options of one `connectSocket` call (S1), named as the mini-program names them:
+/// `url`, `header`, `protocols`, `timeout`.
 ///
 /// ```
 /// use core::time::Duration;
 /// use sockettask::ConnectOptions;
 ///
 /// let options = ConnectOptions::new("wss://example.com/chat")
-///     .headers(&[("x-token", "abc")])
+///     .header(&[("x-token", "abc")])
 ///     .protocols(&["chat.v2", "chat.v1"])
 ///     .timeout(Duration::from_secs(10));
 /// assert_eq!(options.protocols.len(), 2);
@@ -140,8 +160,9 @@ impl Config {
 pub struct ConnectOptions<'a> {
     /// The `wss://` (or allowed `ws://`) URL.
     pub url: &'a str,
-    /// Extra request headers, name → value, sent in order after the library's own.
-    pub headers: &'a [(&'a str, &'a str)],
+    /// The mini-program's `header`: extra request headers, name → value, sent in order after
+    /// the library's own.
+    pub header: &'a [(&'a str, &'a str)],
     /// Offered subprotocols, in order of preference.
     pub protocols: &'a [&'a str],
     /// Connect timeout for this task; `None` or zero uses [`Config::connect_timeout`].
@@ -151,12 +172,12 @@ pub struct ConnectOptions<'a> {
 impl<'a> ConnectOptions<'a> {
     /// Options with just a URL.
     pub const fn new(url: &'a str) -> Self {
-        ConnectOptions { url, headers: &[], protocols: &[], timeout: None }
+        ConnectOptions { url, header: &[], protocols: &[], timeout: None }
     }
 
-    /// Sets the extra request headers.
-    pub const fn headers(mut self, headers: &'a [(&'a str, &'a str)]) -> Self {
-        self.headers = headers;
+    /// Sets the extra request headers (`header`).
+    pub const fn header(mut self, header: &'a [(&'a str, &'a str)]) -> Self {
+        self.header = header;
         self
     }
 
@@ -173,7 +194,7 @@ impl<'a> ConnectOptions<'a> {
     }
 
     /// The timeout this task uses (S6): the call's when positive, else `default`.
-    pub fn effective_timeout(&self, default: Duration) -> Duration {
+    pub(crate) fn effective_timeout(&self, default: Duration) -> Duration {
         self.timeout.filter(|t| !t.is_zero()).unwrap_or(default)
     }
 }

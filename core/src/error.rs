@@ -95,8 +95,8 @@ impl core::error::Error for UrlError {}
 ///     let storage = [Buffers::new([0u8; 1024], [0u8; 1024])];
 ///     let mut client: Client<[u8; 1024], Zeros> = Client::new(Config::default(), Zeros, storage)?;
 ///     let url = format!("wss://{host}/chat"); // built at run time
-///     let task = client.connect(&ConnectOptions::new(&url), Instant::ZERO)?;
-///     assert_eq!(task.task_id(), 1);
+///     let task = client.connect_socket(Instant::ZERO, &ConnectOptions::new(&url))?;
+///     assert_eq!(task.socket_task_id(), 1);
 ///     Ok(())
 /// }
 ///
@@ -199,9 +199,9 @@ impl fmt::Display for ConnectError {
 
 impl core::error::Error for ConnectError {}
 
-/// A refusal as the checks of `connect` find it, borrowing the caller's options. It becomes a
-/// [`ConnectError`] once, where `connect` returns, so that the checks pass a small value around
-/// and the strings are copied on one path only.
+/// A refusal as the checks of `connect_socket` find it, borrowing the caller's options. It
+/// becomes a [`ConnectError`] once, where `connect_socket` returns, so that the checks pass a
+/// small value around and the strings are copied on one path only.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Refusal<'a> {
     InvalidUrl(&'a str, UrlError),
@@ -235,25 +235,31 @@ impl From<Refusal<'_>> for ConnectError {
     }
 }
 
-/// Why `send` refused a message (S14). A refused send changes nothing.
+/// Why `send` (or `ping`) refused a message (S14). A refused send changes nothing.
+///
+/// Every figure counts payload bytes, as [`Limits::max_message_size`](crate::Limits) does: the
+/// frame header the client adds is its own business.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SendError {
     /// The task is not OPEN (a handle of a finished task reports [`ReadyState::Closed`]).
     NotOpen(ReadyState),
     /// The handle was never issued by this client.
     UnknownHandle,
-    /// The frame does not fit the outgoing buffer now; retry once `buffered_amount` drops.
+    /// Not now: the message does not fit beside the bytes already queued; retry once
+    /// `buffered_amount` drops.
     BufferFull {
-        /// Bytes the frame needs.
+        /// The message's payload bytes.
         required: usize,
-        /// Bytes free for data frames now.
+        /// The largest payload that could be queued now (0 also when not even an empty
+        /// message fits).
         available: usize,
     },
-    /// The frame can never fit the outgoing buffer, however much is flushed.
+    /// Never: the message is larger than the task's message limit (the smaller of
+    /// `Limits::max_message_size` and what the send buffer can hold; 125 bytes for a ping).
     MessageTooLarge {
-        /// Bytes the frame needs.
+        /// The message's payload bytes.
         required: usize,
-        /// The outgoing limit for data frames.
+        /// The largest payload the task sends.
         limit: usize,
     },
 }
@@ -271,10 +277,10 @@ impl fmt::Display for SendError {
             SendError::NotOpen(state) => write!(f, "the task is {state}, not OPEN"),
             SendError::UnknownHandle => f.write_str("unknown socket handle"),
             SendError::BufferFull { required, available } => {
-                write!(f, "the frame needs {required} bytes, the outgoing buffer has {available} free")
+                write!(f, "a {required}-byte message does not fit now: {available} bytes can be queued")
             }
             SendError::MessageTooLarge { required, limit } => {
-                write!(f, "the frame needs {required} bytes, the outgoing limit is {limit}")
+                write!(f, "a {required}-byte message is over the {limit}-byte limit")
             }
         }
     }
@@ -323,15 +329,15 @@ impl core::error::Error for CloseError {}
 /// Why a [`crate::Config`] or the storage handed to a client cannot work.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ConfigError {
-    /// A receive buffer cannot hold the configured largest message plus frame overhead, or
-    /// the largest response header block.
+    /// A receive buffer smaller than [`MIN_BUFFER_LEN`](crate::MIN_BUFFER_LEN).
     ReceiveBufferTooSmall {
         /// Bytes needed.
         required: usize,
         /// Bytes given.
         capacity: usize,
     },
-    /// An outgoing buffer cannot hold the control frames the task must always be able to send.
+    /// A send buffer smaller than [`MIN_BUFFER_LEN`](crate::MIN_BUFFER_LEN): it could not
+    /// hold the control frames the task must always be able to send.
     SendBufferTooSmall {
         /// Bytes needed.
         required: usize,

@@ -33,11 +33,11 @@ impl<'a> Message<'a> {
     }
 }
 
-/// The `onOpen` payload: the server's response headers and the chosen subprotocol.
+/// The `onOpen` payload (S10): the server's response headers and the chosen subprotocol.
 #[derive(Clone, Copy, Debug)]
 pub struct Open<'a> {
-    /// The response headers (S10 `header`).
-    pub headers: Headers<'a>,
+    /// The response headers: the mini-program's `header` (S10).
+    pub header: Headers<'a>,
     /// The subprotocol the server chose, if any.
     pub protocol: Option<&'a str>,
 }

@@ -233,7 +233,7 @@ impl Record {
         match event {
             Event::Open(open) => {
                 d.bytes(b"open");
-                for (name, value) in open.headers.iter() {
+                for (name, value) in open.header.iter() {
                     d.bytes(name.as_bytes());
                     d.bytes(value);
                 }
@@ -270,14 +270,14 @@ impl<'b, const N: usize> Driver<'b, N> {
     }
 
     fn track(&mut self, handle: Handle) -> &mut Track {
-        &mut self.tracks[handle.task_id() as usize % MAX_IDS]
+        &mut self.tracks[handle.socket_task_id() as usize % MAX_IDS]
     }
 
     /// Polls every waiting event; returns how many there were.
     fn poll_events(&mut self) -> usize {
         let mut polled = 0;
         while let Some((handle, event)) = self.client.poll_event() {
-            self.tracks[handle.task_id() as usize % MAX_IDS].see(&event);
+            self.tracks[handle.socket_task_id() as usize % MAX_IDS].see(&event);
             self.record.add(&event);
             polled += 1;
             let (message, close) = (matches!(event, Event::Message(_)), matches!(event, Event::Close(_)));
@@ -305,7 +305,7 @@ impl<'b, const N: usize> Driver<'b, N> {
             let handles: heapless::Vec<Handle, N> = self.client.handles().collect();
             for &h in &handles {
                 let n = self.client.transmit_data(h).len();
-                self.client.advance_transmit(h, self.now, n);
+                self.client.advance_transmit(self.now, h, n);
             }
             let flushed = handles.iter().all(|&h| self.client.transmit_data(h).is_empty());
             match self.poll_events() {
@@ -324,7 +324,7 @@ impl<'b, const N: usize> Driver<'b, N> {
             let size = if plan.is_empty() { bytes.len() } else { chunks.next().unwrap_or(1) };
             let end = (pos + size).min(bytes.len());
             while pos < end {
-                let n = self.client.handle_input(h, self.now, &bytes[pos..end]);
+                let n = self.client.handle_input(self.now, h, &bytes[pos..end]);
                 assert!(n <= end - pos, "consumed {n} of {} bytes", end - pos);
                 pos += n;
                 let polled = if flush { self.settle() } else { self.poll_events() };
@@ -335,7 +335,7 @@ impl<'b, const N: usize> Driver<'b, N> {
 
     /// Connects to [`URL`] and answers with a valid 101; the task is OPEN and its Open polled.
     fn open(&mut self) -> (Handle, [u8; 28]) {
-        let h = self.client.connect(&ConnectOptions::new(URL), self.now).unwrap();
+        let h = self.client.connect_socket(self.now, &ConnectOptions::new(URL)).unwrap();
         let accept = accept_for(self.client.transmit_data(h));
         self.settle();
         self.deliver(h, response(&accept, b"").bytes(), &[], true);

@@ -10,10 +10,12 @@
 //!
 //! ## The call order
 //!
-//! A driver owns the streams, the clock and the buffers, and calls the [`Client`]:
+//! A driver owns the streams, the clock and the buffers, and calls the [`Client`]. Every call
+//! that needs the time takes `now` first, as quinn-proto's do:
 //!
-//! 1. **Commands**: [`Client::connect`] (`connectSocket`: checks the options, queues the
-//!    request, returns a [`Handle`]), [`Client::send`], [`Client::close`], [`Client::ping`].
+//! 1. **Commands**: [`Client::connect_socket`] (`connectSocket`: checks the options, queues
+//!    the request, returns a [`Handle`]), [`Client::send`], [`Client::close`],
+//!    [`Client::ping`].
 //! 2. **Bytes out**: for each task, write [`Client::transmit_data`] to its stream and report
 //!    what was written with [`Client::advance_transmit`] (or copy with
 //!    [`Client::poll_transmit`]).
@@ -32,8 +34,8 @@
 //! 6. A task whose [`Client::ready_state`] is [`ReadyState::Closed`] is over: drop its stream.
 //!    Its slot is reused once its last event was polled; its old handle reads as CLOSED.
 //!
-//! Every call is non-blocking and takes `now` where time matters, so the loop fits any event
-//! loop: mio, an RTOS task, an async executor, a test with a virtual clock.
+//! Every call is non-blocking, so the loop fits any event loop: mio, an RTOS task, an async
+//! executor, a test with a virtual clock.
 //!
 //! ## Example
 //!
@@ -42,7 +44,6 @@
 //! ```
 //! use core::convert::Infallible;
 //! use sockettask::{Buffers, Client, Config, ConnectOptions, Event, Instant, Message};
-//! use sockettask::handshake::Key;
 //!
 //! // Any `rand_core` RNG; this one draws zeros so the key below is known.
 //! struct Zeros;
@@ -62,24 +63,24 @@
 //! let now = Instant::from_millis(0);
 //!
 //! // connectSocket: checked and queued, nothing sent yet.
-//! let task = client.connect(&ConnectOptions::new("wss://example.com/chat"), now)?;
-//! assert_eq!(task.task_id(), 1);
+//! let task = client.connect_socket(now, &ConnectOptions::new("wss://example.com/chat"))?;
+//! assert_eq!(task.socket_task_id(), 1);
 //!
-//! // Bytes out: the handshake request, written to the stream by the driver.
+//! // Bytes out: the handshake request, written to the stream by the driver. Its key is
+//! // base64 of the 16 zero bytes the RNG above drew.
 //! let request = client.transmit_data(task);
-//! assert!(request.starts_with(b"GET /chat HTTP/1.1\r\nHost: example.com\r\n"));
+//! let text = core::str::from_utf8(request)?;
+//! assert!(text.starts_with("GET /chat HTTP/1.1\r\nHost: example.com\r\n"));
+//! assert!(text.contains("\r\nSec-WebSocket-Key: AAAAAAAAAAAAAAAAAAAAAA==\r\n"));
 //! let written = request.len();
-//! client.advance_transmit(task, now, written);
+//! client.advance_transmit(now, task, written);
 //!
-//! // Bytes in: the 101 response and a first frame, in whatever pieces the stream gives.
-//! let accept = Key::from_nonce([0; 16]).accept();
-//! let response = format!(
-//!     "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\
-//!      Connection: Upgrade\r\nSec-WebSocket-Accept: {}\r\n\r\n",
-//!     accept.as_str()
-//! );
-//! client.handle_input(task, now, response.as_bytes());
-//! client.handle_input(task, now, &[0x81, 0x05, b'H', b'e', b'l', b'l', b'o']);
+//! // Bytes in: the 101 response (its accept is base64(SHA-1(key + GUID)) for that key) and
+//! // a first frame, in whatever pieces the stream gives.
+//! let response = b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\
+//!     Connection: Upgrade\r\nSec-WebSocket-Accept: ICX+Yqv66kxgM0FcWaLWlFLwTAI=\r\n\r\n";
+//! client.handle_input(now, task, response);
+//! client.handle_input(now, task, &[0x81, 0x05, b'H', b'e', b'l', b'l', b'o']);
 //!
 //! // Events out.
 //! let mut seen = Vec::new();
@@ -97,7 +98,7 @@
 //!
 //! // Commands: a masked text frame, then the close handshake.
 //! client.send(task, Message::Text("hi"))?;
-//! client.close(task, None, "bye", now)?;
+//! client.close(now, task, None, "bye")?;
 //! let frames = client.transmit_data(task);
 //! assert_eq!(&frames[..2], &[0x81, 0x82]); // FIN + text, masked, 2 bytes
 //!
@@ -109,54 +110,82 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! ## Sizing the buffers
+//!
+//! Each task slot has a receive and a send buffer ([`Buffers`]), and
+//! [`Limits::max_message_size`] is the one setting for the largest message, the same in both
+//! directions, counted in payload bytes. A receive buffer of `max_message_size +`
+//! [`RX_OVERHEAD`] bytes receives such a message whole, and a send buffer of
+//! `max_message_size +` [`TX_OVERHEAD`] bytes queues one. Smaller buffers lower the limit:
+//! the effective limit is the smaller of the setting and what the buffer can hold, and a
+//! larger message fails the task with 1009 when received, and is refused with
+//! [`SendError::MessageTooLarge`] (payload figures) when sent.
+//!
 //! ## Errors
 //!
-//! Errors are enums split by blame ([`error`]): the caller's ([`ConnectError`], [`SendError`],
-//! [`CloseError`]), the peer's ([`HandshakeError`], [`ProtocolError`], each protocol error
-//! carrying its close code), the transport's ([`TransportError`]). Each offers `err_msg()`, the
-//! mini-program `errMsg` text, for code ported from a mini-program. Every error is `'static`,
-//! `Send` and `Sync` and implements `core::error::Error`, so `?` takes it into a
-//! `Box<dyn std::error::Error>`: a [`ConnectError`] quotes the caller's URL or header by value
-//! (an [`Excerpt`] of at most [`EXCERPT_LEN`] bytes) and outlives the options it refused.
+//! Errors are enums split by blame (STYLE rule 8):
+//!
+//! - The caller misused the API: [`ConnectError`], [`SendError`], [`CloseError`],
+//!   [`ConfigError`].
+//! - The peer sent garbage or misbehaved: [`HandshakeError`], [`ProtocolError`], each protocol
+//!   error carrying its close code.
+//! - The transport failed: [`TransportError`], reported by the driver through
+//!   [`Client::handle_transport_error`].
+//!
+//! [`TaskError`] is what an `onError` event carries. Each error implements `Display` (what
+//! happened, in words) and offers `err_msg()`, the mini-program `errMsg` text, for code
+//! ported from a mini-program. Every error is `'static`, `Send` and `Sync` and implements
+//! `core::error::Error`, so `?` takes it into a `Box<dyn std::error::Error>`: a
+//! [`ConnectError`] quotes the caller's URL or header by value (an [`Excerpt`] of at most
+//! [`EXCERPT_LEN`] bytes) and outlives the options it refused.
 //!
 //! ## Layers
 //!
-//! [`url`] → [`handshake`] (key, request, response) → [`frame`] (header, decode, encode,
-//! mask, close) → message reassembly and [`utf8`] → the task lifecycle → the [`Client`] table.
+//! Inside, each layer is its own module: URL → handshake (key, request, response) → frame
+//! (header, decode, encode, mask, close) → message reassembly and UTF-8 → the task lifecycle
+//! → the [`Client`] table. Only the types above are public; the codec is not, so it can
+//! change without breaking callers.
 #![no_std]
 // Network input must never panic: no unwrap, expect, panic or unchecked indexing outside tests.
 #![warn(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
-pub mod close_code;
-pub mod config;
-pub mod error;
-pub mod event;
-pub mod frame;
+mod client;
+mod close_code;
+mod config;
+mod error;
+mod event;
+mod frame;
 #[cfg(fuzzing)]
 #[doc(hidden)]
 pub mod fuzzing;
-pub mod handshake;
-pub mod ready_state;
-pub mod time;
-pub mod url;
-pub mod utf8;
-
-mod client;
+mod handshake;
+mod ready_state;
 mod receive;
 mod socket;
+mod time;
 mod transmit;
+mod url;
+mod utf8;
 
 pub use client::{Buffers, Client, DEFAULT_MAX_TASKS, Handle};
 pub use close_code::CloseCode;
-pub use config::{Config, ConnectOptions, FailureEvents, Limits, Schemes};
-pub use error::*;
+pub use config::{
+    Config, ConnectOptions, DEFAULT_CLOSE_TIMEOUT, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_FRAGMENTS,
+    DEFAULT_MAX_HEADER_BLOCK, DEFAULT_MAX_MESSAGE_SIZE, FailureEvents, Limits, MIN_BUFFER_LEN, Schemes,
+};
+pub use error::{
+    CLOSE_OK, CONNECT_OK, CloseError, ConfigError, ConnectError, EXCERPT_LEN, ErrMsg, Excerpt,
+    HandshakeError, ProtocolError, SEND_OK, SendError, TaskError, TlsError, TransportError, UrlError,
+};
 pub use event::{Close, Event, Message, Open};
-pub use handshake::{ForbiddenHeaders, ProtocolCheck};
+pub use frame::close::MAX_REASON_LEN;
+pub use handshake::request::ForbiddenHeaders;
+pub use handshake::response::{HeaderIter, Headers, MAX_RESPONSE_HEADERS, ProtocolCheck};
 pub use ready_state::ReadyState;
 pub use receive::RX_OVERHEAD;
 pub use time::Instant;
-pub use transmit::{CONTROL_FRAME_MAX, DATA_RESERVE};
-pub use url::Url;
+pub use transmit::{DATA_RESERVE, TX_OVERHEAD};
+pub use url::{HostKind, Scheme, Url};
 
 /// Longest comma-separated subprotocol list kept to verify the server's choice.
 pub const MAX_PROTOCOLS_BYTES: usize = 256;

@@ -9,14 +9,20 @@ use heapless::Vec;
 
 use crate::close_code::CloseCode;
 use crate::frame::close::encode_close_payload;
-use crate::frame::{OpCode, encode_frame, frame_len};
+use crate::frame::{MAX_HEADER_LEN, OpCode, encode_frame, frame_len, max_payload_len};
 
 /// The longest control payload (RFC 6455 §5.5).
-const CONTROL_PAYLOAD_MAX: usize = 125;
+pub(crate) const CONTROL_PAYLOAD_MAX: usize = 125;
 /// The longest control frame a client sends: 2 header + 4 mask + 125 payload bytes.
-pub const CONTROL_FRAME_MAX: usize = 2 + 4 + CONTROL_PAYLOAD_MAX;
-/// Send-buffer bytes data frames may not use: room for one pong and one close frame.
+pub(crate) const CONTROL_FRAME_MAX: usize = 2 + 4 + CONTROL_PAYLOAD_MAX;
+/// Send-buffer bytes data frames may not use: room for one pong and one close frame
+/// (2 × 131 bytes).
 pub const DATA_RESERVE: usize = 2 * CONTROL_FRAME_MAX;
+/// The send-buffer bytes kept beyond the largest message: its frame header (at most 14 bytes,
+/// mask key included) and [`DATA_RESERVE`]. A send buffer of `max_message_size +
+/// TX_OVERHEAD` bytes queues a message of `max_message_size` bytes (the counterpart of
+/// [`RX_OVERHEAD`](crate::RX_OVERHEAD)).
+pub const TX_OVERHEAD: usize = MAX_HEADER_LEN + DATA_RESERVE;
 
 /// Which share of the send buffer a frame may use.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -50,6 +56,12 @@ pub(crate) enum QueueError {
 
 /// A control payload, at most 125 bytes.
 pub(crate) type ControlPayload = Vec<u8, 125>;
+
+/// The largest data payload one frame in a send buffer of `tx_len` bytes can ever carry
+/// (queued alone, beside the reserve for a pong and a close).
+pub(crate) const fn max_data_payload(tx_len: usize) -> usize {
+    max_payload_len(tx_len.saturating_sub(DATA_RESERVE))
+}
 
 /// Bookkeeping of the bytes queued in a send buffer: `head..tail` awaits the driver, and a
 /// pong that found no room waits for the next write.

@@ -3,19 +3,7 @@
 //!
 //! Only the syntax is judged here. Policy — whether `ws://` is allowed, whether the host is on
 //! the domain list — is the client's (S3.1, S3.4).
-//!
-//! ```
-//! use sockettask::url::{HostKind, Scheme, Url};
-//!
-//! let url = Url::parse("wss://example.com:8443/chat?room=1").unwrap();
-//! assert_eq!(url.scheme(), Scheme::Wss);
-//! assert_eq!(url.host(), "example.com");
-//! assert_eq!(url.host_kind(), HostKind::Domain);
-//! assert_eq!(url.port(), 8443);
-//! assert_eq!(url.resource(), "/chat?room=1");
-//! ```
 
-use core::fmt;
 use core::net::Ipv6Addr;
 use core::str::FromStr;
 
@@ -29,7 +17,7 @@ const MAX_LABEL_LEN: usize = 63;
 /// A URL's scheme.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Scheme {
-    /// `ws://`, plain TCP (allowed only with `Config::insecure`).
+    /// `ws://`, plain TCP (allowed only with [`Schemes::AllowInsecure`](crate::Schemes)).
     Ws,
     /// `wss://`, TLS.
     Wss,
@@ -37,7 +25,7 @@ pub enum Scheme {
 
 impl Scheme {
     /// 80 for `ws`, 443 for `wss`.
-    pub const fn default_port(self) -> u16 {
+    pub(crate) const fn default_port(self) -> u16 {
         match self {
             Scheme::Ws => 80,
             Scheme::Wss => 443,
@@ -56,7 +44,18 @@ pub enum HostKind {
     Ipv6,
 }
 
-/// A parsed `ws://` or `wss://` URL, borrowing the input.
+/// A parsed `ws://` or `wss://` URL, borrowing the input: what a driver needs to open the
+/// stream under a task (host, port, and whether TLS goes under it).
+///
+/// ```
+/// use sockettask::{HostKind, Scheme, Url};
+///
+/// let url = Url::parse("wss://example.com:8443/chat?room=1").unwrap();
+/// assert_eq!(url.scheme(), Scheme::Wss);
+/// assert_eq!(url.host(), "example.com");
+/// assert_eq!(url.host_kind(), HostKind::Domain);
+/// assert_eq!(url.port(), 8443);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Url<'a> {
     scheme: Scheme,
@@ -124,7 +123,7 @@ impl<'a> Url<'a> {
     }
 
     /// The port only when written in the URL.
-    pub fn explicit_port(&self) -> Option<u16> {
+    pub(crate) fn explicit_port(&self) -> Option<u16> {
         self.port
     }
 
@@ -134,25 +133,18 @@ impl<'a> Url<'a> {
     /// no path (`wss://h?x=1`): then it returns the query with its `?` (`"?x=1"`), and the
     /// request line needs a `/` in front. [`Url::write_resource`] and the handshake request
     /// encoder add it, so they write `/?x=1`.
-    pub fn resource(&self) -> &'a str {
+    pub(crate) fn resource(&self) -> &'a str {
         self.resource
     }
 
     /// Whether the request line needs a `/` before [`Url::resource`] (a query with no path).
-    pub fn resource_needs_slash(&self) -> bool {
+    pub(crate) fn resource_needs_slash(&self) -> bool {
         self.resource.starts_with('?')
     }
 
     /// Writes the request-target of the opening handshake: always starting with `/`.
-    ///
-    /// ```
-    /// use sockettask::Url;
-    ///
-    /// let mut target = String::new();
-    /// Url::parse("wss://h?x=1").unwrap().write_resource(&mut target).unwrap();
-    /// assert_eq!(target, "/?x=1");
-    /// ```
-    pub fn write_resource(&self, w: &mut impl fmt::Write) -> fmt::Result {
+    #[cfg(test)]
+    pub(crate) fn write_resource(&self, w: &mut impl core::fmt::Write) -> core::fmt::Result {
         if self.resource_needs_slash() {
             w.write_char('/')?;
         }
@@ -444,5 +436,16 @@ mod tests {
                 proptest::prop_assert!(target(&url).starts_with('/'));
             }
         }
+    }
+
+    // --- the examples of the docs, from before the codec was private ---
+
+    #[test]
+    fn write_resource_example() {
+        use crate::Url;
+
+        let mut target = std::string::String::new();
+        Url::parse("wss://h?x=1").unwrap().write_resource(&mut target).unwrap();
+        assert_eq!(target, "/?x=1");
     }
 }

@@ -15,40 +15,29 @@
 use crate::error::ProtocolError;
 
 /// Validates a text message as it grows, reporting invalid UTF-8 as soon as it arrives.
-///
-/// ```
-/// use sockettask::ProtocolError;
-/// use sockettask::utf8::Utf8Validator;
-///
-/// let mut v = Utf8Validator::new();
-/// let message = "κόσμε".as_bytes();
-/// assert_eq!(v.feed(&message[..3]), Ok(())); // "κ" and half of "ό": may still complete
-/// assert_eq!(v.valid_up_to(), 2);
-/// assert_eq!(v.finish(message), Ok(()));
-///
-/// let mut v = Utf8Validator::new();
-/// assert_eq!(v.feed(&[b'a', 0xED, 0xA0]), Err(ProtocolError::InvalidUtf8)); // a surrogate
-/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Utf8Validator {
+pub(crate) struct Utf8Validator {
     /// Length of the message prefix known to be valid UTF-8.
     valid_up_to: usize,
 }
 
 impl Utf8Validator {
     /// A validator for a new, empty message.
-    pub const fn new() -> Self {
+    #[cfg(test)]
+    pub(crate) const fn new() -> Self {
         Utf8Validator { valid_up_to: 0 }
     }
 
     /// Forgets the message so far, ready for a new one.
-    pub fn reset(&mut self) {
+    #[cfg(test)]
+    pub(crate) fn reset(&mut self) {
         self.valid_up_to = 0;
     }
 
     /// Length of the message prefix known to be valid UTF-8; the bytes after it, if any, are
     /// the valid start of a character cut by the end of the input.
-    pub const fn valid_up_to(&self) -> usize {
+    #[cfg(test)]
+    pub(crate) const fn valid_up_to(&self) -> usize {
         self.valid_up_to
     }
 
@@ -62,7 +51,7 @@ impl Utf8Validator {
     ///
     /// [`ProtocolError::InvalidUtf8`] as soon as the message cannot be valid UTF-8 whatever
     /// follows.
-    pub fn feed(&mut self, message_so_far: &[u8]) -> Result<(), ProtocolError> {
+    pub(crate) fn feed(&mut self, message_so_far: &[u8]) -> Result<(), ProtocolError> {
         let start = if self.valid_up_to <= message_so_far.len() { self.valid_up_to } else { 0 };
         let (_, unchecked) = message_so_far.split_at(start);
         // The fast, position-less check over everything up to a character the input may have
@@ -87,7 +76,8 @@ impl Utf8Validator {
     ///
     /// [`ProtocolError::InvalidUtf8`] unless the whole message is valid UTF-8, including a
     /// message that ends inside a character.
-    pub fn finish(&mut self, message: &[u8]) -> Result<(), ProtocolError> {
+    #[cfg(test)]
+    pub(crate) fn finish(&mut self, message: &[u8]) -> Result<(), ProtocolError> {
         let fed = self.feed(message);
         let complete = self.valid_up_to == message.len();
         self.reset();
@@ -366,5 +356,22 @@ mod tests {
             let result = if failed { Err(ProtocolError::InvalidUtf8) } else { v.finish(&bytes) };
             proptest::prop_assert_eq!(result.is_ok(), core::str::from_utf8(&bytes).is_ok());
         }
+    }
+
+    // --- the examples of the docs, from before the codec was private ---
+
+    #[test]
+    fn utf8validator_example() {
+        use crate::ProtocolError;
+        use crate::utf8::Utf8Validator;
+
+        let mut v = Utf8Validator::new();
+        let message = "κόσμε".as_bytes();
+        assert_eq!(v.feed(&message[..3]), Ok(())); // "κ" and half of "ό": may still complete
+        assert_eq!(v.valid_up_to(), 2);
+        assert_eq!(v.finish(message), Ok(()));
+
+        let mut v = Utf8Validator::new();
+        assert_eq!(v.feed(&[b'a', 0xED, 0xA0]), Err(ProtocolError::InvalidUtf8)); // a surrogate
     }
 }

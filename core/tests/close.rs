@@ -11,7 +11,7 @@ use sockettask::{
 };
 use support::*;
 
-const CLOSE_TIMEOUT: Duration = sockettask::config::DEFAULT_CLOSE_TIMEOUT;
+const CLOSE_TIMEOUT: Duration = sockettask::DEFAULT_CLOSE_TIMEOUT;
 
 // ---- initiated by the client -----------------------------------------------------------------
 
@@ -19,7 +19,7 @@ const CLOSE_TIMEOUT: Duration = sockettask::config::DEFAULT_CLOSE_TIMEOUT;
 fn client_close_then_server_close_then_eof() {
     let mut h = Harness::new();
     let t = h.open();
-    h.client.close(t, Some(CloseCode(4000)), "bye now", h.now).unwrap();
+    h.client.close(h.now, t, Some(CloseCode(4000)), "bye now").unwrap();
     assert_eq!(h.state(t), ReadyState::Closing);
     let frames = h.frames(t);
     assert_eq!(frames.len(), 1);
@@ -31,7 +31,7 @@ fn client_close_then_server_close_then_eof() {
     assert_eq!(h.feed(t, &text("late")), [Ev::text("late")]);
     // CLOSING: sending is refused, closing again is a no-op.
     assert_eq!(h.client.send(t, Message::Text("x")), Err(SendError::NotOpen(ReadyState::Closing)));
-    assert_eq!(h.client.close(t, None, "", h.now), Ok(()));
+    assert_eq!(h.client.close(h.now, t, None, ""), Ok(()));
     assert!(h.take_tx(t).is_empty(), "no second close frame");
     // The server answers; the client waits for the stream to end (S19).
     assert_eq!(h.feed(t, &close_frame(4001, "server bye")), []);
@@ -40,7 +40,7 @@ fn client_close_then_server_close_then_eof() {
     assert_eq!(h.eof(t), [Ev::close(4001, "server bye")]);
     assert_eq!(h.state(t), ReadyState::Closed);
     assert_eq!(h.client.poll_timeout(), None);
-    assert_eq!(h.client.close(t, None, "", h.now), Err(CloseError::NotConnected));
+    assert_eq!(h.client.close(h.now, t, None, ""), Err(CloseError::NotConnected));
     assert_eq!(h.log(t), [Ev::Open(None), Ev::text("late"), Ev::close(4001, "server bye")]);
 }
 
@@ -48,7 +48,7 @@ fn client_close_then_server_close_then_eof() {
 fn close_defaults_to_1000_and_an_empty_reason() {
     let mut h = Harness::new();
     let t = h.open();
-    h.client.close(t, None, "", h.now).unwrap();
+    h.client.close(h.now, t, None, "").unwrap();
     assert_eq!(h.frames(t)[0].close(), Some((1000, String::new())));
 }
 
@@ -58,7 +58,7 @@ fn close_with_a_123_byte_reason() {
     let t = h.open();
     let reason = "é".repeat(61) + "x";
     assert_eq!(reason.len(), 123);
-    h.client.close(t, Some(CloseCode(4999)), &reason, h.now).unwrap();
+    h.client.close(h.now, t, Some(CloseCode(4999)), &reason).unwrap();
     assert_eq!(h.frames(t)[0].close(), Some((4999, reason)));
 }
 
@@ -67,7 +67,7 @@ fn invalid_close_arguments_send_nothing() {
     let mut h = Harness::new();
     let t = h.open();
     for code in [999u16, 1001, 1002, 1005, 1006, 1015, 2000, 2999, 5000] {
-        let err = h.client.close(t, Some(CloseCode(code)), "", h.now).unwrap_err();
+        let err = h.client.close(h.now, t, Some(CloseCode(code)), "").unwrap_err();
         assert_eq!(err, CloseError::InvalidCode(CloseCode(code)));
         assert_eq!(
             err.err_msg().to_string(),
@@ -75,10 +75,10 @@ fn invalid_close_arguments_send_nothing() {
         );
     }
     let long = "x".repeat(124);
-    let err = h.client.close(t, None, &long, h.now).unwrap_err();
+    let err = h.client.close(h.now, t, None, &long).unwrap_err();
     assert_eq!(err, CloseError::ReasonTooLong { len: 124 });
     assert_eq!(err.err_msg().to_string(), "closeSocket:fail reason must not exceed 123 UTF-8 bytes");
-    let err = h.client.close(t, None, &"é".repeat(62), h.now).unwrap_err();
+    let err = h.client.close(h.now, t, None, &"é".repeat(62)).unwrap_err();
     assert_eq!(err, CloseError::ReasonTooLong { len: 124 }, "bytes, not characters");
     assert_eq!(h.client.buffered_amount(t), 0);
     assert!(h.take_tx(t).is_empty());
@@ -91,13 +91,13 @@ fn invalid_close_arguments_send_nothing() {
 fn close_while_connecting_aborts_with_1006() {
     let mut h = Harness::new();
     let t = h.connect(URL);
-    h.client.close(t, Some(CloseCode(3000)), "never mind", h.now).unwrap();
+    h.client.close(h.now, t, Some(CloseCode(3000)), "never mind").unwrap();
     assert_eq!(h.state(t), ReadyState::Closed);
     assert_eq!(h.events(t), [Ev::abnormal()]);
     assert!(h.take_tx(t).is_empty(), "the unsent request is dropped, no close frame");
     assert_eq!(h.client.poll_timeout(), None, "no connect timer left");
     assert_eq!(h.feed(t, &response_101("whatever", &[])), []);
-    let err = h.client.close(t, None, "", h.now).unwrap_err();
+    let err = h.client.close(h.now, t, None, "").unwrap_err();
     assert_eq!(err, CloseError::NotConnected);
     assert_eq!(err.err_msg().to_string(), "closeSocket:fail WebSocket is not connected");
 }
@@ -106,7 +106,7 @@ fn close_while_connecting_aborts_with_1006() {
 fn client_close_timeout_when_the_server_is_silent() {
     let mut h = Harness::new();
     let t = h.open();
-    h.client.close(t, None, "", h.now).unwrap();
+    h.client.close(h.now, t, None, "").unwrap();
     h.take_tx(t);
     assert!(h.advance(CLOSE_TIMEOUT - Duration::from_millis(1)).is_empty());
     assert_eq!(h.advance(Duration::from_millis(1)), [(t, Ev::abnormal())]);
@@ -118,7 +118,7 @@ fn configured_close_timeout() {
     let config = Config { close_timeout: Duration::from_millis(250), ..Config::default() };
     let mut h = Harness::with_config(config);
     let t = h.open();
-    h.client.close(t, None, "", h.now).unwrap();
+    h.client.close(h.now, t, None, "").unwrap();
     assert_eq!(h.client.poll_timeout(), Some(h.now + Duration::from_millis(250)));
     assert_eq!(h.advance(Duration::from_millis(250)), [(t, Ev::abnormal())]);
 }
@@ -127,7 +127,7 @@ fn configured_close_timeout() {
 fn server_close_but_no_eof_ends_at_the_close_timeout_with_its_code() {
     let mut h = Harness::new();
     let t = h.open();
-    h.client.close(t, None, "", h.now).unwrap();
+    h.client.close(h.now, t, None, "").unwrap();
     h.take_tx(t);
     h.advance(Duration::from_secs(1));
     assert_eq!(h.feed(t, &close_frame(1000, "ok")), []);
@@ -139,7 +139,7 @@ fn server_close_but_no_eof_ends_at_the_close_timeout_with_its_code() {
 fn eof_without_the_servers_close_is_abnormal() {
     let mut h = Harness::new();
     let t = h.open();
-    h.client.close(t, None, "", h.now).unwrap();
+    h.client.close(h.now, t, None, "").unwrap();
     h.take_tx(t);
     assert_eq!(h.eof(t), [Ev::abnormal()]);
 }
@@ -160,7 +160,7 @@ fn server_close_is_echoed() {
     assert_eq!(h.feed(t, &text("ignored")), [], "nothing is read after the peer's close");
     assert!(h.client.input_buffer(t).is_empty());
     assert_eq!(h.client.send(t, Message::Text("x")), Err(SendError::NotOpen(ReadyState::Closing)));
-    assert_eq!(h.client.close(t, None, "", h.now), Ok(()), "no-op while CLOSING");
+    assert_eq!(h.client.close(h.now, t, None, ""), Ok(()), "no-op while CLOSING");
     assert!(h.take_tx(t).is_empty());
     assert_eq!(h.eof(t), [Ev::close(1001, "going away")]);
 }
@@ -232,8 +232,8 @@ fn eof_is_applied_after_the_bytes_before_it() {
     let t = h.open();
     let mut wire = text("a");
     wire.extend(text("b"));
-    assert_eq!(h.client.handle_input(t, h.now, &wire), wire.len());
-    h.client.handle_eof(t, h.now);
+    assert_eq!(h.client.handle_input(h.now, t, &wire), wire.len());
+    h.client.handle_eof(h.now, t);
     assert_eq!(h.events(t), [Ev::text("a"), Ev::text("b"), Ev::abnormal()]);
 }
 
@@ -258,7 +258,7 @@ fn transport_error_after_open() {
     // While closing, too.
     let mut h = Harness::new();
     let t = h.open();
-    h.client.close(t, None, "", h.now).unwrap();
+    h.client.close(h.now, t, None, "").unwrap();
     let events = h.transport_error(t, TransportError::Reset);
     assert_eq!(events, [Ev::Error(TaskError::Transport(TransportError::Reset)), Ev::abnormal()]);
 }
@@ -277,7 +277,7 @@ fn failure_events_option_does_not_change_close_after_open() {
 fn protocol_error_while_closing() {
     let mut h = Harness::new();
     let t = h.open();
-    h.client.close(t, None, "", h.now).unwrap();
+    h.client.close(h.now, t, None, "").unwrap();
     h.take_tx(t);
     let error = sockettask::ProtocolError::MaskedFrame;
     assert_eq!(
@@ -295,7 +295,7 @@ fn protocol_error_close_waits_for_the_close_frame_to_be_written() {
     let error = sockettask::ProtocolError::ReservedBits;
     assert_eq!(h.feed(t, &[0xC1, 0x00]), [Ev::Error(TaskError::Protocol(error))]);
     let mut out = [0u8; 50];
-    h.client.poll_transmit(t, h.now, &mut out);
+    h.client.poll_transmit(h.now, t, &mut out);
     assert!(h.events(t).is_empty(), "the close frame is not written yet");
     let rest = h.take_tx(t);
     let frames = decode_client_frames(&[&out[..], &rest].concat());

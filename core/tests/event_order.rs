@@ -27,13 +27,13 @@ enum Path {
 fn one_read_with_echo(h: &mut Harness, t: sockettask::Handle, bytes: &[u8], path: Path) -> Vec<Ev> {
     match path {
         Path::Copy => {
-            assert_eq!(h.client.handle_input(t, h.now, bytes), bytes.len(), "one read takes it all")
+            assert_eq!(h.client.handle_input(h.now, t, bytes), bytes.len(), "one read takes it all")
         }
         Path::InPlace => {
             let space = h.client.input_buffer(t);
             assert!(space.len() >= bytes.len(), "one read fits");
             space[..bytes.len()].copy_from_slice(bytes);
-            h.client.handle_read(t, h.now, bytes.len());
+            h.client.handle_read(h.now, t, bytes.len());
         }
     }
     let mut events = Vec::new();
@@ -222,9 +222,9 @@ fn close_from_inside_the_message_handler_is_the_clients_close() {
     let mut h = Harness::new();
     let t = h.open();
     let wire = [text("m"), close_frame(1000, "")].concat();
-    assert_eq!(h.client.handle_input(t, h.now, &wire), wire.len());
+    assert_eq!(h.client.handle_input(h.now, t, &wire), wire.len());
     let Some((_, Event::Message(_))) = h.client.poll_event() else { panic!("message first") };
-    assert_eq!(h.client.close(t, Some(sockettask::CloseCode(4100)), "mine", h.now), Ok(()));
+    assert_eq!(h.client.close(h.now, t, Some(sockettask::CloseCode(4100)), "mine"), Ok(()));
     assert_eq!(h.client.ready_state(t), ReadyState::Closing);
     assert!(h.client.poll_event().is_none(), "the peer's close makes no event by itself");
     let frames = h.frames(t);
@@ -237,8 +237,8 @@ fn close_from_inside_the_message_handler_is_the_clients_close() {
 fn eof_behind_a_message_waits_for_it() {
     let mut h = Harness::new();
     let t = h.open();
-    assert_eq!(h.client.handle_input(t, h.now, &text("m")), 3);
-    h.client.handle_eof(t, h.now);
+    assert_eq!(h.client.handle_input(h.now, t, &text("m")), 3);
+    h.client.handle_eof(h.now, t);
     assert_eq!(h.client.ready_state(t), ReadyState::Open, "the message is not polled yet");
     let Some((_, Event::Message(_))) = h.client.poll_event() else { panic!("message first") };
     assert_eq!(h.client.send(t, Message::Text("reply")), Ok(()));
@@ -263,4 +263,55 @@ fn fail_fast_utf8_is_the_same_whatever_the_chunking() {
             assert_eq!(frames[0].close().map(|c| c.0), Some(1007));
         }
     }
+}
+
+// ---- timers behind events ----------------------------------------------------------------
+
+/// The close timeout expiring while a message waits to be polled does not overtake it: the
+/// message is handed out in CLOSING, then `onClose { 1006 }` in CLOSED (found by the
+/// `socket_task` fuzz target: the timer took effect at once and the message came in CLOSED).
+#[test]
+fn close_timeout_behind_a_waiting_message_takes_effect_after_it() {
+    let mut h = Harness::new();
+    let t = h.open();
+    h.client.close(h.now, t, None, "").unwrap();
+    assert_eq!(h.frames(t)[0].close(), Some((1000, String::new())));
+    let wire = text("late");
+    assert_eq!(h.client.handle_input(h.now, t, &wire), wire.len());
+    let due = h.client.poll_timeout().expect("the close timer");
+    h.now = due;
+    h.client.handle_timeout(due);
+    assert_eq!(h.client.poll_timeout(), None, "the timer fired");
+    let mut seen = Vec::new();
+    while let Some((from, event)) = h.client.poll_event() {
+        assert_eq!(from, t);
+        let ev = Ev::from_event(&event);
+        seen.push((ev, h.client.ready_state(t)));
+    }
+    assert_eq!(seen, [(Ev::text("late"), ReadyState::Closing), (Ev::abnormal(), ReadyState::Closed)]);
+}
+
+/// The same for a failed connection whose close frame never goes out: its error comes in
+/// CLOSING, and the close timeout's `onClose` after it.
+#[test]
+fn close_timeout_behind_a_waiting_error_takes_effect_after_it() {
+    let mut h = Harness::new();
+    let t = h.open();
+    let wire = frame(0x3, true, b"");
+    assert_eq!(h.client.handle_input(h.now, t, &wire), wire.len());
+    let due = h.client.poll_timeout().expect("the close timer of the failed connection");
+    h.now = due;
+    h.client.handle_timeout(due);
+    let mut seen = Vec::new();
+    while let Some((_, event)) = h.client.poll_event() {
+        seen.push((Ev::from_event(&event), h.client.ready_state(t)));
+    }
+    let error = ProtocolError::ReservedOpcode(3);
+    assert_eq!(
+        seen,
+        [
+            (Ev::Error(TaskError::Protocol(error)), ReadyState::Closing),
+            (Ev::close(1002, error.reason()), ReadyState::Closed)
+        ]
+    );
 }

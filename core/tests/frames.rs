@@ -57,12 +57,12 @@ fn messages_are_handed_out_in_place() {
     let mut client: sockettask::Client<&mut [u8], TestRng, 1> =
         sockettask::Client::new(sockettask::Config::default(), TestRng::new(1), storage).unwrap();
     let now = START;
-    let t = client.connect(&sockettask::ConnectOptions::new(URL), now).unwrap();
+    let t = client.connect_socket(now, &sockettask::ConnectOptions::new(URL)).unwrap();
     let request = parse_request(client.transmit_data(t));
-    client.advance_transmit(t, now, request.len);
+    client.advance_transmit(now, t, request.len);
     let mut wire = response_101(request.key(), &[]);
     wire.extend(binary(b"zero-copy"));
-    assert_eq!(client.handle_input(t, now, &wire), wire.len());
+    assert_eq!(client.handle_input(now, t, &wire), wire.len());
     assert!(matches!(client.poll_event(), Some((_, sockettask::Event::Open(_)))));
     let (_, event) = client.poll_event().unwrap();
     let sockettask::Event::Message(Message::Binary(data)) = event else { panic!("{event:?}") };
@@ -115,7 +115,7 @@ fn many_small_messages_in_one_input() {
     assert!(wire.len() > 4 * RX_LEN, "more than the buffer holds");
     // One message at a time: the client takes what it can, the driver polls, then offers the
     // rest (the back-pressure contract).
-    let first = h.client.handle_input(t, h.now, &wire);
+    let first = h.client.handle_input(h.now, t, &wire);
     assert!(first <= RX_LEN, "the client takes at most what its buffer holds");
     let (_, event) = h.client.poll_event().unwrap();
     assert!(matches!(event, sockettask::Event::Message(Message::Text("message 0"))));
@@ -409,7 +409,7 @@ fn frames_after_a_partial_write_stay_intact() {
     let t = h.open();
     h.client.send(t, Message::Text("first")).unwrap();
     let mut out = [0u8; 4];
-    let n = h.client.poll_transmit(t, h.now, &mut out);
+    let n = h.client.poll_transmit(h.now, t, &mut out);
     assert_eq!(n, 4);
     assert_eq!(h.client.buffered_amount(t), 2 + 4 + 5 - 4);
     h.client.send(t, Message::Text("second")).unwrap();
@@ -432,7 +432,7 @@ fn buffered_amount_counts_queued_bytes() {
     h.client.send(t, Message::Binary(&[0; 200])).unwrap();
     assert_eq!(h.client.buffered_amount(t), 9 + 4 + 4 + 200);
     let mut out = [0u8; 5];
-    h.client.poll_transmit(t, h.now, &mut out);
+    h.client.poll_transmit(h.now, t, &mut out);
     assert_eq!(h.client.buffered_amount(t), 9 + 208 - 5);
     h.take_tx(t);
     assert_eq!(h.client.buffered_amount(t), 0);

@@ -5,7 +5,7 @@ mod support;
 
 use std::time::Duration;
 
-use sockettask::handshake::Headers;
+use sockettask::Headers;
 use sockettask::{
     Config, ConnectError, ConnectOptions, EXCERPT_LEN, FailureEvents, ForbiddenHeaders, Handle,
     HandshakeError, Instant, Limits, ProtocolCheck, ReadyState, Schemes, SendError, TaskError, TlsError,
@@ -48,7 +48,7 @@ fn request_has_s7_layout() {
     let mut h = Harness::new();
     let options = ConnectOptions::new("wss://example.com/chat?room=1")
         .protocols(&["chat.v2", "chat.v1"])
-        .headers(&[("x-token", "abc"), ("X-Other", "1 2")]);
+        .header(&[("x-token", "abc"), ("X-Other", "1 2")]);
     let t = h.try_connect(&options).unwrap();
     assert_eq!(h.state(t), ReadyState::Connecting);
     assert!(h.client.buffered_amount(t) > 0);
@@ -167,7 +167,7 @@ fn a_refusal_outlives_the_options_and_quotes_the_start_of_long_strings() {
     let bad_value = {
         let name = "x".repeat(100);
         let headers = [(name.as_str(), "a\nb")];
-        h.try_connect(&ConnectOptions::new(URL).headers(&headers)).unwrap_err()
+        h.try_connect(&ConnectOptions::new(URL).header(&headers)).unwrap_err()
     };
     let ConnectError::InvalidHeaderValue { name } = bad_value else { panic!("{bad_value:?}") };
     assert_eq!(name.to_string(), format!("{}…", "x".repeat(EXCERPT_LEN)));
@@ -187,7 +187,7 @@ fn invalid_headers_are_refused() {
     let bad_name = [("bad name", "v")];
     assert_refused(
         &mut h,
-        ConnectOptions::new(URL).headers(&bad_name),
+        ConnectOptions::new(URL).header(&bad_name),
         ConnectError::InvalidHeaderName { name: "bad name".into() },
         "connectSocket:fail invalid header",
     );
@@ -195,7 +195,7 @@ fn invalid_headers_are_refused() {
         let bad_value = [("x-token", value)];
         assert_refused(
             &mut h,
-            ConnectOptions::new(URL).headers(&bad_value),
+            ConnectOptions::new(URL).header(&bad_value),
             ConnectError::InvalidHeaderValue { name: "x-token".into() },
             "connectSocket:fail invalid header",
         );
@@ -222,7 +222,7 @@ fn forbidden_headers_are_refused_naming_the_header() {
         let msg = format!("connectSocket:fail invalid header \"{name}\" cannot be set");
         assert_refused(
             &mut h,
-            ConnectOptions::new(URL).headers(&headers),
+            ConnectOptions::new(URL).header(&headers),
             ConnectError::ForbiddenHeader { name: name.into() },
             &msg,
         );
@@ -234,7 +234,7 @@ fn forbidden_headers_are_dropped_in_compatibility_mode() {
     let config = Config { forbidden_headers: ForbiddenHeaders::Drop, ..Config::default() };
     let mut h = Harness::with_config(config);
     let headers = [("Referer", "https://x"), ("x-keep", "1"), ("Host", "evil")];
-    let t = h.try_connect(&ConnectOptions::new(URL).headers(&headers)).unwrap();
+    let t = h.try_connect(&ConnectOptions::new(URL).header(&headers)).unwrap();
     let req = h.request(t);
     assert!(req.all("referer").is_empty());
     assert_eq!(req.all("host"), ["example.com"]);
@@ -286,12 +286,12 @@ fn refusals_come_in_s3_order() {
     let referer = [("referer", "x")];
     // Everything wrong at once: the URL is reported.
     let url = "ws://other.org/";
-    let err = h.try_connect(&ConnectOptions::new(url).headers(&bad)).unwrap_err();
+    let err = h.try_connect(&ConnectOptions::new(url).header(&bad)).unwrap_err();
     assert_eq!(err, ConnectError::InvalidUrl { url: url.into(), reason: UrlError::InsecureScheme });
     // Then the header's syntax, then forbidden headers, then the domain list, then the count.
-    let err = h.try_connect(&ConnectOptions::new("wss://other.org/").headers(&bad)).unwrap_err();
+    let err = h.try_connect(&ConnectOptions::new("wss://other.org/").header(&bad)).unwrap_err();
     assert_eq!(err, ConnectError::InvalidHeaderName { name: "bad name".into() });
-    let err = h.try_connect(&ConnectOptions::new("wss://other.org/").headers(&referer)).unwrap_err();
+    let err = h.try_connect(&ConnectOptions::new("wss://other.org/").header(&referer)).unwrap_err();
     assert_eq!(err, ConnectError::ForbiddenHeader { name: "referer".into() });
     let err = h.try_connect(&ConnectOptions::new("wss://other.org/")).unwrap_err();
     assert_eq!(err, ConnectError::NotInDomainList { host: "other.org".into() });
@@ -307,14 +307,14 @@ fn valid_response_opens_with_headers() {
     let t = h.connect(URL);
     let key = h.request(t).key().to_owned();
     let resp = response_101(&key, &["X-Server: test", "Set-Cookie: a=b"]);
-    h.client.handle_input(t, h.now, &resp);
+    h.client.handle_input(h.now, t, &resp);
     let (from, event) = h.client.poll_event().expect("open");
     assert_eq!(from, t);
     let sockettask::Event::Open(open) = event else { panic!("expected open, got {event:?}") };
     assert_eq!(open.protocol, None);
-    assert_eq!(open.headers.get("x-server"), Some(&b"test"[..]));
-    assert_eq!(open.headers.get("SEC-WEBSOCKET-ACCEPT"), Some(accept_for(&key).as_bytes()));
-    let names: Vec<&str> = open.headers.iter().map(|(n, _)| n).collect();
+    assert_eq!(open.header.get("x-server"), Some(&b"test"[..]));
+    assert_eq!(open.header.get("SEC-WEBSOCKET-ACCEPT"), Some(accept_for(&key).as_bytes()));
+    let names: Vec<&str> = open.header.iter().map(|(n, _)| n).collect();
     assert_eq!(names, ["Upgrade", "Connection", "Sec-WebSocket-Accept", "X-Server", "Set-Cookie"]);
     assert!(h.client.poll_event().is_none());
     assert_eq!(h.state(t), ReadyState::Open);
@@ -413,20 +413,20 @@ fn open_event(h: &mut Harness, t: Handle, pieces: &[&[u8]], in_place: bool) -> (
                 let n = space.len().min(piece.len());
                 space[..n].copy_from_slice(&piece[..n]);
                 if n > 0 {
-                    h.client.handle_read(t, h.now, n);
+                    h.client.handle_read(h.now, t, n);
                 }
                 n
             }
-            true => h.client.handle_input(t, h.now, piece),
+            true => h.client.handle_input(h.now, t, piece),
         };
         rest.extend_from_slice(&piece[taken..]);
     }
     let (from, event) = h.client.poll_event().expect("an event");
     assert_eq!(from, t);
     let sockettask::Event::Open(open) = event else { panic!("expected open, got {event:?}") };
-    let copy = open.headers.as_bytes().to_vec();
-    assert_eq!(Headers::new(&copy), open.headers, "a copy of the headers reads the same");
-    let headers = open.headers.iter().map(|(n, v)| (n.to_owned(), String::from_utf8_lossy(v).into_owned()));
+    let copy = open.header.as_bytes().to_vec();
+    assert_eq!(Headers::new(&copy), open.header, "a copy of the headers reads the same");
+    let headers = open.header.iter().map(|(n, v)| (n.to_owned(), String::from_utf8_lossy(v).into_owned()));
     ((open.protocol.map(str::to_owned), headers.collect()), rest)
 }
 
@@ -490,7 +490,7 @@ fn folded_response_split_anywhere_opens_unfolded() {
                 (Some("chat".to_owned()), unfolded(&key)),
                 "split at {at}, in place: {in_place}"
             );
-            assert_eq!(h.client.handle_input(t, h.now, &rest), rest.len());
+            assert_eq!(h.client.handle_input(h.now, t, &rest), rest.len());
             let next = h.client.poll_event().map(|(_, event)| format!("{event:?}"));
             assert_eq!(
                 next.as_deref(),
@@ -699,7 +699,7 @@ fn failure_before_open_frees_the_slot() {
     assert!(h.advance(Duration::from_secs(120)).is_empty(), "no close, no timeout later");
     let next = h.connect(URL);
     assert_eq!(next.slot(), t.slot());
-    assert_eq!(next.task_id(), t.task_id() + 1);
+    assert_eq!(next.socket_task_id(), t.socket_task_id() + 1);
     assert_eq!(h.log(t), handshake_error(HandshakeError::Status(404)));
 }
 
@@ -797,8 +797,8 @@ fn eof_right_after_the_response() {
     let key = h.request(t).key().to_owned();
     let mut wire = response_101(&key, &[]);
     wire.extend(text("only"));
-    assert_eq!(h.client.handle_input(t, h.now, &wire), wire.len());
-    h.client.handle_eof(t, h.now);
+    assert_eq!(h.client.handle_input(h.now, t, &wire), wire.len());
+    h.client.handle_eof(h.now, t);
     assert_eq!(h.events(t), [Ev::Open(None), Ev::text("only"), Ev::abnormal()]);
 }
 
@@ -818,10 +818,10 @@ fn request_too_large_for_the_send_buffer() {
     let mut h = Harness::with(Config::default(), 1, RX_LEN, 512);
     let value = "v".repeat(600);
     let headers = [("x-big", value.as_str())];
-    let err = h.try_connect(&ConnectOptions::new(URL).headers(&headers)).unwrap_err();
+    let err = h.try_connect(&ConnectOptions::new(URL).header(&headers)).unwrap_err();
     assert!(matches!(err, ConnectError::RequestTooLarge { capacity: 512, .. }), "{err:?}");
     assert_eq!(h.client.handles().count(), 0);
-    assert_eq!(h.connect(URL).task_id(), 1, "a refused connect uses no id");
+    assert_eq!(h.connect(URL).socket_task_id(), 1, "a refused connect uses no id");
 }
 
 #[test]

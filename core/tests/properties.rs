@@ -119,7 +119,7 @@ fn script(items: &[Item]) -> (Vec<u8>, Vec<Ev>, Vec<Vec<u8>>) {
 
 /// The receive buffer of the scripted runs: the smallest allowed, so a script often holds
 /// more than the buffer does. Messages up to `SMALL_RX - RX_OVERHEAD` (352) bytes fit.
-const SMALL_RX: usize = sockettask::config::MIN_BUFFER_LEN;
+const SMALL_RX: usize = sockettask::MIN_BUFFER_LEN;
 
 /// Where the input is cut.
 #[derive(Clone, Copy, Debug)]
@@ -264,7 +264,7 @@ proptest! {
             from = at;
         }
         let _ = h.client.send(t, Message::Binary(b"x"));
-        let _ = h.client.close(t, Some(CloseCode(3000)), "", h.now);
+        let _ = h.client.close(h.now, t, Some(CloseCode(3000)), "");
         h.take_tx(t);
         h.eof(t);
         h.advance(Duration::from_secs(10));
@@ -324,7 +324,7 @@ proptest! {
             h.client.send(t, message).unwrap();
             sent.extend(h.frames(t));
         }
-        h.client.close(t, Some(CloseCode(code)), &reason, h.now).unwrap();
+        h.client.close(h.now, t, Some(CloseCode(code)), &reason).unwrap();
         sent.extend(h.frames(t));
         prop_assert_eq!(sent.len(), messages.len() + 1);
         for (frame, (text, payload)) in sent.iter().zip(&messages) {
@@ -373,12 +373,12 @@ proptest! {
                 Step::Ping(bytes) => { let _ = h.client.ping(t, &bytes); }
                 Step::Close(code) => {
                     let state = h.state(t);
-                    let result = h.client.close(t, Some(CloseCode(code)), "", h.now);
+                    let result = h.client.close(h.now, t, Some(CloseCode(code)), "");
                     prop_assert_eq!(result.is_ok(), CloseCode(code).is_allowed_for_close() && state != ReadyState::Closed);
                 }
                 Step::Write(n) => {
                     let mut out = vec![0u8; n];
-                    let n = h.client.poll_transmit(t, h.now, &mut out);
+                    let n = h.client.poll_transmit(h.now, t, &mut out);
                     sent.extend(&out[..n]);
                 }
                 Step::Advance(ms) => { h.advance(Duration::from_millis(ms)); }

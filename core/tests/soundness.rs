@@ -80,15 +80,15 @@ impl AsMut<[u8]> for Flipping {
 fn run<S: AsRef<[u8]> + AsMut<[u8]>>(storage: Vec<Buffers<S>>, wire: &[u8]) -> Vec<String> {
     let mut client: Client<S, TestRng> = Client::new(Config::default(), TestRng::new(7), storage).unwrap();
     let now = Instant::from_millis(0);
-    let t = client.connect(&ConnectOptions::new(URL), now).unwrap();
+    let t = client.connect_socket(now, &ConnectOptions::new(URL)).unwrap();
     let request = client.transmit_data(t).to_vec();
-    client.advance_transmit(t, now, request.len());
+    client.advance_transmit(now, t, request.len());
     let key = parse_request_or_default(&request);
     let mut log = Vec::new();
     for bytes in [response_101(&key, &[]), wire.to_vec()] {
         let mut rest = &bytes[..];
         for _ in 0..16 {
-            let n = client.handle_input(t, now, rest);
+            let n = client.handle_input(now, t, rest);
             rest = &rest[n..];
             while let Some((_, event)) = client.poll_event() {
                 if let Event::Message(Message::Text(text)) = event {

@@ -14,7 +14,7 @@ use support::*;
 fn five_tasks_at_once_and_the_sixth_is_refused() {
     let mut h = Harness::new();
     let tasks: Vec<_> = (0..5).map(|_| h.open()).collect();
-    assert_eq!(tasks.iter().map(|t| t.task_id()).collect::<Vec<_>>(), [1, 2, 3, 4, 5]);
+    assert_eq!(tasks.iter().map(|t| t.socket_task_id()).collect::<Vec<_>>(), [1, 2, 3, 4, 5]);
     assert_eq!(tasks.iter().map(|t| t.slot()).collect::<Vec<_>>(), [0, 1, 2, 3, 4]);
     assert_eq!(h.client.handles().collect::<Vec<_>>(), tasks);
     assert_eq!(h.client.capacity(), 5);
@@ -34,7 +34,7 @@ fn five_tasks_at_once_and_the_sixth_is_refused() {
 fn a_closing_task_keeps_its_slot() {
     let mut h = Harness::new();
     let tasks: Vec<_> = (0..5).map(|_| h.open()).collect();
-    h.client.close(tasks[2], None, "", h.now).unwrap();
+    h.client.close(h.now, tasks[2], None, "").unwrap();
     assert_eq!(
         h.try_connect(&ConnectOptions::new(URL)).unwrap_err(),
         ConnectError::TooManyTasks { limit: 5 }
@@ -52,20 +52,20 @@ fn a_freed_slot_gets_a_new_handle_and_the_old_one_is_dead() {
     let old = tasks[3];
     assert_eq!(h.eof(old), [Ev::abnormal()]);
     let new = h.open();
-    assert_eq!((new.slot(), new.task_id()), (3, 6));
+    assert_eq!((new.slot(), new.socket_task_id()), (3, 6));
     assert_ne!(new, old);
     // The old handle never reaches the new task.
     assert_eq!(h.state(old), ReadyState::Closed);
     assert_eq!(h.state(new), ReadyState::Open);
     assert_eq!(h.client.send(old, Message::Text("x")), Err(SendError::NotOpen(ReadyState::Closed)));
     assert_eq!(h.client.ping(old, b""), Err(SendError::NotOpen(ReadyState::Closed)));
-    assert_eq!(h.client.close(old, None, "", h.now), Err(CloseError::NotConnected));
+    assert_eq!(h.client.close(h.now, old, None, ""), Err(CloseError::NotConnected));
     assert_eq!(h.client.buffered_amount(old), 0);
     assert!(h.client.transmit_data(old).is_empty());
     assert!(h.client.input_buffer(old).is_empty());
-    assert_eq!(h.client.handle_input(old, h.now, &text("stale")), 5 + 2, "dropped, all taken");
-    h.client.handle_eof(old, h.now);
-    h.client.handle_transport_error(old, h.now, sockettask::TransportError::Reset);
+    assert_eq!(h.client.handle_input(h.now, old, &text("stale")), 5 + 2, "dropped, all taken");
+    h.client.handle_eof(h.now, old);
+    h.client.handle_transport_error(h.now, old, sockettask::TransportError::Reset);
     assert!(h.drain().is_empty(), "nothing reaches the new task");
     assert_eq!(h.state(new), ReadyState::Open);
     assert_eq!(h.client.buffered_amount(new), 0);
@@ -81,13 +81,13 @@ fn task_ids_count_up_and_are_never_reused() {
     let mut seen = Vec::new();
     for round in 0..10u64 {
         let t = h.connect(URL);
-        assert_eq!(t.task_id(), round + 1);
-        seen.push(t.task_id());
+        assert_eq!(t.socket_task_id(), round + 1);
+        seen.push(t.socket_task_id());
         if round % 2 == 0 {
-            h.client.close(t, None, "", h.now).unwrap();
+            h.client.close(h.now, t, None, "").unwrap();
             assert_eq!(h.events(t), [Ev::abnormal()]);
         } else {
-            h.client.handle_transport_error(t, h.now, sockettask::TransportError::Connect);
+            h.client.handle_transport_error(h.now, t, sockettask::TransportError::Connect);
             assert_eq!(h.events(t), [Ev::Error(TaskError::Transport(sockettask::TransportError::Connect))]);
         }
     }
@@ -107,17 +107,17 @@ fn a_handle_never_issued_is_unknown() {
     for &t in &foreign[1..] {
         assert_eq!(h.client.send(t, Message::Text("x")), Err(SendError::UnknownHandle), "{t:?}");
         assert_eq!(h.client.ping(t, b""), Err(SendError::UnknownHandle));
-        assert_eq!(h.client.close(t, None, "", h.now), Err(CloseError::UnknownHandle));
+        assert_eq!(h.client.close(h.now, t, None, ""), Err(CloseError::UnknownHandle));
         assert_eq!(
             CloseError::UnknownHandle.err_msg().to_string(),
             "closeSocket:fail WebSocket is not connected"
         );
         assert_eq!(h.state(t), ReadyState::Closed);
         assert_eq!(h.client.buffered_amount(t), 0);
-        assert_eq!(h.client.handle_input(t, h.now, b"abc"), 3);
-        h.client.handle_eof(t, h.now);
-        h.client.handle_read(t, h.now, 10);
-        h.client.advance_transmit(t, h.now, 10);
+        assert_eq!(h.client.handle_input(h.now, t, b"abc"), 3);
+        h.client.handle_eof(h.now, t);
+        h.client.handle_read(h.now, t, 10);
+        h.client.advance_transmit(h.now, t, 10);
     }
     assert!(h.drain().is_empty());
     assert_eq!(h.state(own), ReadyState::Connecting);
@@ -138,9 +138,9 @@ fn events_of_several_tasks() {
     let mut wire_b = response_101(&kb, &[]);
     wire_b.extend(text("b1"));
     wire_b.extend(text("b2"));
-    assert_eq!(h.client.handle_input(a, h.now, &wire_a), wire_a.len());
-    assert_eq!(h.client.handle_input(b, h.now, &wire_b), wire_b.len());
-    h.client.close(c, Some(CloseCode::NORMAL), "", h.now).unwrap();
+    assert_eq!(h.client.handle_input(h.now, a, &wire_a), wire_a.len());
+    assert_eq!(h.client.handle_input(h.now, b, &wire_b), wire_b.len());
+    h.client.close(h.now, c, Some(CloseCode::NORMAL), "").unwrap();
     let events = h.drain();
     let of = |t| events.iter().filter(|(x, _)| *x == t).map(|(_, e)| e.clone()).collect::<Vec<_>>();
     assert_eq!(of(a), [Ev::Open(None), Ev::text("a1")]);
@@ -155,7 +155,7 @@ fn timers_of_several_tasks() {
     let mut h = Harness::new();
     let slow = h.try_connect(&ConnectOptions::new(URL).timeout(Duration::from_secs(10))).unwrap();
     let open = h.open();
-    h.client.close(open, None, "", h.now).unwrap();
+    h.client.close(h.now, open, None, "").unwrap();
     let fast = h.try_connect(&ConnectOptions::new(URL).timeout(Duration::from_secs(2))).unwrap();
     assert_eq!(h.client.poll_timeout(), Some(h.now + Duration::from_secs(2)));
     assert_eq!(h.advance(Duration::from_secs(2)), [(fast, Ev::Error(TaskError::Timeout))]);
@@ -171,7 +171,7 @@ fn handles_list_live_tasks() {
     let a = h.connect(URL);
     let b = h.open();
     assert_eq!(h.client.handles().collect::<Vec<_>>(), [a, b]);
-    h.client.close(a, None, "", h.now).unwrap();
+    h.client.close(h.now, a, None, "").unwrap();
     h.drain();
     h.take_tx(b); // any call ends the loan of the last event and frees a's slot
     assert_eq!(h.client.handles().collect::<Vec<_>>(), [b]);

@@ -194,7 +194,7 @@ pub fn run_with_headers(
     let headers = Rc::new(RefCell::new(OpenHeaders::new()));
     let seen = Rc::clone(&headers);
     task.on_open(&mut client, move |_, _, open| {
-        let all = open.headers.iter().map(|(name, value)| (name.to_owned(), value.to_vec()));
+        let all = open.header.iter().map(|(name, value)| (name.to_owned(), value.to_vec()));
         seen.borrow_mut().extend(all);
     });
     run_to_end(&mut client, Duration::from_secs(10));

@@ -159,7 +159,6 @@ fails!(frame_over_the_limit: [0x82, 0x7e, 0x04, 0x01], frame_limit(1024) => Fram
 fails!(frame_over_the_limit_in_a_fragment: [0x02, 0x01, 0, 0x80, 0x7e, 0x04, 0x01], frame_limit(1024) => FrameTooLarge);
 fails!(message_over_the_limit_in_one_frame: [0x82, 0x7e, 0x10, 0x01], message_limit(4096) => MessageTooLarge);
 fails!(message_over_the_limit_in_fragments: [with(&[0x01, 0x7e, 0x07, 0xd0], 2000, b'a'), with(&[0x00, 0x7e, 0x07, 0xd0], 2000, b'b'), with(&[0x80, 0x61], 97, b'c')].concat(), message_limit(4096) => MessageTooLarge);
-fails!(message_over_the_receive_buffer: [0x82, 0x7e, 0x10, 0x01], Options { max_message_size: 4096, ..options() } => MessageTooLarge);
 fails!(too_many_fragments: [0x01, 1, b'a', 0x00, 1, b'b', 0x00, 1, b'c', 0x00, 1, b'd', 0x80, 1, b'e'], fragment_limit(4) => TooManyFragments);
 fails!(too_many_empty_fragments: [vec![0x02, 0x00], [0x00, 0x00].repeat(4), vec![0x80, 0x00]].concat(), fragment_limit(4) => TooManyFragments);
 

@@ -339,7 +339,7 @@ fn the_request_is_rfc_6455_4_1() {
     let (events, seen) = hostile::run(
         script,
         options(),
-        ConnectOptions::new("").protocols(&["a", "b"]).headers(&[("x-token", "t")]),
+        ConnectOptions::new("").protocols(&["a", "b"]).header(&[("x-token", "t")]),
     );
     assert_eq!(events, [Rec::Open(Some("b".into())), Rec::abnormal()]);
     let head = &seen.request;

@@ -20,7 +20,9 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use socket2::{Domain, Socket, Type};
-use sockettask_mio::{Client, Config, ConnectOptions, Message, Options, ReadyState, SendError, SocketTask};
+use sockettask_mio::{
+    Client, Config, ConnectOptions, Limits, Message, Options, ReadyState, SendError, SocketTask,
+};
 use sockettask_tests::hostile::header;
 use sockettask_tests::memory::{peak_rss_kib, rss_kib};
 use sockettask_tests::peers::{Peer, PeerServer};
@@ -335,7 +337,10 @@ fn slow_reader_the_outgoing_limit_holds_and_nothing_is_lost() {
         let slow = Arc::clone(&slow);
         thread::spawn(move || slow_reader(listener, slow))
     };
-    let options = Options { max_buffered_amount: LIMIT, ..insecure(Config::default()) };
+    // Messages of 1 KiB: a 16 KiB message limit leaves the queue at `LIMIT`.
+    let config =
+        Config { limits: Limits { max_message_size: 16 << 10, ..Limits::default() }, ..Config::default() };
+    let options = Options { max_buffered_amount: LIMIT, ..insecure(config) };
     let mut client = Client::new(options).expect("client");
     let url = format!("ws://127.0.0.1:{port}/");
     let task = client.connect_socket(ConnectOptions::new(&url)).expect("connectSocket");
@@ -392,7 +397,11 @@ fn server_that_stops_reading_during_the_close_handshake_hits_the_close_timeout()
         let _ = done_rx.recv_timeout(Duration::from_secs(20));
         drop(stream);
     });
-    let config = Config { close_timeout: Duration::from_millis(500), ..Config::default() };
+    let config = Config {
+        close_timeout: Duration::from_millis(500),
+        limits: Limits { max_message_size: 16 << 10, ..Limits::default() },
+        ..Config::default()
+    };
     let options = Options { max_buffered_amount: 64 << 10, ..insecure(config) };
     let mut client = Client::new(options).expect("client");
     let url = format!("ws://127.0.0.1:{port}/");

@@ -56,9 +56,8 @@ fn text_of(len: usize) -> String {
 /// client closes with 4000 "bye" and the server's echo ends the task.
 fn echo_then_client_close(peer: Peer, tls: bool) {
     let setup = setup(peer, tls);
-    // The outgoing limit counts frame headers too: 1 MiB of payload needs a bit more.
-    let options = Options { max_buffered_amount: 2 << 20, ..setup.options.clone() };
-    let mut client = Client::new(options).expect("client");
+    // The defaults: messages of up to 1 MiB of payload, both ways.
+    let mut client = Client::new(setup.options.clone()).expect("client");
     let url = setup.server.url("/echo");
     let task = client.connect_socket(ConnectOptions::new(&url)).expect("connectSocket");
     let log = Log::attach(&mut client, task);

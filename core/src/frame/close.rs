@@ -19,16 +19,7 @@ const MAX_PAYLOAD_LEN: usize = 125;
 /// the header decoder has already refused such frames, this is defensive), is not a lone byte
 /// ([`ProtocolError::InvalidClosePayload`]), carries a code valid on the wire
 /// ([`ProtocolError::InvalidCloseCode`], S19) and a UTF-8 reason ([`ProtocolError::InvalidUtf8`]).
-///
-/// ```
-/// use sockettask::{CloseCode, ProtocolError};
-/// use sockettask::frame::close::parse_close;
-///
-/// assert_eq!(parse_close(&[0x03, 0xE8, b'b', b'y', b'e']), Ok(Some((CloseCode::NORMAL, "bye"))));
-/// assert_eq!(parse_close(&[]), Ok(None));
-/// assert_eq!(parse_close(&[0x03]), Err(ProtocolError::InvalidClosePayload));
-/// ```
-pub fn parse_close(payload: &[u8]) -> Result<Option<(CloseCode, &str)>, ProtocolError> {
+pub(crate) fn parse_close(payload: &[u8]) -> Result<Option<(CloseCode, &str)>, ProtocolError> {
     // RFC 6455 §5.5: "All control frames MUST have a payload length of 125 bytes or less".
     if payload.len() > MAX_PAYLOAD_LEN {
         return Err(ProtocolError::ControlTooLong);
@@ -59,17 +50,7 @@ pub fn parse_close(payload: &[u8]) -> Result<Option<(CloseCode, &str)>, Protocol
 /// guarantees the reason is at most [`MAX_REASON_LEN`] bytes (S15 refuses longer ones); a
 /// longer reason is cut at the last character boundary at or before 123 bytes, so the
 /// payload stays valid UTF-8 and within a control frame.
-///
-/// ```
-/// use sockettask::CloseCode;
-/// use sockettask::frame::close::encode_close_payload;
-///
-/// let mut out = [0; 125];
-/// assert_eq!(encode_close_payload(Some((CloseCode::NORMAL, "bye")), &mut out), 5);
-/// assert_eq!(out[..5], [0x03, 0xE8, b'b', b'y', b'e']);
-/// assert_eq!(encode_close_payload(None, &mut out), 0);
-/// ```
-pub fn encode_close_payload(close: Option<(CloseCode, &str)>, out: &mut [u8; 125]) -> usize {
+pub(crate) fn encode_close_payload(close: Option<(CloseCode, &str)>, out: &mut [u8; 125]) -> usize {
     let Some((code, reason)) = close else {
         return 0;
     };
@@ -195,5 +176,28 @@ mod tests {
             let payload = encode(Some((CloseCode(code), reason)));
             assert_eq!(parse_close(&payload), Ok(Some((CloseCode(code), reason))));
         }
+    }
+
+    // --- the examples of the docs, from before the codec was private ---
+
+    #[test]
+    fn parse_close_example() {
+        use crate::frame::close::parse_close;
+        use crate::{CloseCode, ProtocolError};
+
+        assert_eq!(parse_close(&[0x03, 0xE8, b'b', b'y', b'e']), Ok(Some((CloseCode::NORMAL, "bye"))));
+        assert_eq!(parse_close(&[]), Ok(None));
+        assert_eq!(parse_close(&[0x03]), Err(ProtocolError::InvalidClosePayload));
+    }
+
+    #[test]
+    fn encode_close_payload_example() {
+        use crate::CloseCode;
+        use crate::frame::close::encode_close_payload;
+
+        let mut out = [0; 125];
+        assert_eq!(encode_close_payload(Some((CloseCode::NORMAL, "bye")), &mut out), 5);
+        assert_eq!(out[..5], [0x03, 0xE8, b'b', b'y', b'e']);
+        assert_eq!(encode_close_payload(None, &mut out), 0);
     }
 }

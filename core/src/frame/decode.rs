@@ -31,7 +31,7 @@ const MAX_CONTROL_PAYLOAD: u8 = 125;
 
 /// The outcome of [`decode_header`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Decoded {
+pub(crate) enum Decoded {
     /// A whole header: the header and how many bytes it took.
     Complete {
         /// The header.
@@ -50,21 +50,9 @@ pub enum Decoded {
 /// order). A returned header never has a mask (`mask` is `None`); the payload, if any,
 /// follows the header's `len` bytes. Bytes after the header are not looked at.
 ///
-/// RFC 6455 §5.7's unmasked "Hello", and its masked twin, which a client must refuse:
-///
-/// ```
-/// use sockettask::ProtocolError;
-/// use sockettask::frame::{Decoded, FrameHeader, OpCode, decode_header};
-///
-/// let frame = [0x81, 0x05, b'H', b'e', b'l', b'l', b'o'];
-/// let header = FrameHeader { fin: true, opcode: OpCode::Text, mask: None, payload_len: 5 };
-/// assert_eq!(decode_header(&frame), Ok(Decoded::Complete { header, len: 2 }));
-/// assert_eq!(decode_header(&frame[..1]), Ok(Decoded::Incomplete));
-///
-/// let masked = [0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58];
-/// assert_eq!(decode_header(&masked), Err(ProtocolError::MaskedFrame));
-/// ```
-pub fn decode_header(buf: &[u8]) -> Result<Decoded, ProtocolError> {
+/// The tests run RFC 6455 §5.7's unmasked "Hello", and its masked twin, which a client must
+/// refuse (`decode_header_example`).
+pub(crate) fn decode_header(buf: &[u8]) -> Result<Decoded, ProtocolError> {
     let Some((&[b0, b1], extended)) = buf.split_first_chunk::<2>() else {
         return Ok(Decoded::Incomplete);
     };
@@ -400,5 +388,21 @@ mod tests {
                 prop_assert!(len <= bytes.len() && header.mask.is_none());
             }
         }
+    }
+
+    // --- the examples of the docs, from before the codec was private ---
+
+    #[test]
+    fn decode_header_example() {
+        use crate::ProtocolError;
+        use crate::frame::{Decoded, FrameHeader, OpCode, decode_header};
+
+        let frame = [0x81, 0x05, b'H', b'e', b'l', b'l', b'o'];
+        let header = FrameHeader { fin: true, opcode: OpCode::Text, mask: None, payload_len: 5 };
+        assert_eq!(decode_header(&frame), Ok(Decoded::Complete { header, len: 2 }));
+        assert_eq!(decode_header(&frame[..1]), Ok(Decoded::Incomplete));
+
+        let masked = [0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58];
+        assert_eq!(decode_header(&masked), Err(ProtocolError::MaskedFrame));
     }
 }

@@ -11,17 +11,22 @@ use crate::frame::{FrameHeader, OpCode};
 /// or 10 bytes, plus the 4-byte mask key) and the payload.
 ///
 /// Saturates at `usize::MAX` for payloads that could never fit in memory.
-///
-/// ```
-/// use sockettask::frame::frame_len;
-///
-/// assert_eq!(frame_len(5), 2 + 4 + 5);
-/// assert_eq!(frame_len(256), 4 + 4 + 256);
-/// assert_eq!(frame_len(65536), 10 + 4 + 65536);
-/// ```
-pub const fn frame_len(payload_len: usize) -> usize {
+pub(crate) const fn frame_len(payload_len: usize) -> usize {
     let header = length_field_len(payload_len as u64) + 4;
     header.saturating_add(payload_len)
+}
+
+/// The largest payload whose masked frame fits `space` bytes: the inverse of [`frame_len`].
+pub(crate) const fn max_payload_len(space: usize) -> usize {
+    if space >= 14 + 0x1_0000 {
+        space - 14
+    } else if space >= 8 + 126 {
+        let payload = space - 8;
+        if payload > 0xFFFF { 0xFFFF } else { payload }
+    } else {
+        let payload = space.saturating_sub(6);
+        if payload > 125 { 125 } else { payload }
+    }
 }
 
 /// Writes a masked frame into `out`; `Err(required)` when `out` is too small.
@@ -29,18 +34,8 @@ pub const fn frame_len(payload_len: usize) -> usize {
 /// On success returns the frame's length, [`frame_len`]`(payload.len())`. On `Err(required)`
 /// nothing meaningful was written. RSV1–3 are zero (no extension is ever negotiated).
 ///
-/// RFC 6455 §5.7's masked "Hello":
-///
-/// ```
-/// use sockettask::frame::{OpCode, encode_frame};
-///
-/// let mut out = [0; 16];
-/// let n = encode_frame(OpCode::Text, true, [0x37, 0xfa, 0x21, 0x3d], b"Hello", &mut out);
-/// assert_eq!(n, Ok(11));
-/// assert_eq!(out[..11], [0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58]);
-/// assert_eq!(encode_frame(OpCode::Text, true, [0; 4], b"Hello", &mut out[..10]), Err(11));
-/// ```
-pub fn encode_frame(
+/// The tests encode RFC 6455 §5.7's masked "Hello" (`encode_frame_example`).
+pub(crate) fn encode_frame(
     opcode: OpCode,
     fin: bool,
     mask: [u8; 4],
@@ -98,6 +93,17 @@ mod tests {
     }
 
     #[test]
+    fn max_payload_len_inverts_frame_len() {
+        for space in (0..300).chain(0xFFFF - 20..0x1_0000 + 40) {
+            let payload = max_payload_len(space);
+            assert!(frame_len(payload) <= space || space < 6, "space {space}: payload {payload}");
+            assert!(frame_len(payload + 1) > space, "space {space}: payload {payload} + 1 fits too");
+        }
+        assert_eq!(max_payload_len(0), 0);
+        assert_eq!(max_payload_len((1 << 20) + 14), 1 << 20);
+    }
+
+    #[test]
     fn empty_close_frame() {
         assert_eq!(encode(OpCode::Close, true, b""), [0x88, 0x80, 0x37, 0xFA, 0x21, 0x3D]);
     }
@@ -142,5 +148,27 @@ mod tests {
         let mut out = [0xEE; 20];
         assert_eq!(encode_frame(OpCode::Ping, true, KEY, b"Hello", &mut out), Ok(11));
         assert_eq!(out[11..], [0xEE; 9]);
+    }
+
+    // --- the examples of the docs, from before the codec was private ---
+
+    #[test]
+    fn frame_len_example() {
+        use crate::frame::frame_len;
+
+        assert_eq!(frame_len(5), 2 + 4 + 5);
+        assert_eq!(frame_len(256), 4 + 4 + 256);
+        assert_eq!(frame_len(65536), 10 + 4 + 65536);
+    }
+
+    #[test]
+    fn encode_frame_example() {
+        use crate::frame::{OpCode, encode_frame};
+
+        let mut out = [0; 16];
+        let n = encode_frame(OpCode::Text, true, [0x37, 0xfa, 0x21, 0x3d], b"Hello", &mut out);
+        assert_eq!(n, Ok(11));
+        assert_eq!(out[..11], [0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58]);
+        assert_eq!(encode_frame(OpCode::Text, true, [0; 4], b"Hello", &mut out[..10]), Err(11));
     }
 }

@@ -6,7 +6,7 @@
 use crate::error::ProtocolError;
 
 /// The longest frame header: 2 + 8 (64-bit length) + 4 (mask key).
-pub const MAX_HEADER_LEN: usize = 14;
+pub(crate) const MAX_HEADER_LEN: usize = 14;
 
 /// Largest payload length carried in the 7-bit length field.
 pub(crate) const MAX_LEN_7: u64 = 125;
@@ -20,7 +20,7 @@ pub(crate) const LEN_64_MARKER: u8 = 127;
 /// A frame opcode RFC 6455 defines.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[repr(u8)]
-pub enum OpCode {
+pub(crate) enum OpCode {
     /// 0x0
     Continuation = 0x0,
     /// 0x1
@@ -37,7 +37,7 @@ pub enum OpCode {
 
 impl OpCode {
     /// Close, Ping and Pong.
-    pub const fn is_control(self) -> bool {
+    pub(crate) const fn is_control(self) -> bool {
         (self as u8) & 0x8 != 0
     }
 
@@ -46,15 +46,7 @@ impl OpCode {
     /// RFC 6455 §5.2: "If an unknown opcode is received, the receiving endpoint MUST _Fail the
     /// WebSocket Connection_." 0x3–0x7 and 0xB–0xF are reserved, and so is anything that does
     /// not fit in 4 bits: all are [`ProtocolError::ReservedOpcode`].
-    ///
-    /// ```
-    /// use sockettask::ProtocolError;
-    /// use sockettask::frame::OpCode;
-    ///
-    /// assert_eq!(OpCode::from_u8(0x9), Ok(OpCode::Ping));
-    /// assert_eq!(OpCode::from_u8(0x3), Err(ProtocolError::ReservedOpcode(0x3)));
-    /// ```
-    pub const fn from_u8(opcode: u8) -> Result<OpCode, ProtocolError> {
+    pub(crate) const fn from_u8(opcode: u8) -> Result<OpCode, ProtocolError> {
         match opcode {
             0x0 => Ok(OpCode::Continuation),
             0x1 => Ok(OpCode::Text),
@@ -69,28 +61,21 @@ impl OpCode {
 
 /// A decoded or to-be-encoded frame header.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct FrameHeader {
+pub(crate) struct FrameHeader {
     /// Final fragment.
-    pub fin: bool,
+    pub(crate) fin: bool,
     /// The opcode.
-    pub opcode: OpCode,
+    pub(crate) opcode: OpCode,
     /// Masking key, when masked.
-    pub mask: Option<[u8; 4]>,
+    pub(crate) mask: Option<[u8; 4]>,
     /// Payload length.
-    pub payload_len: u64,
+    pub(crate) payload_len: u64,
 }
 
 impl FrameHeader {
     /// Bytes [`FrameHeader::encode`] writes: 2, 4 or 10 for the length's minimal encoding,
     /// plus 4 when there is a mask key.
-    ///
-    /// ```
-    /// use sockettask::frame::{FrameHeader, OpCode};
-    ///
-    /// let h = FrameHeader { fin: true, opcode: OpCode::Binary, mask: Some([1, 2, 3, 4]), payload_len: 256 };
-    /// assert_eq!(h.encoded_len(), 2 + 2 + 4);
-    /// ```
-    pub const fn encoded_len(&self) -> usize {
+    pub(crate) const fn encoded_len(&self) -> usize {
         let key = if self.mask.is_some() { 4 } else { 0 };
         length_field_len(self.payload_len) + key
     }
@@ -102,17 +87,7 @@ impl FrameHeader {
     /// MUST be used to encode the length"); RSV1–3 are zero. A `payload_len` with its top bit
     /// set is written as given, and no receiver accepts it: keeping lengths below 2^63 is the
     /// caller's job.
-    ///
-    /// ```
-    /// use sockettask::frame::{FrameHeader, OpCode};
-    ///
-    /// let h = FrameHeader { fin: true, opcode: OpCode::Text, mask: None, payload_len: 5 };
-    /// let mut out = [0; 14];
-    /// assert_eq!(h.encode(&mut out), Ok(2));
-    /// assert_eq!(out[..2], [0x81, 0x05]);
-    /// assert_eq!(h.encode(&mut out[..1]), Err(2));
-    /// ```
-    pub fn encode(&self, out: &mut [u8]) -> Result<usize, usize> {
+    pub(crate) fn encode(&self, out: &mut [u8]) -> Result<usize, usize> {
         let required = self.encoded_len();
         let Some(out) = out.get_mut(..required) else {
             return Err(required);
@@ -248,5 +223,35 @@ mod tests {
             assert_eq!(h.encode(&mut out[..len]), Err(MAX_HEADER_LEN));
             assert_eq!(out, [0xEE; MAX_HEADER_LEN]);
         }
+    }
+
+    // --- the examples of the docs, from before the codec was private ---
+
+    #[test]
+    fn from_u8_example() {
+        use crate::ProtocolError;
+        use crate::frame::OpCode;
+
+        assert_eq!(OpCode::from_u8(0x9), Ok(OpCode::Ping));
+        assert_eq!(OpCode::from_u8(0x3), Err(ProtocolError::ReservedOpcode(0x3)));
+    }
+
+    #[test]
+    fn encoded_len_example() {
+        use crate::frame::{FrameHeader, OpCode};
+
+        let h = FrameHeader { fin: true, opcode: OpCode::Binary, mask: Some([1, 2, 3, 4]), payload_len: 256 };
+        assert_eq!(h.encoded_len(), 2 + 2 + 4);
+    }
+
+    #[test]
+    fn encode_example() {
+        use crate::frame::{FrameHeader, OpCode};
+
+        let h = FrameHeader { fin: true, opcode: OpCode::Text, mask: None, payload_len: 5 };
+        let mut out = [0; 14];
+        assert_eq!(h.encode(&mut out), Ok(2));
+        assert_eq!(out[..2], [0x81, 0x05]);
+        assert_eq!(h.encode(&mut out[..1]), Err(2));
     }
 }

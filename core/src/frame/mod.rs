@@ -1,12 +1,12 @@
 //! The RFC 6455 frame codec, client side: header, decode (server → client), encode
 //! (client → server, masked), masking, close payloads.
 
-pub mod close;
-pub mod decode;
-pub mod encode;
-pub mod header;
-pub mod mask;
+pub(crate) mod close;
+pub(crate) mod decode;
+pub(crate) mod encode;
+pub(crate) mod header;
+pub(crate) mod mask;
 
-pub use decode::{Decoded, decode_header};
-pub use encode::{encode_frame, frame_len};
-pub use header::{FrameHeader, MAX_HEADER_LEN, OpCode};
+pub(crate) use decode::{Decoded, decode_header};
+pub(crate) use encode::{encode_frame, frame_len, max_payload_len};
+pub(crate) use header::{FrameHeader, MAX_HEADER_LEN, OpCode};

@@ -34,14 +34,14 @@ fn decode_run(flags: u8, frames: &[u8], plan: &[u8]) -> Record {
     let (mut rx, mut tx) = ([0u8; 4096], [0u8; 1024]);
     let storage = [Buffers::new(&mut rx[..rx_len], &mut tx[..])];
     let mut driver = Driver::<1>::new(Config { limits, ..Config::default() }, storage);
-    let h = driver.client.connect(&ConnectOptions::new(URL), driver.now).unwrap();
+    let h = driver.client.connect_socket(driver.now, &ConnectOptions::new(URL)).unwrap();
     let accept = accept_for(driver.client.transmit_data(h));
     driver.settle();
     let mut stream = Wire::<{ 16 * 1024 }>::new();
     stream.push(response(&accept, b"").bytes());
     stream.push(frames);
     driver.deliver(h, stream.bytes(), plan, true);
-    driver.client.handle_eof(h, driver.now);
+    driver.client.handle_eof(driver.now, h);
     driver.settle();
     assert!(driver.track(h).opened && driver.track(h).closed, "open, then closed at EOF at the latest");
     assert_eq!(driver.client.handles().count(), 0, "a closed task frees its slot");

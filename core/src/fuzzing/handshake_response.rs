@@ -28,7 +28,7 @@ pub fn handshake_response(data: &[u8]) {
     let protocols: &[&str] = [&[][..], &["chat"], &["chat", "superchat"], &[]][usize::from(flags >> 4 & 3)];
     let (mut rx, mut tx) = ([0u8; 9000], [0u8; 1024]);
     let mut driver = Driver::<1>::new(config, [Buffers::new(&mut rx[..rx_len], &mut tx[..])]);
-    let h = driver.client.connect(&ConnectOptions::new(URL).protocols(protocols), driver.now).unwrap();
+    let h = driver.client.connect_socket(driver.now, &ConnectOptions::new(URL).protocols(protocols)).unwrap();
     let accept = accept_for(driver.client.transmit_data(h));
     let key = key_of(driver.client.transmit_data(h));
     driver.settle();
@@ -58,7 +58,7 @@ pub fn handshake_response(data: &[u8]) {
         check_accepted(&wire.bytes()[..end], &accept, protocols);
     }
     check_validate(wire.bytes(), &key, protocols, config.protocol_check, opened_with.is_some());
-    driver.client.handle_eof(h, driver.now);
+    driver.client.handle_eof(driver.now, h);
     driver.settle();
     let track = *driver.track(h);
     assert!(track.closed || (track.error.is_some() && config.failure_events == FailureEvents::ErrorOnly));

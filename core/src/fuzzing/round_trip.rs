@@ -77,8 +77,8 @@ fn echo(driver: &mut Driver<'_, 1>, h: Handle, message: Message<'_>, seed: u8) {
     let mut pos = 0;
     while pos < wire.len {
         let n = driver.client.handle_input(
-            h,
             driver.now,
+            h,
             &wire.bytes()[pos..(pos + usize::from(chunks[pos % 2]) * 64 + 1).min(wire.len)],
         );
         pos += n;
@@ -108,7 +108,7 @@ fn expect_frames(driver: &mut Driver<'_, 1>, h: Handle, expected: &[(u8, &[u8])]
     }
     assert_eq!(at, wire.len(), "no frame beyond the expected ones");
     let n = wire.len();
-    driver.client.advance_transmit(h, driver.now, n);
+    driver.client.advance_transmit(driver.now, h, n);
 }
 
 /// Reads one client frame as a server: FIN, opcode, payload length (unmasked into `out`) and
@@ -140,7 +140,7 @@ fn server_read(wire: &[u8], out: &mut [u8]) -> (bool, u8, usize, usize) {
 fn close_both_ways(driver: &mut Driver<'_, 1>, h: Handle, arg: u8) {
     let code = CloseCode([1000, 3000, 4000, 4999][usize::from(arg % 4)]);
     let reason = ["", "bye", "ünïcödé", "x"][usize::from(arg / 4 % 4)];
-    driver.client.close(h, Some(code), reason, driver.now).unwrap();
+    driver.client.close(driver.now, h, Some(code), reason).unwrap();
     let mut body = Wire::<125>::new();
     body.push(&code.0.to_be_bytes());
     body.push(reason.as_bytes());
@@ -149,7 +149,7 @@ fn close_both_ways(driver: &mut Driver<'_, 1>, h: Handle, arg: u8) {
     wire.frame(0x88, body.bytes());
     driver.deliver(h, wire.bytes(), &[], false);
     assert_eq!(driver.client.ready_state(h), ReadyState::Closing, "waits for the server to end TCP");
-    driver.client.handle_eof(h, driver.now);
+    driver.client.handle_eof(driver.now, h);
     let Some((_, Event::Close(close))) = driver.client.poll_event() else { panic!("onClose after EOF") };
     assert_eq!((close.code, close.reason), (code, reason), "onClose carries the echoed close");
 }

@@ -64,7 +64,7 @@ pub fn socket_task(data: &[u8]) {
     }
     let now = tasks.driver.now;
     for &h in &tasks.issued {
-        tasks.driver.client.handle_eof(h, now);
+        tasks.driver.client.handle_eof(now, h);
     }
     tasks.driver.settle();
     for (i, track) in tasks.driver.tracks.iter().enumerate().take(tasks.issued.len() + 1).skip(1) {
@@ -94,7 +94,7 @@ impl Tasks<'_> {
         match op % 16 {
             1 => {
                 let extra = CHOSEN[usize::from(input.byte()) % CHOSEN.len()];
-                let accept = self.accepts[h.task_id() as usize % MAX_IDS];
+                let accept = self.accepts[h.socket_task_id() as usize % MAX_IDS];
                 d.deliver(h, response(&accept, extra).bytes(), &[], false);
             }
             2 => {
@@ -119,18 +119,18 @@ impl Tasks<'_> {
             8 => self.timeout(),
             9 => {
                 let n = usize::from(input.byte()) * 8;
-                d.client.advance_transmit(h, now, n);
+                d.client.advance_transmit(now, h, n);
             }
             10 => _ = d.poll_events(),
-            11 => d.client.handle_eof(h, now),
-            12 => d.client.handle_transport_error(h, now, TransportError::Reset),
+            11 => d.client.handle_eof(now, h),
+            12 => d.client.handle_transport_error(now, h, TransportError::Reset),
             13 => {
                 let len = usize::from(input.byte());
                 let bytes = input.take(len);
                 let space = d.client.input_buffer(h);
                 let n = space.len().min(bytes.len());
                 space[..n].copy_from_slice(&bytes[..n]);
-                d.client.handle_read(h, now, n);
+                d.client.handle_read(now, h, n);
             }
             14 => self.ping(h, usize::from(input.byte() % 130)),
             _ => _ = d.settle(),
@@ -142,18 +142,18 @@ impl Tasks<'_> {
         let options = ConnectOptions {
             url: URLS[pick % 4],
             protocols: PROTOCOLS[pick / 4 % 3],
-            headers: HEADERS[pick / 12 % 3],
+            header: HEADERS[pick / 12 % 3],
             timeout: TIMEOUTS[pick / 36 % 4],
         };
         if self.issued.len() + 1 >= MAX_IDS {
             return;
         }
         let d = &mut self.driver;
-        match d.client.connect(&options, d.now) {
+        match d.client.connect_socket(d.now, &options) {
             Ok(h) => {
-                assert_eq!(h.task_id(), self.issued.len() as u64 + 1, "S1: ids count up from 1");
+                assert_eq!(h.socket_task_id(), self.issued.len() as u64 + 1, "S1: ids count up from 1");
                 assert_eq!(d.client.ready_state(h), ReadyState::Connecting);
-                self.accepts[h.task_id() as usize] = accept_for(d.client.transmit_data(h));
+                self.accepts[h.socket_task_id() as usize] = accept_for(d.client.transmit_data(h));
                 self.issued.push(h).unwrap();
             }
             Err(ConnectError::TooManyTasks { limit }) => {
@@ -176,7 +176,7 @@ impl Tasks<'_> {
     /// The task's state with no event on loan (an empty input releases the last one).
     fn settled_state(&mut self, h: Handle) -> ReadyState {
         let d = &mut self.driver;
-        let _ = d.client.handle_input(h, d.now, &[]);
+        let _ = d.client.handle_input(d.now, h, &[]);
         d.client.ready_state(h)
     }
 
@@ -185,27 +185,31 @@ impl Tasks<'_> {
         let payload = &FILLER[..len];
         let message = if binary { Message::Binary(payload) } else { Message::Text(utf8_prefix(payload)) };
         let result = self.driver.client.send(h, message);
-        self.after_send(h, before, result);
+        self.after_send(h, before, message.len(), result);
     }
 
     fn ping(&mut self, h: Handle, len: usize) {
         let before = self.settled_state(h);
         let result = self.driver.client.ping(h, &FILLER[..len]);
-        if len > 125 {
-            // A live task checks the payload limit before its state; a finished one is CLOSED.
-            let finished = before == ReadyState::Closed && result == Err(SendError::NotOpen(before));
-            assert!(matches!(result, Err(SendError::MessageTooLarge { .. })) || finished, "{result:?}");
-            assert_eq!(self.driver.client.ready_state(h), before, "a refused ping changes nothing");
-            return;
+        if len > 125 && before == ReadyState::Open {
+            assert_eq!(result, Err(SendError::MessageTooLarge { required: len, limit: 125 }));
         }
-        self.after_send(h, before, result);
+        self.after_send(h, before, len, result);
     }
 
-    /// S14: only in OPEN; a send changes no state.
-    fn after_send(&mut self, h: Handle, before: ReadyState, result: Result<(), SendError>) {
+    /// S14: only in OPEN (the state is checked first); a send changes no state; a refusal
+    /// counts payload bytes.
+    fn after_send(&mut self, h: Handle, before: ReadyState, len: usize, result: Result<(), SendError>) {
         match result {
-            Ok(()) | Err(SendError::BufferFull { .. } | SendError::MessageTooLarge { .. }) => {
+            Ok(()) => assert_eq!(before, ReadyState::Open, "{result:?} in {before:?}"),
+            Err(SendError::BufferFull { required, available }) => {
                 assert_eq!(before, ReadyState::Open, "{result:?} in {before:?}");
+                // 0 available also when not even an empty message fits (6 bytes of frame).
+                assert!(required == len && (available < len || available == 0), "{result:?} for {len} bytes");
+            }
+            Err(SendError::MessageTooLarge { required, limit }) => {
+                assert_eq!(before, ReadyState::Open, "{result:?} in {before:?}");
+                assert!(required == len && limit < len, "{result:?} for {len} bytes");
             }
             Err(SendError::NotOpen(state)) => {
                 assert_ne!(before, ReadyState::Open);
@@ -223,7 +227,7 @@ impl Tasks<'_> {
         let reason = utf8_prefix(&FILLER[..usize::from(arg / 8) * 4 % 132]);
         let valid = code.is_none_or(CloseCode::is_allowed_for_close) && reason.len() <= 123;
         let d = &mut self.driver;
-        let result = d.client.close(h, code, reason, d.now);
+        let result = d.client.close(d.now, h, code, reason);
         let after = d.client.ready_state(h);
         match (before, valid) {
             (ReadyState::Closed, _) => assert!(result.is_err(), "S16: close in CLOSED fails"),

@@ -3,32 +3,23 @@
 //!
 //! The key is 16 bytes from the injected RNG, base64-encoded; the accept value is
 //! base64(SHA-1(key + GUID)). Both live in fixed arrays: nothing allocates.
-//!
-//! ```
-//! use sockettask::handshake::Key;
-//!
-//! // RFC 6455 §1.3: the nonce "the sample nonce".
-//! let key = Key::from_nonce(*b"the sample nonce");
-//! assert_eq!(key.as_str(), "dGhlIHNhbXBsZSBub25jZQ==");
-//! assert_eq!(key.accept().as_str(), "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
-//! ```
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use sha1::{Digest as _, Sha1};
 
 /// The GUID RFC 6455 §1.3 appends to the key before hashing.
-pub const GUID: &str = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+pub(crate) const GUID: &str = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 
 /// A `Sec-WebSocket-Key`: 16 random bytes, base64-encoded (24 ASCII bytes).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Key([u8; 24]);
+pub(crate) struct Key([u8; 24]);
 
 impl Key {
     /// Draws the 16-byte nonce from `rng`.
     ///
     /// RFC 6455 §4.1: "The nonce MUST be selected randomly for each connection."
-    pub fn generate<R: rand_core::Rng + ?Sized>(rng: &mut R) -> Key {
+    pub(crate) fn generate<R: rand_core::Rng + ?Sized>(rng: &mut R) -> Key {
         let mut nonce = [0u8; 16];
         rng.fill_bytes(&mut nonce);
         Key::from_nonce(nonce)
@@ -38,7 +29,7 @@ impl Key {
     ///
     /// RFC 6455 §4.1: "a nonce consisting of a randomly selected 16-byte value that has been
     /// base64-encoded".
-    pub fn from_nonce(nonce: [u8; 16]) -> Key {
+    pub(crate) fn from_nonce(nonce: [u8; 16]) -> Key {
         let mut key = [0u8; 24];
         // 16 bytes always encode to exactly 24 base64 characters (with `==` padding), so
         // the output buffer is large enough and the error arm cannot occur.
@@ -47,7 +38,7 @@ impl Key {
     }
 
     /// The key as sent.
-    pub fn as_str(&self) -> &str {
+    pub(crate) fn as_str(&self) -> &str {
         ascii_str(&self.0)
     }
 
@@ -55,7 +46,7 @@ impl Key {
     ///
     /// RFC 6455 §4.2.2: the server "MUST" take the key, concatenate the GUID, take the SHA-1
     /// hash of that and return its base64 encoding.
-    pub fn accept(&self) -> Accept {
+    pub(crate) fn accept(&self) -> Accept {
         let mut sha = Sha1::new();
         sha.update(self.0);
         sha.update(GUID.as_bytes());
@@ -69,16 +60,17 @@ impl Key {
 
 /// A `Sec-WebSocket-Accept` value: base64(SHA-1(key + GUID)), 28 ASCII bytes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Accept([u8; 28]);
+pub(crate) struct Accept([u8; 28]);
 
 impl Accept {
     /// The value as bytes.
-    pub fn as_bytes(&self) -> &[u8] {
+    pub(crate) fn as_bytes(&self) -> &[u8] {
         &self.0
     }
 
     /// The value as a string.
-    pub fn as_str(&self) -> &str {
+    #[cfg(test)]
+    pub(crate) fn as_str(&self) -> &str {
         ascii_str(&self.0)
     }
 }
@@ -171,5 +163,17 @@ mod tests {
         assert_eq!(key.as_str(), "/////////////////////w==");
         assert_eq!(key.accept().as_str().len(), 28);
         assert!(key.accept().as_str().ends_with('='));
+    }
+
+    // --- the examples of the docs, from before the codec was private ---
+
+    #[test]
+    fn key_and_accept_example() {
+        use crate::handshake::Key;
+
+        // RFC 6455 §1.3: the nonce "the sample nonce".
+        let key = Key::from_nonce(*b"the sample nonce");
+        assert_eq!(key.as_str(), "dGhlIHNhbXBsZSBub25jZQ==");
+        assert_eq!(key.accept().as_str(), "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
     }
 }

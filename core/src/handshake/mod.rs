@@ -2,10 +2,10 @@
 //! sends, and the validation of the server's response, which leaves its headers as the
 //! [`Headers`] the `onOpen` event hands out.
 
-pub mod key;
-pub mod request;
-pub mod response;
+pub(crate) mod key;
+pub(crate) mod request;
+pub(crate) mod response;
 
-pub use key::{Accept, Key};
-pub use request::{ForbiddenHeaders, Request};
-pub use response::{Headers, ProtocolCheck};
+pub(crate) use key::{Accept, Key};
+pub(crate) use request::{ForbiddenHeaders, Request};
+pub(crate) use response::{Headers, ProtocolCheck};

@@ -3,43 +3,14 @@
 //!
 //! The request is written into a caller buffer; [`Request::encoded_len`] says beforehand how
 //! many bytes that takes, and both run the same writer so they cannot disagree.
-//!
-//! ```
-//! use sockettask::Url;
-//! use sockettask::handshake::{ForbiddenHeaders, Key, Request};
-//!
-//! let url = Url::parse("wss://example.com/chat").unwrap();
-//! let key = Key::from_nonce(*b"the sample nonce");
-//! let request = Request {
-//!     url: &url,
-//!     key: &key,
-//!     protocols: &["chat"],
-//!     headers: &[],
-//!     forbidden: ForbiddenHeaders::Reject,
-//! };
-//! let mut out = [0u8; 256];
-//! let n = request.encode(&mut out).unwrap();
-//! assert_eq!(
-//!     &out[..n],
-//!     b"GET /chat HTTP/1.1\r\n\
-//!       Host: example.com\r\n\
-//!       Upgrade: websocket\r\n\
-//!       Connection: Upgrade\r\n\
-//!       Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
-//!       Sec-WebSocket-Version: 13\r\n\
-//!       Sec-WebSocket-Protocol: chat\r\n\
-//!       \r\n"
-//! );
-//! assert_eq!(n, request.encoded_len());
-//! ```
 
-use crate::error::{ConnectError, Refusal};
+use crate::error::Refusal;
 use crate::handshake::Key;
 use crate::url::{HostKind, Url};
 
 /// The header names a caller may not set (S3.3), lower-case: `referer`, and the ones the
 /// library writes itself or that make no sense on an upgrade request.
-pub const FORBIDDEN_HEADERS: [&str; 11] = [
+pub(crate) const FORBIDDEN_HEADERS: [&str; 11] = [
     "referer",
     "host",
     "upgrade",
@@ -65,22 +36,21 @@ pub enum ForbiddenHeaders {
 
 /// The pieces of a handshake request.
 #[derive(Clone, Copy, Debug)]
-pub struct Request<'a> {
+pub(crate) struct Request<'a> {
     /// Where to connect.
-    pub url: &'a Url<'a>,
+    pub(crate) url: &'a Url<'a>,
     /// The key sent as `Sec-WebSocket-Key`.
-    pub key: &'a Key,
-    /// Offered subprotocols, in order, already checked by [`check_protocols`].
-    pub protocols: &'a [&'a str],
-    /// Caller headers, already checked by [`check_headers`].
-    pub headers: &'a [(&'a str, &'a str)],
-    /// How forbidden headers are treated.
-    pub forbidden: ForbiddenHeaders,
+    pub(crate) key: &'a Key,
+    /// Offered subprotocols, in order, already checked by [`find_protocol_refusal`].
+    pub(crate) protocols: &'a [&'a str],
+    /// Caller headers, already checked by [`find_header_refusal`]; in
+    /// [`ForbiddenHeaders::Drop`] mode the forbidden ones are among them, and left out.
+    pub(crate) headers: &'a [(&'a str, &'a str)],
 }
 
 impl Request<'_> {
     /// Bytes `encode` writes.
-    pub fn encoded_len(&self) -> usize {
+    pub(crate) fn encoded_len(&self) -> usize {
         let mut counter = Counter(0);
         self.write(&mut counter);
         counter.0
@@ -92,10 +62,10 @@ impl Request<'_> {
     /// `Sec-WebSocket-Key`, `Sec-WebSocket-Version`, `Sec-WebSocket-Protocol` (only when
     /// protocols are offered), then the caller's headers in their order.
     ///
-    /// A caller header that [`check_headers`] would refuse or drop is never written, whatever
-    /// [`Request::forbidden`] says: the encoder cannot be made to send a second `Host` or to
-    /// split a header with CR LF, even when the check was skipped.
-    pub fn encode(&self, out: &mut [u8]) -> Result<usize, usize> {
+    /// A caller header that [`find_header_refusal`] would refuse or drop is never written: the
+    /// encoder cannot be made to send a second `Host` or to split a header with CR LF, even
+    /// when the check was skipped.
+    pub(crate) fn encode(&self, out: &mut [u8]) -> Result<usize, usize> {
         let required = self.encoded_len();
         if out.len() < required {
             return Err(required);
@@ -167,17 +137,12 @@ impl Request<'_> {
     }
 }
 
-/// Checks caller headers against S3.2 and S3.3.
+/// Checks caller headers against S3.2 and S3.3; the refusal borrows the culprit.
 ///
 /// Headers are checked in order, and each first for validity (S3.2: the name is an HTTP
 /// token, the value has no CR, LF or NUL), then against [`FORBIDDEN_HEADERS`] (S3.3,
 /// case-insensitive). In [`ForbiddenHeaders::Drop`] mode forbidden headers pass here and
 /// [`Request::encode`] leaves them out.
-pub fn check_headers(headers: &[(&str, &str)], forbidden: ForbiddenHeaders) -> Result<(), ConnectError> {
-    find_header_refusal(headers, forbidden).map_err(ConnectError::from)
-}
-
-/// [`check_headers`], borrowing the culprit.
 pub(crate) fn find_header_refusal<'a>(
     headers: &[(&'a str, &str)],
     forbidden: ForbiddenHeaders,
@@ -196,17 +161,13 @@ pub(crate) fn find_header_refusal<'a>(
     Ok(())
 }
 
-/// Checks offered subprotocols: non-empty tokens, no repeats.
+/// Checks offered subprotocols: non-empty tokens, no repeats; the refusal borrows the
+/// culprit.
 ///
 /// RFC 6455 §4.1: the elements of `Sec-WebSocket-Protocol` "MUST be non-empty strings with
 /// characters in the range U+0021 to U+007E not including separator characters" and "MUST
 /// all be unique strings". Repeats are compared case-sensitively, as the server's choice is
 /// (an exact match); the first repeat is the one reported.
-pub fn check_protocols(protocols: &[&str]) -> Result<(), ConnectError> {
-    find_protocol_refusal(protocols).map_err(ConnectError::from)
-}
-
-/// [`check_protocols`], borrowing the culprit.
 pub(crate) fn find_protocol_refusal<'a>(protocols: &[&'a str]) -> Result<(), Refusal<'a>> {
     for (i, &protocol) in protocols.iter().enumerate() {
         let repeated = protocols.iter().take(i).any(|&earlier| earlier == protocol);
@@ -301,21 +262,27 @@ mod tests {
     use std::vec::Vec;
 
     use super::*;
+    use crate::error::ConnectError;
+
+    /// [`find_header_refusal`] as `connect_socket` reports it.
+    fn check_headers(headers: &[(&str, &str)], forbidden: ForbiddenHeaders) -> Result<(), ConnectError> {
+        find_header_refusal(headers, forbidden).map_err(ConnectError::from)
+    }
+
+    /// [`find_protocol_refusal`] as `connect_socket` reports it.
+    fn check_protocols(protocols: &[&str]) -> Result<(), ConnectError> {
+        find_protocol_refusal(protocols).map_err(ConnectError::from)
+    }
 
     fn key() -> Key {
         Key::from_nonce(*b"the sample nonce")
     }
 
     /// Encodes and checks `encoded_len` against what was written.
-    fn encode(
-        url: &str,
-        protocols: &[&str],
-        headers: &[(&str, &str)],
-        forbidden: ForbiddenHeaders,
-    ) -> String {
+    fn encode(url: &str, protocols: &[&str], headers: &[(&str, &str)]) -> String {
         let url = Url::parse(url).unwrap();
         let key = key();
-        let request = Request { url: &url, key: &key, protocols, headers, forbidden };
+        let request = Request { url: &url, key: &key, protocols, headers };
         let mut out = vec![0u8; 1024];
         let n = request.encode(&mut out).unwrap();
         assert_eq!(n, request.encoded_len());
@@ -331,7 +298,7 @@ mod tests {
 
     #[test]
     fn encode_no_protocols_default_port() {
-        let got = encode("wss://example.com", &[], &[], ForbiddenHeaders::Reject);
+        let got = encode("wss://example.com", &[], &[]);
         assert_eq!(got, std::format!("GET / HTTP/1.1\r\nHost: example.com\r\n{FIXED}\r\n"));
     }
 
@@ -341,7 +308,6 @@ mod tests {
             "ws://Example.com:8080/chat?room=1",
             &["v2.chat", "chat"],
             &[("X-Token", "abc def"), ("Cookie", "a=1")],
-            ForbiddenHeaders::Reject,
         );
         let want = std::format!(
             "GET /chat?room=1 HTTP/1.1\r\nHost: Example.com:8080\r\n{FIXED}\
@@ -352,32 +318,32 @@ mod tests {
 
     #[test]
     fn encode_ipv6_host_with_port() {
-        let got = encode("wss://[::1]:9001/x", &[], &[], ForbiddenHeaders::Reject);
+        let got = encode("wss://[::1]:9001/x", &[], &[]);
         assert_eq!(got, std::format!("GET /x HTTP/1.1\r\nHost: [::1]:9001\r\n{FIXED}\r\n"));
-        let got = encode("wss://[::1]", &[], &[], ForbiddenHeaders::Reject);
+        let got = encode("wss://[::1]", &[], &[]);
         assert!(got.contains("\r\nHost: [::1]\r\n"));
     }
 
     #[test]
     fn encode_explicit_default_port_is_left_out() {
-        let got = encode("wss://a:443", &[], &[], ForbiddenHeaders::Reject);
+        let got = encode("wss://a:443", &[], &[]);
         assert_eq!(got, std::format!("GET / HTTP/1.1\r\nHost: a\r\n{FIXED}\r\n"));
-        assert!(encode("ws://a:80", &[], &[], ForbiddenHeaders::Reject).contains("\r\nHost: a\r\n"));
-        assert!(encode("ws://a:443", &[], &[], ForbiddenHeaders::Reject).contains("\r\nHost: a:443\r\n"));
-        assert!(encode("wss://a:80", &[], &[], ForbiddenHeaders::Reject).contains("\r\nHost: a:80\r\n"));
+        assert!(encode("ws://a:80", &[], &[]).contains("\r\nHost: a\r\n"));
+        assert!(encode("ws://a:443", &[], &[]).contains("\r\nHost: a:443\r\n"));
+        assert!(encode("wss://a:80", &[], &[]).contains("\r\nHost: a:80\r\n"));
     }
 
     #[test]
     fn encode_ports_of_every_width() {
         for (port, host) in [(1, "a:1"), (10, "a:10"), (999, "a:999"), (1000, "a:1000"), (65535, "a:65535")] {
-            let got = encode(&std::format!("wss://a:{port}"), &[], &[], ForbiddenHeaders::Reject);
+            let got = encode(&std::format!("wss://a:{port}"), &[], &[]);
             assert!(got.contains(&std::format!("\r\nHost: {host}\r\n")), "{got}");
         }
     }
 
     #[test]
     fn encode_query_without_path() {
-        let got = encode("wss://h?x=1", &[], &[], ForbiddenHeaders::Reject);
+        let got = encode("wss://h?x=1", &[], &[]);
         assert!(got.starts_with("GET /?x=1 HTTP/1.1\r\nHost: h\r\n"), "{got}");
     }
 
@@ -386,14 +352,14 @@ mod tests {
         let headers =
             [("Referer", "x"), ("A", "1"), ("sec-websocket-protocol", "p"), ("HOST", "h"), ("B", "2")];
         assert_eq!(check_headers(&headers, ForbiddenHeaders::Drop), Ok(()));
-        let got = encode("wss://a", &[], &headers, ForbiddenHeaders::Drop);
+        let got = encode("wss://a", &[], &headers);
         assert_eq!(got, std::format!("GET / HTTP/1.1\r\nHost: a\r\n{FIXED}A: 1\r\nB: 2\r\n\r\n"));
     }
 
     #[test]
     fn encode_never_writes_unchecked_bad_headers() {
         let headers = [("X", "a\r\nHost: evil"), ("bad name", "v"), ("Host", "evil"), ("Ok", "1")];
-        let got = encode("wss://a", &[], &headers, ForbiddenHeaders::Reject);
+        let got = encode("wss://a", &[], &headers);
         assert_eq!(got, std::format!("GET / HTTP/1.1\r\nHost: a\r\n{FIXED}Ok: 1\r\n\r\n"));
     }
 
@@ -401,8 +367,7 @@ mod tests {
     fn encode_into_a_short_buffer_reports_the_size_needed() {
         let url = Url::parse("wss://example.com").unwrap();
         let key = key();
-        let request =
-            Request { url: &url, key: &key, protocols: &[], headers: &[], forbidden: Default::default() };
+        let request = Request { url: &url, key: &key, protocols: &[], headers: &[] };
         let len = request.encoded_len();
         for short in [0, 1, len - 1] {
             let mut out = vec![0u8; short];
@@ -510,7 +475,6 @@ mod tests {
             port in proptest::option::of(1u16..),
             protocols in proptest::collection::vec("[a-z0-9.]{1,8}", 0..4),
             headers in proptest::collection::vec(("[A-Za-z-]{0,10}", "[ -~\r\n]{0,10}"), 0..4),
-            drop in proptest::bool::ANY,
         ) {
             let port = port.map(|p| std::format!(":{p}")).unwrap_or_default();
             let input = std::format!("wss://example.com{port}{path}");
@@ -518,8 +482,7 @@ mod tests {
             let key = key();
             let protocols: Vec<&str> = protocols.iter().map(String::as_str).collect();
             let headers: Vec<(&str, &str)> = headers.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
-            let forbidden = if drop { ForbiddenHeaders::Drop } else { ForbiddenHeaders::Reject };
-            let request = Request { url: &url, key: &key, protocols: &protocols, headers: &headers, forbidden };
+            let request = Request { url: &url, key: &key, protocols: &protocols, headers: &headers };
             let mut out = vec![0u8; 2048];
             let n = request.encode(&mut out).unwrap();
             proptest::prop_assert_eq!(n, request.encoded_len());
@@ -527,5 +490,31 @@ mod tests {
             let text = core::str::from_utf8(&out[..n]).unwrap();
             proptest::prop_assert_eq!(text.matches("\r\n\r\n").count(), 1);
         }
+    }
+
+    // --- the examples of the docs, from before the codec was private ---
+
+    #[test]
+    fn request_example() {
+        use crate::Url;
+        use crate::handshake::{Key, Request};
+
+        let url = Url::parse("wss://example.com/chat").unwrap();
+        let key = Key::from_nonce(*b"the sample nonce");
+        let request = Request { url: &url, key: &key, protocols: &["chat"], headers: &[] };
+        let mut out = [0u8; 256];
+        let n = request.encode(&mut out).unwrap();
+        assert_eq!(
+            &out[..n],
+            b"GET /chat HTTP/1.1\r\n\
+              Host: example.com\r\n\
+              Upgrade: websocket\r\n\
+              Connection: Upgrade\r\n\
+              Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
+              Sec-WebSocket-Version: 13\r\n\
+              Sec-WebSocket-Protocol: chat\r\n\
+              \r\n"
+        );
+        assert_eq!(n, request.encoded_len());
     }
 }

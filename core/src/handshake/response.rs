@@ -10,26 +10,6 @@
 //! back over the block, in place, as the plain `name:value\n` lines [`Headers`] documents
 //! (obs-folds unfolded, values trimmed), and every check reads those lines: what the checks
 //! judged is exactly what `onOpen` shows.
-//!
-//! ```
-//! use sockettask::handshake::response::{find_end, validate};
-//! use sockettask::handshake::{Headers, Key, ProtocolCheck};
-//!
-//! let accept = Key::from_nonce(*b"the sample nonce").accept();
-//! let mut wire = *b"HTTP/1.1 101 Switching Protocols\r\n\
-//!     Upgrade: websocket\r\n\
-//!     Connection: Upgrade\r\n\
-//!     Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\
-//!     Sec-WebSocket-Protocol: chat\r\n\
-//!     \r\n\x81\x02hi";
-//! let end = find_end(&wire, 0).unwrap();
-//! let (block, frames) = wire.split_at_mut(end);
-//! assert_eq!(frames, [0x81, 0x02, b'h', b'i']);
-//! let chosen = validate(block, &accept, "superchat, chat", ProtocolCheck::Strict).unwrap();
-//! assert_eq!(chosen.map(|r| &block[r]), Some(&b"chat"[..]));
-//! let headers = Headers::new(block);
-//! assert_eq!(headers.get("sec-websocket-protocol"), Some(&b"chat"[..]));
-//! ```
 
 use core::fmt;
 use core::ops::Range;
@@ -59,16 +39,7 @@ pub enum ProtocolCheck {
 /// validation. (An obs-fold, a line break followed by a space or tab, is never an empty
 /// line.) Scanning starts 2 bytes before `from`, so an ending split across two reads is
 /// found; `from` past the end of `buf` finds nothing.
-///
-/// ```
-/// use sockettask::handshake::response::find_end;
-///
-/// let wire = b"HTTP/1.1 101 OK\r\n\r\nframes";
-/// assert_eq!(find_end(&wire[..18], 0), None);
-/// assert_eq!(find_end(wire, 18), Some(19));
-/// assert_eq!(find_end(b"HTTP/1.1 101 OK\n\nframes", 0), Some(17));
-/// ```
-pub fn find_end(buf: &[u8], from: usize) -> Option<usize> {
+pub(crate) fn find_end(buf: &[u8], from: usize) -> Option<usize> {
     let start = from.saturating_sub(2);
     let rest = buf.get(start..)?;
     rest.iter().enumerate().filter(|&(_, &b)| b == b'\n').find_map(|(i, _)| {
@@ -107,26 +78,7 @@ pub fn find_end(buf: &[u8], from: usize) -> Option<usize> {
 /// field MUST either reject the message as invalid or consume each whitespace-preceded line
 /// without further processing of it"; this client rejects, since ignoring lines would hide
 /// them from the checks.
-///
-/// ```
-/// use sockettask::handshake::response::validate;
-/// use sockettask::handshake::{Headers, Key, ProtocolCheck};
-///
-/// let accept = Key::from_nonce(*b"the sample nonce").accept();
-/// let mut block = *b"HTTP/1.1 101 Switching Protocols\r\n\
-///     Upgrade:\r\n websocket\r\n\
-///     Connection: keep-alive,\r\n\tUpgrade\r\n\
-///     Sec-WebSocket-Accept:  s3pPLMBiTxaQ9kYGzzhZRbK+xOo= \r\n\
-///     \r\n";
-/// assert_eq!(validate(&mut block, &accept, "", ProtocolCheck::Strict), Ok(None));
-/// let lines = b"Upgrade:websocket\n\
-///     Connection:keep-alive,   Upgrade\n\
-///     Sec-WebSocket-Accept:s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\n";
-/// assert_eq!(block[..lines.len()], lines[..]);
-/// assert!(block[lines.len()..].iter().all(|&b| b == b'\n'));
-/// assert_eq!(Headers::new(&block).as_bytes(), lines);
-/// ```
-pub fn validate(
+pub(crate) fn validate(
     block: &mut [u8],
     accept: &Accept,
     offered: &str,
@@ -376,8 +328,8 @@ fn range_in(block: &[u8], part: &[u8]) -> Result<Range<usize>, HandshakeError> {
 ///
 /// # Format
 ///
-/// [`validate`] rewrites the header block it accepts into this form, in place, so that reading
-/// it back needs no HTTP parsing:
+/// The client's response validation rewrites the header block it accepts into this form, in
+/// place, so that reading it back needs no HTTP parsing:
 ///
 /// - one line per header field, in the order received: the name, `:`, the value, `\n`
 ///   (`Upgrade:websocket\n`); the status line is not kept;
@@ -386,8 +338,8 @@ fn range_in(block: &[u8], part: &[u8]) -> Result<Range<usize>, HandshakeError> {
 ///   spaces, so it holds no `\n` (and no CR, NUL or other control byte but tab; bytes 0x80 and
 ///   above pass as received);
 /// - the lines end at the first empty line (a `\n` where a line would start) or at the end of
-///   the bytes; what follows is not part of the headers (`validate` fills the rest of the
-///   block with `\n`).
+///   the bytes; what follows is not part of the headers (the validation fills the rest of
+///   the block with `\n`).
 ///
 /// [`Headers::as_bytes`] gives exactly the lines, and [`Headers::new`] over those bytes gives
 /// the same headers: that is how a transport copies an event's headers out of the receive
@@ -395,7 +347,7 @@ fn range_in(block: &[u8], part: &[u8]) -> Result<Range<usize>, HandshakeError> {
 /// is not UTF-8 is skipped.
 ///
 /// ```
-/// use sockettask::handshake::Headers;
+/// use sockettask::Headers;
 ///
 /// let headers = Headers::new(b"Upgrade:websocket\nX-Long:a   b\n\n\n\n");
 /// assert_eq!(headers.get("x-long"), Some(&b"a   b"[..]));
@@ -415,7 +367,7 @@ impl<'a> Headers<'a> {
     /// them. Safe on any bytes.
     ///
     /// ```
-    /// use sockettask::handshake::Headers;
+    /// use sockettask::Headers;
     ///
     /// assert_eq!(Headers::new(b"A:1\n\nB:2\n").as_bytes(), b"A:1\n");
     /// assert_eq!(Headers::new(b"\nA:1\n").iter().count(), 0);
@@ -433,7 +385,7 @@ impl<'a> Headers<'a> {
     /// copy to keep these headers ([`Headers::new`] reads them back).
     ///
     /// ```
-    /// use sockettask::handshake::Headers;
+    /// use sockettask::Headers;
     ///
     /// let headers = Headers::new(b"Upgrade:websocket\n\n\n");
     /// assert_eq!(headers.as_bytes(), b"Upgrade:websocket\n");
@@ -445,7 +397,7 @@ impl<'a> Headers<'a> {
     /// The value of the first header called `name` (ASCII case-insensitive).
     ///
     /// ```
-    /// use sockettask::handshake::Headers;
+    /// use sockettask::Headers;
     ///
     /// let headers = Headers::new(b"Set-Cookie:a=1\nset-cookie:b=2\n");
     /// assert_eq!(headers.get("SET-COOKIE"), Some(&b"a=1"[..]));
@@ -458,7 +410,7 @@ impl<'a> Headers<'a> {
     /// Every header as `(name, value)`, in the order received.
     ///
     /// ```
-    /// use sockettask::handshake::Headers;
+    /// use sockettask::Headers;
     ///
     /// let all: Vec<_> = Headers::new(b"A:1\nB:\n").iter().collect();
     /// assert_eq!(all, [("A", &b"1"[..]), ("B", &b""[..])]);
@@ -1269,5 +1221,58 @@ mod tests {
                 _ => proptest::prop_assert!(resumed.is_none() || resumed >= plain),
             }
         }
+    }
+
+    // --- the examples of the docs, from before the codec was private ---
+
+    #[test]
+    fn response_example() {
+        use crate::handshake::response::{find_end, validate};
+        use crate::handshake::{Headers, Key, ProtocolCheck};
+
+        let accept = Key::from_nonce(*b"the sample nonce").accept();
+        let mut wire = *b"HTTP/1.1 101 Switching Protocols\r\n\
+            Upgrade: websocket\r\n\
+            Connection: Upgrade\r\n\
+            Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\
+            Sec-WebSocket-Protocol: chat\r\n\
+            \r\n\x81\x02hi";
+        let end = find_end(&wire, 0).unwrap();
+        let (block, frames) = wire.split_at_mut(end);
+        assert_eq!(frames, [0x81, 0x02, b'h', b'i']);
+        let chosen = validate(block, &accept, "superchat, chat", ProtocolCheck::Strict).unwrap();
+        assert_eq!(chosen.map(|r| &block[r]), Some(&b"chat"[..]));
+        let headers = Headers::new(block);
+        assert_eq!(headers.get("sec-websocket-protocol"), Some(&b"chat"[..]));
+    }
+
+    #[test]
+    fn find_end_example() {
+        use crate::handshake::response::find_end;
+
+        let wire = b"HTTP/1.1 101 OK\r\n\r\nframes";
+        assert_eq!(find_end(&wire[..18], 0), None);
+        assert_eq!(find_end(wire, 18), Some(19));
+        assert_eq!(find_end(b"HTTP/1.1 101 OK\n\nframes", 0), Some(17));
+    }
+
+    #[test]
+    fn validate_example() {
+        use crate::handshake::response::validate;
+        use crate::handshake::{Headers, Key, ProtocolCheck};
+
+        let accept = Key::from_nonce(*b"the sample nonce").accept();
+        let mut block = *b"HTTP/1.1 101 Switching Protocols\r\n\
+            Upgrade:\r\n websocket\r\n\
+            Connection: keep-alive,\r\n\tUpgrade\r\n\
+            Sec-WebSocket-Accept:  s3pPLMBiTxaQ9kYGzzhZRbK+xOo= \r\n\
+            \r\n";
+        assert_eq!(validate(&mut block, &accept, "", ProtocolCheck::Strict), Ok(None));
+        let lines = b"Upgrade:websocket\n\
+            Connection:keep-alive,   Upgrade\n\
+            Sec-WebSocket-Accept:s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\n";
+        assert_eq!(block[..lines.len()], lines[..]);
+        assert!(block[lines.len()..].iter().all(|&b| b == b'\n'));
+        assert_eq!(Headers::new(&block).as_bytes(), lines);
     }
 }

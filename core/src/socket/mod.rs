@@ -13,7 +13,8 @@
 //! pump; commands and queries never do. So while the caller handles event k, the task is in
 //! the state of event k: a close frame or a protocol error buffered behind a message takes
 //! effect when the next event is polled, and a `send` made while handling the message goes
-//! out before the close frame.
+//! out before the close frame. A timer that expires while events wait is held back the same
+//! way ([`Socket::timeout`]): it takes effect once they are polled.
 //!
 //! The receive buffer is never part of [`Env`]: transitions only queue frames and events,
 //! and the output side ([`output`]) hands out text validated from the very bytes it hands out.
@@ -31,15 +32,15 @@ use crate::close_code::CloseCode;
 use crate::config::{Config, FailureEvents};
 use crate::error::{CloseError, HandshakeError, ProtocolError, SendError, TaskError};
 use crate::event::Message;
-use crate::frame::OpCode;
 use crate::frame::close::{MAX_REASON_LEN, parse_close};
+use crate::frame::{OpCode, max_payload_len};
 use crate::handshake::Accept;
 use crate::handshake::response::{find_end, validate};
 use crate::ready_state::ReadyState;
 pub(crate) use crate::receive::StreamEnd;
 use crate::receive::{FrameLimits, MessageKind, Output, RX_OVERHEAD, Receive};
 use crate::time::Instant;
-use crate::transmit::{QueueError, Reserve, Transmit};
+use crate::transmit::{CONTROL_PAYLOAD_MAX, QueueError, Reserve, Transmit, max_data_payload};
 
 /// The reason reported with 1006.
 const ABNORMAL_REASON: &str = "abnormal closure";
@@ -137,7 +138,9 @@ enum Input<'a> {
 #[derive(Clone, Debug)]
 enum Pending {
     /// The chosen protocol's place in the header block, if any.
-    Open { protocol: Option<Range<u32>> },
+    Open {
+        protocol: Option<Range<u32>>,
+    },
     Message(MessageKind),
     Error(TaskError),
     /// `onClose`; its reason waits in [`Socket::close_reason`] (one close per task).
@@ -168,24 +171,32 @@ pub(crate) struct Socket {
     /// waits, and error and close come once each.
     events: Deque<Pending, 3>,
     timers: [Option<Instant>; 2],
+    /// Timers that expired while events waited to be polled, by [`Timer`]: they take effect
+    /// once those events are handed out, like bytes buffered behind them (S11).
+    expired: [bool; 2],
     /// The reason of the task's one `onClose`, kept outside the event queue so queue entries
     /// stay small.
     close_reason: Reason,
     limits: FrameLimits,
     header_limit: usize,
+    /// The largest payload `send` takes: the message limit, bounded by the send buffer.
+    max_send: usize,
 }
 
 impl Socket {
-    /// A task in CONNECTING whose request `tx` already holds (`queued` bytes).
+    /// A task in CONNECTING whose request the send buffer already holds (`queued`), over
+    /// buffers of `(rx_len, tx_len)` bytes.
     pub(crate) fn new(
         handshake: Handshake,
         queued: Transmit,
         now: Instant,
         config: &Config,
-        rx_len: usize,
+        (rx_len, tx_len): (usize, usize),
     ) -> Self {
         let limits = &config.limits;
+        // The message limit, the same both ways, bounded by what each buffer can hold.
         let max_message = limits.max_message_size.min(rx_len.saturating_sub(RX_OVERHEAD));
+        let max_send = limits.max_message_size.min(max_data_payload(tx_len));
         let mut timers = [None; 2];
         set_timer(&mut timers, Timer::Connect, Some(now + handshake.timeout));
         Socket {
@@ -194,6 +205,7 @@ impl Socket {
             tx: queued,
             events: Deque::new(),
             timers,
+            expired: [false; 2],
             close_reason: Reason::new(),
             limits: FrameLimits {
                 max_frame: u64::try_from(limits.max_frame_size).unwrap_or(u64::MAX),
@@ -201,6 +213,7 @@ impl Socket {
                 max_fragments: limits.max_fragments,
             },
             header_limit: limits.max_header_block.min(rx_len),
+            max_send,
         }
     }
 
@@ -344,6 +357,7 @@ impl Socket {
     fn enter_closed(&mut self) {
         self.phase = Phase::Closed;
         self.timers = [None; 2];
+        self.expired = [false; 2];
         self.tx.clear();
         self.rx.discard();
     }
@@ -399,13 +413,38 @@ impl Socket {
         }
     }
 
-    /// Applies every timer due at `env.now`.
+    /// Applies every timer due at `env.now`; while events wait to be polled, only once they
+    /// are (S11: the state of a waiting event is the state it was queued in).
     pub(crate) fn timeout<R: Rng>(&mut self, env: &mut Env<'_, R>) {
-        for (timer, input) in [(Timer::Connect, Input::ConnectTimeout), (Timer::Close, Input::CloseTimeout)] {
+        for timer in [Timer::Connect, Timer::Close] {
             if get_timer(&self.timers, timer).is_some_and(|t| t <= env.now) {
                 set_timer(&mut self.timers, timer, None);
-                self.on(env, input);
+                if let Some(expired) = self.expired.get_mut(timer as usize) {
+                    *expired = true;
+                }
             }
+        }
+        // The two are never armed at once; were both expired, the other would come from the
+        // next pump.
+        if self.events.is_empty()
+            && let Some(input) = self.take_expired()
+        {
+            self.on(env, input);
+        }
+    }
+
+    /// The input of a timer that expired and has not taken effect yet.
+    fn take_expired(&mut self) -> Option<Input<'static>> {
+        match &mut self.expired {
+            [connect @ true, _] => {
+                *connect = false;
+                Some(Input::ConnectTimeout)
+            }
+            [_, close @ true] => {
+                *close = false;
+                Some(Input::CloseTimeout)
+            }
+            [false, false] => None,
         }
     }
 
@@ -420,6 +459,10 @@ impl Socket {
 
     /// The next input the buffered bytes (or the stream's end) make, if any.
     fn parse<'r, R>(&mut self, env: &Env<'_, R>, rx: &'r mut [u8]) -> Option<Input<'r>> {
+        // A timer that expired behind the events just handed out comes before the bytes.
+        if let Some(input) = self.take_expired() {
+            return Some(input);
+        }
         match &mut self.phase {
             Phase::Connecting { accept, offered, scanned } => {
                 let filled = self.rx.filled();
@@ -454,7 +497,7 @@ impl Socket {
 
     // ---- commands ----------------------------------------------------------------------
 
-    /// S14: queues a text or binary message as one frame.
+    /// S14: queues a text or binary message as one frame, of at most `max_send` bytes.
     pub(crate) fn send<R: Rng>(
         &mut self,
         env: &mut Env<'_, R>,
@@ -464,30 +507,40 @@ impl Socket {
             Message::Text(_) => OpCode::Text,
             Message::Binary(_) => OpCode::Binary,
         };
-        self.queue_data(env, opcode, message.as_bytes())
+        self.queue_data(env, opcode, message.as_bytes(), self.max_send)
     }
 
-    /// Queues a ping (at most 125 bytes of payload).
+    /// Queues a ping: at most 125 bytes of payload (RFC 6455 §5.5), which always fit beside
+    /// the reserve of a send buffer of [`MIN_BUFFER_LEN`](crate::MIN_BUFFER_LEN) bytes.
     pub(crate) fn ping<R: Rng>(&mut self, env: &mut Env<'_, R>, payload: &[u8]) -> Result<(), SendError> {
-        if payload.len() > 125 {
-            return Err(SendError::MessageTooLarge { required: payload.len(), limit: 125 });
-        }
-        self.queue_data(env, OpCode::Ping, payload)
+        self.queue_data(env, OpCode::Ping, payload, CONTROL_PAYLOAD_MAX)
     }
 
+    /// Queues one data frame (or a ping) whose payload may hold at most `limit` bytes; every
+    /// figure of a refusal counts payload bytes.
     fn queue_data<R: Rng>(
         &mut self,
         env: &mut Env<'_, R>,
         opcode: OpCode,
         payload: &[u8],
+        limit: usize,
     ) -> Result<(), SendError> {
         if !matches!(self.phase, Phase::Open) {
             return Err(SendError::NotOpen(self.ready_state()));
         }
+        let required = payload.len();
+        if required > limit {
+            return Err(SendError::MessageTooLarge { required, limit });
+        }
         let mask = env.mask();
         self.tx.push_frame(env.tx, (opcode, true), mask, payload, Reserve::Data).map_err(|e| match e {
-            QueueError::Full { required, available } => SendError::BufferFull { required, available },
-            QueueError::TooLarge { required, limit } => SendError::MessageTooLarge { required, limit },
+            QueueError::Full { available, .. } => {
+                SendError::BufferFull { required, available: max_payload_len(available) }
+            }
+            // Not reached: `limit` is at most what the buffer's data share can carry.
+            QueueError::TooLarge { limit, .. } => {
+                SendError::MessageTooLarge { required, limit: max_payload_len(limit) }
+            }
         })
     }
 

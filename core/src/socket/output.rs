@@ -47,8 +47,8 @@ impl Socket {
                     let protocol = protocol
                         .and_then(|r| rx.get(r.start as usize..r.end as usize))
                         .and_then(|p| core::str::from_utf8(p).ok());
-                    let headers = Headers::new(rx.get(self.rx.held_headers()).unwrap_or_default());
-                    Event::Open(Open { headers, protocol })
+                    let header = Headers::new(rx.get(self.rx.held_headers()).unwrap_or_default());
+                    Event::Open(Open { header, protocol })
                 }
                 Pending::Message(MessageKind::Binary) => {
                     Event::Message(Message::Binary(rx.get(self.rx.held_message()).unwrap_or_default()))

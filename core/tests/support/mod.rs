@@ -338,7 +338,7 @@ impl Harness {
     }
 
     pub fn try_connect(&mut self, options: &ConnectOptions<'_>) -> Result<Handle, ConnectError> {
-        let result = self.client.connect(options, self.now);
+        let result = self.client.connect_socket(self.now, options);
         self.check_timer();
         result
     }
@@ -350,7 +350,7 @@ impl Harness {
     /// Takes every byte the client queued for `h`'s stream.
     pub fn take_tx(&mut self, h: Handle) -> Vec<u8> {
         let data = self.client.transmit_data(h).to_vec();
-        self.client.advance_transmit(h, self.now, data.len());
+        self.client.advance_transmit(self.now, h, data.len());
         self.check_timer();
         data
     }
@@ -370,7 +370,7 @@ impl Harness {
     pub fn feed(&mut self, h: Handle, mut bytes: &[u8]) -> Vec<Ev> {
         let mut events = Vec::new();
         while !bytes.is_empty() {
-            let n = self.client.handle_input(h, self.now, bytes);
+            let n = self.client.handle_input(self.now, h, bytes);
             assert!(n <= bytes.len());
             bytes = &bytes[n..];
             let polled = self.events(h);
@@ -389,14 +389,14 @@ impl Harness {
             let n = space.len().min(bytes.len());
             space[..n].copy_from_slice(&bytes[..n]);
             if n > 0 {
-                self.client.handle_read(h, self.now, n);
+                self.client.handle_read(self.now, h, n);
             }
             bytes = &bytes[n..];
             let polled = self.events(h);
             if n == 0 && polled.is_empty() {
                 // No space and nothing to poll: only a task that stopped reading may do that,
                 // and it drops whatever arrives (a stalled one would take nothing).
-                let taken = self.client.handle_input(h, self.now, bytes);
+                let taken = self.client.handle_input(self.now, h, bytes);
                 assert_eq!(taken, bytes.len(), "stalled: no input space and no event to poll");
                 assert!(self.events(h).is_empty());
                 break;
@@ -419,13 +419,13 @@ impl Harness {
     }
 
     pub fn eof(&mut self, h: Handle) -> Vec<Ev> {
-        self.client.handle_eof(h, self.now);
+        self.client.handle_eof(self.now, h);
         self.check_timer();
         self.events(h)
     }
 
     pub fn transport_error(&mut self, h: Handle, error: TransportError) -> Vec<Ev> {
-        self.client.handle_transport_error(h, self.now, error);
+        self.client.handle_transport_error(self.now, h, error);
         self.check_timer();
         self.events(h)
     }

@@ -58,9 +58,10 @@ where
         &self.session.clock
     }
 
-    /// `connectSocket` over a connected `stream`; see [`Driver::connect`](crate::Driver::connect).
-    pub fn connect(&mut self, stream: T, options: &ConnectOptions<'_>) -> Result<Handle, Refused<T>> {
-        self.session.connect(stream, options)
+    /// `connectSocket` over a connected `stream`; see
+    /// [`Driver::connect_socket`](crate::Driver::connect_socket).
+    pub fn connect_socket(&mut self, stream: T, options: &ConnectOptions<'_>) -> Result<Handle, Refused<T>> {
+        self.session.connect_socket(stream, options)
     }
 
     /// `SocketTask.send` (S14): queues `message` as one frame.
@@ -68,7 +69,7 @@ where
         Ok(self.session.send(handle, message)?)
     }
 
-    /// Queues a ping with up to 125 bytes of payload.
+    /// Queues a ping with up to 125 bytes of payload (RFC 6455 §5.5).
     pub fn ping(&mut self, handle: Handle, payload: &[u8]) -> Result<(), Error<T::Error>> {
         Ok(self.session.ping(handle, payload)?)
     }

@@ -14,6 +14,7 @@ use crate::session::{DRAIN_LEN, Session, retry};
 /// UART modem), `S` the buffer storage, `R` the RNG, `C` the [`Clock`] and `N` the number of
 /// task slots (the core's table: 5 by default, S3.5).
 ///
+/// [`connect_socket`](Driver::connect_socket) starts a task over a connected stream.
 /// Commands ([`send`](Driver::send), [`ping`](Driver::ping), [`close`](Driver::close)) only
 /// queue; [`next_event`](Driver::next_event) and [`flush`](Driver::flush) write. See the
 /// [crate documentation](crate) for a complete loop and how timeouts reach the core.
@@ -52,8 +53,8 @@ where
     /// `connectSocket` over `stream`, already connected to the URL's host (and, for `wss`,
     /// with TLS set up): checks the options and queues the handshake request. No I/O happens
     /// here (S2): the outcome arrives as events from [`Driver::next_event`].
-    pub fn connect(&mut self, stream: T, options: &ConnectOptions<'_>) -> Result<Handle, Refused<T>> {
-        self.session.connect(stream, options)
+    pub fn connect_socket(&mut self, stream: T, options: &ConnectOptions<'_>) -> Result<Handle, Refused<T>> {
+        self.session.connect_socket(stream, options)
     }
 
     /// `SocketTask.send` (S14): queues `message` as one frame. It is written by the next
@@ -63,7 +64,7 @@ where
         Ok(self.session.send(handle, message)?)
     }
 
-    /// Queues a ping with up to 125 bytes of payload.
+    /// Queues a ping with up to 125 bytes of payload (RFC 6455 §5.5).
     pub fn ping(&mut self, handle: Handle, payload: &[u8]) -> Result<(), Error<T::Error>> {
         Ok(self.session.ping(handle, payload)?)
     }

@@ -1,11 +1,11 @@
 //! What the drivers report: [`Error`] for stream work and commands, [`Refused`] for a
-//! `connect` the core turned down, and the one translation of a stream error into the core's
-//! [`TransportError`].
+//! `connect_socket` the core turned down, and the one translation of a stream error into the
+//! core's [`TransportError`].
 //!
 //! Both are `'static` when the stream and its error are, `Send` and `Sync` when they are, and
 //! implement `core::error::Error` (`std::error::Error` under std), so `?` takes them into
 //! `Box<dyn std::error::Error>`. A [`Refused`] also converts into [`Error`] (as
-//! [`Error::Connect`]), so one `?` serves `connect` and the calls after it in a function
+//! [`Error::Connect`]), so one `?` serves `connect_socket` and the calls after it in a function
 //! returning `Result<_, Error<E>>`.
 
 use core::fmt;
@@ -31,8 +31,8 @@ pub enum Error<E> {
     Send(SendError),
     /// `close` was refused by the core (S15, S16).
     Close(CloseError),
-    /// `connect` was refused by the core (S3): what `?` makes of a [`Refused`], whose stream
-    /// is dropped on the way. Match the `Refused` instead to keep the stream.
+    /// `connect_socket` was refused by the core (S3): what `?` makes of a [`Refused`], whose
+    /// stream is dropped on the way. Match the `Refused` instead to keep the stream.
     Connect(ConnectError),
 }
 
@@ -60,7 +60,7 @@ impl<E> From<CloseError> for Error<E> {
     }
 }
 
-/// Drops the stream: `?` on a refused `connect` in a function returning `Error<E>`.
+/// Drops the stream: `?` on a refused `connect_socket` in a function returning `Error<E>`.
 impl<T, E> From<Refused<T>> for Error<E> {
     fn from(refused: Refused<T>) -> Self {
         Error::Connect(refused.error)
@@ -82,7 +82,7 @@ impl<E: fmt::Display> fmt::Display for Error<E> {
 
 impl<E: fmt::Debug + fmt::Display> core::error::Error for Error<E> {}
 
-/// `connect` was refused before any I/O (S3); the stream is handed back unused.
+/// `connect_socket` was refused before any I/O (S3); the stream is handed back unused.
 ///
 /// It owns its [`ConnectError`] (which quotes the options it refused by value), so it does not
 /// borrow the URL: `?` works whatever the URL's lifetime, in three ways.
@@ -119,7 +119,7 @@ impl<T> core::error::Error for Refused<T> {
     }
 }
 
-/// Drops the stream: `?` on a refused `connect` in a function returning `ConnectError`.
+/// Drops the stream: `?` on a refused `connect_socket` in a function returning `ConnectError`.
 impl<T> From<Refused<T>> for ConnectError {
     fn from(refused: Refused<T>) -> Self {
         refused.error

@@ -54,7 +54,7 @@
 //! // The stream: here std's TcpStream through embedded-io-adapters.
 //! let url = format!("ws://127.0.0.1:{port}/chat");
 //! let stream = FromStd::new(TcpStream::connect(("127.0.0.1", port))?);
-//! let task = driver.connect(stream, &ConnectOptions::new(&url))?;
+//! let task = driver.connect_socket(stream, &ConnectOptions::new(&url))?;
 //!
 //! loop {
 //!     match driver.next_event(task)? {
@@ -100,7 +100,7 @@
 //! ```text
 //! let mut socket = embassy_net::tcp::TcpSocket::new(stack, &mut tcp_rx, &mut tcp_tx);
 //! socket.connect((server_ip, 443)).await?;
-//! let task = driver.connect(socket, &ConnectOptions::new("wss://example.com/ws"))?;
+//! let task = driver.connect_socket(socket, &ConnectOptions::new("wss://example.com/ws"))?;
 //! ```
 //!
 //! With smoltcp directly, or a modem's AT socket, wrap the socket handle in a type that
@@ -113,7 +113,7 @@
 //! ```text
 //! let mut tls = embedded_tls::TlsConnection::new(socket, &mut record_rx, &mut record_tx);
 //! tls.open(TlsContext::new(&TlsConfig::new().with_server_name("example.com"), provider)).await?;
-//! let task = driver.connect(tls, &ConnectOptions::new("wss://example.com/ws"))?;
+//! let task = driver.connect_socket(tls, &ConnectOptions::new("wss://example.com/ws"))?;
 //! ```
 //!
 //! A TLS alert or record error then arrives as the stream's error and ends the task like any
@@ -125,10 +125,10 @@
 //! build with `opt-level = "s"`, LTO, `panic = "abort"`, measured by `size/measure.sh`
 //! (`llvm-size` and a worst-case stack walk over `llvm-objdump -d`):
 //!
-//! | program | flash (`.text` + `.rodata`) | `.data` | `.bss` | stack |
+//! | program | flash (`.text` + `.rodata` + `.ARM.exidx`) | `.data` | `.bss` | stack |
 //! |---|---|---|---|---|
-//! | sockettask + this transport | 27 126 B | 0 | 3 432 B (2 KiB buffers + 1 384 B driver) | ≤ 1 796 B |
-//! | the sockettask core alone, driven by hand (`core_only`) | 26 364 B | 0 | 2 048 B (2 KiB buffers; the client lives on the stack) | ≤ 3 676 B |
+//! | sockettask + this transport | 29 988 B | 0 | 2 928 B (2 KiB buffers + 880 B driver) | ≤ 912 B |
+//! | the sockettask core alone, driven by hand (`core_only`) | 29 206 B | 0 | 2 048 B (2 KiB buffers; the client lives on the stack) | ≤ 3 932 B |
 //! | embedded-websocket 0.9.5, same program | 11 654 B | 0 | 3 072 B (3 × 1 KiB buffers) | ≤ 2 032 B |
 //!
 //! Both link the same SHA-1 (2.9 KB) and httparse (1.5 KB). The rest of the difference is
@@ -155,7 +155,7 @@
 //!     };
 //!     let mut driver = Driver::new(client, clock);
 //!     // A refusal becomes `Error::Connect` (the stream is dropped).
-//!     let task = driver.connect(stream, &ConnectOptions::new(url))?;
+//!     let task = driver.connect_socket(stream, &ConnectOptions::new(url))?;
 //!     let mut messages = 0;
 //!     loop {
 //!         match driver.next_event(task) {
@@ -184,6 +184,9 @@ mod session;
 pub use asynch::{AsyncDriver, Timer};
 pub use blocking::Driver;
 pub use error::{Error, Refused};
+/// The core this crate drives, so a program names one dependency and gets the matching
+/// version: `sockettask_embedded_io::sockettask::{Client, Buffers, Config, …}`.
+pub use sockettask;
 pub use sockettask::Instant;
 
 /// The caller's monotonic clock, in the core's time.

@@ -38,9 +38,13 @@ where
         Session { client, streams: core::array::from_fn(|_| None), clock }
     }
 
-    pub(crate) fn connect(&mut self, stream: T, options: &ConnectOptions<'_>) -> Result<Handle, Refused<T>> {
+    pub(crate) fn connect_socket(
+        &mut self,
+        stream: T,
+        options: &ConnectOptions<'_>,
+    ) -> Result<Handle, Refused<T>> {
         let now = self.clock.now();
-        match self.client.connect(options, now) {
+        match self.client.connect_socket(now, options) {
             Ok(handle) => match self.streams.get_mut(handle.slot()) {
                 Some(entry) => {
                     *entry = Some((handle, stream));
@@ -48,7 +52,7 @@ where
                 }
                 // The core hands out slots below N only; refuse rather than lose the stream.
                 None => {
-                    let _ = self.client.close(handle, None, "", now);
+                    let _ = self.client.close(now, handle, None, "");
                     Err(Refused { error: sockettask::ConnectError::TooManyTasks { limit: N }, stream })
                 }
             },
@@ -71,7 +75,7 @@ where
         reason: &str,
     ) -> Result<(), sockettask::CloseError> {
         let now = self.clock.now();
-        self.client.close(handle, code, reason, now)
+        self.client.close(now, handle, code, reason)
     }
 
     pub(crate) fn take_stream(&mut self, handle: Handle) -> Option<T> {
@@ -151,7 +155,7 @@ where
                 Err(Error::WriteZero)
             }
             Ok(n) => {
-                self.client.advance_transmit(handle, now, n);
+                self.client.advance_transmit(now, handle, n);
                 Ok(())
             }
             Err(e) => self.failed(handle, now, e, false),
@@ -183,10 +187,10 @@ where
     ) -> Result<(), Error<E>> {
         let now = self.clock.now();
         match (result, target) {
-            (Ok(0), _) => self.client.handle_eof(handle, now),
-            (Ok(n), Target::InPlace) => self.client.handle_read(handle, now, n),
+            (Ok(0), _) => self.client.handle_eof(now, handle),
+            (Ok(n), Target::InPlace) => self.client.handle_read(now, handle, n),
             (Ok(n), Target::Drain) => {
-                let _ = self.client.handle_input(handle, now, drain.get(..n).unwrap_or(drain));
+                let _ = self.client.handle_input(now, handle, drain.get(..n).unwrap_or(drain));
             }
             (Err(e), _) => return self.failed(handle, now, e, true),
         }
@@ -211,7 +215,7 @@ where
     }
 
     fn broken(&mut self, handle: Handle, now: Instant, kind: sockettask::TransportError) {
-        self.client.handle_transport_error(handle, now, kind);
+        self.client.handle_transport_error(now, handle, kind);
     }
 }
 

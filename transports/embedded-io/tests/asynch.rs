@@ -116,8 +116,9 @@ fn handshake_echo_and_client_close() {
     let server = serve(echo);
     block_on(async {
         let mut d = driver();
-        let task =
-            d.connect(AsyncTcp::new(server.tcp()), &ConnectOptions::new(&server.url())).expect("connect");
+        let task = d
+            .connect_socket(AsyncTcp::new(server.tcp()), &ConnectOptions::new(&server.url()))
+            .expect("connect");
         assert_eq!(next(&mut d, task).await.unwrap(), Ev::Open);
         d.send(task, Message::Text("async héllo")).unwrap();
         assert_eq!(next(&mut d, task).await.unwrap(), Ev::Text("async héllo".into()));
@@ -141,8 +142,9 @@ fn server_close() {
     });
     block_on(async {
         let mut d = driver();
-        let task =
-            d.connect(AsyncTcp::new(server.tcp()), &ConnectOptions::new(&server.url())).expect("connect");
+        let task = d
+            .connect_socket(AsyncTcp::new(server.tcp()), &ConnectOptions::new(&server.url()))
+            .expect("connect");
         assert_eq!(next(&mut d, task).await.unwrap(), Ev::Open);
         assert_eq!(next(&mut d, task).await.unwrap(), Ev::Text("first".into()));
         assert_eq!(next(&mut d, task).await.unwrap(), Ev::Close(4002, "later".into()));
@@ -159,8 +161,9 @@ fn server_reset_is_a_transport_error_then_1006() {
     });
     block_on(async {
         let mut d = driver();
-        let task =
-            d.connect(AsyncTcp::new(server.tcp()), &ConnectOptions::new(&server.url())).expect("connect");
+        let task = d
+            .connect_socket(AsyncTcp::new(server.tcp()), &ConnectOptions::new(&server.url()))
+            .expect("connect");
         assert_eq!(next(&mut d, task).await.unwrap(), Ev::Open);
         d.send(task, Message::Binary(b"unread")).unwrap();
         d.flush(task).await.unwrap();
@@ -186,7 +189,7 @@ fn connect_timeout_wins_over_a_pending_read() {
         let mut d = driver();
         let options = ConnectOptions::new(&url).timeout(Duration::from_millis(200));
         let started = std::time::Instant::now();
-        let task = d.connect(AsyncTcp::new(server.tcp()), &options).expect("connect");
+        let task = d.connect_socket(AsyncTcp::new(server.tcp()), &options).expect("connect");
         assert_eq!(next(&mut d, task).await.unwrap(), Ev::Error(TaskError::Timeout));
         let waited = started.elapsed();
         assert!(waited >= Duration::from_millis(200) && waited < Duration::from_millis(900), "{waited:?}");
@@ -208,7 +211,8 @@ fn close_while_connecting_ends_without_a_read() {
     let url = server.url();
     let events = block_on(async {
         let mut d = driver();
-        let task = d.connect(AsyncTcp::new(server.tcp()), &ConnectOptions::new(&url)).expect("connect");
+        let task =
+            d.connect_socket(AsyncTcp::new(server.tcp()), &ConnectOptions::new(&url)).expect("connect");
         d.flush(task).await.unwrap(); // the request is out; the answer never comes
         d.close(task, None, "").unwrap();
         let mut events = Vec::new();
@@ -234,7 +238,8 @@ fn events_already_read_come_without_another_read() {
     let url = server.url();
     let events = block_on(async {
         let mut d = driver();
-        let task = d.connect(AsyncTcp::new(server.tcp()), &ConnectOptions::new(&url)).expect("connect");
+        let task =
+            d.connect_socket(AsyncTcp::new(server.tcp()), &ConnectOptions::new(&url)).expect("connect");
         // The response and the five frames arrive together: one read holds them all.
         std::thread::sleep(Duration::from_millis(200));
         let mut events = Vec::new();

@@ -47,7 +47,8 @@ where
 fn handshake_echo_ping_and_client_close() {
     let server = serve(echo);
     let mut d = driver(config());
-    let task = d.connect(FromStd::new(server.tcp()), &ConnectOptions::new(&server.url())).expect("connect");
+    let task =
+        d.connect_socket(FromStd::new(server.tcp()), &ConnectOptions::new(&server.url())).expect("connect");
     assert_eq!(next(&mut d, task).unwrap(), Ev::Open);
 
     d.send(task, Message::Text("héllo")).unwrap();
@@ -85,7 +86,7 @@ fn fragments_and_server_ping_over_one_byte_io_then_server_close() {
     });
     let mut d = driver(config());
     let stream = Choppy::new(FromStd::new(server.tcp()), 1);
-    let task = d.connect(stream, &ConnectOptions::new(&server.url())).expect("connect");
+    let task = d.connect_socket(stream, &ConnectOptions::new(&server.url())).expect("connect");
     assert_eq!(next(&mut d, task).unwrap(), Ev::Open);
     assert_eq!(next(&mut d, task).unwrap(), Ev::Text("abcdéfghi".into()));
     assert_eq!(next(&mut d, task).unwrap(), Ev::Text("pong seen".into()));
@@ -102,7 +103,8 @@ fn server_reset_is_a_transport_error_then_1006() {
         drop(ws);
     });
     let mut d = driver(config());
-    let task = d.connect(FromStd::new(server.tcp()), &ConnectOptions::new(&server.url())).expect("connect");
+    let task =
+        d.connect_socket(FromStd::new(server.tcp()), &ConnectOptions::new(&server.url())).expect("connect");
     assert_eq!(next(&mut d, task).unwrap(), Ev::Open);
     d.send(task, Message::Binary(b"unread")).unwrap();
     d.flush(task).unwrap();
@@ -128,7 +130,7 @@ fn connect_timeout_fires_through_the_streams_read_timeout() {
     let url = server.url();
     let options = ConnectOptions::new(&url).timeout(Duration::from_millis(200));
     let started = std::time::Instant::now();
-    let task = d.connect(Ticking(FromStd::new(tcp)), &options).expect("connect");
+    let task = d.connect_socket(Ticking(FromStd::new(tcp)), &options).expect("connect");
     assert_eq!(next(&mut d, task).unwrap(), Ev::Error(TaskError::Timeout));
     let waited = started.elapsed();
     assert!(waited >= Duration::from_millis(200) && waited < Duration::from_millis(900), "{waited:?}");
@@ -145,7 +147,8 @@ fn close_timeout_when_the_server_never_answers() {
     let tcp = server.tcp();
     tcp.set_read_timeout(Some(Duration::from_millis(20))).unwrap();
     let mut d = driver::<Ticking<Tcp>>(config());
-    let task = d.connect(Ticking(FromStd::new(tcp)), &ConnectOptions::new(&server.url())).expect("connect");
+    let task =
+        d.connect_socket(Ticking(FromStd::new(tcp)), &ConnectOptions::new(&server.url())).expect("connect");
     assert_eq!(next(&mut d, task).unwrap(), Ev::Open);
     d.close(task, Some(CloseCode(4001)), "").unwrap();
     assert_eq!(next(&mut d, task).unwrap(), Ev::Close(1006, "abnormal closure".into()));
@@ -156,8 +159,9 @@ fn close_timeout_when_the_server_never_answers() {
 fn refused_connect_hands_the_stream_back() {
     let server = serve_tcp(drop);
     let mut d = driver::<Tcp>(config());
-    let refused =
-        d.connect(FromStd::new(server.tcp()), &ConnectOptions::new("http://example.com/")).unwrap_err();
+    let refused = d
+        .connect_socket(FromStd::new(server.tcp()), &ConnectOptions::new("http://example.com/"))
+        .unwrap_err();
     assert!(refused.to_string().contains("invalid url"), "{refused}");
     drop(refused.stream);
     server.join();
@@ -167,8 +171,8 @@ fn refused_connect_hands_the_stream_back() {
 fn two_tasks_share_the_core_table() {
     let (a, b) = (serve(echo), serve(echo));
     let mut d = driver(config());
-    let ta = d.connect(FromStd::new(a.tcp()), &ConnectOptions::new(&a.url())).expect("connect a");
-    let tb = d.connect(FromStd::new(b.tcp()), &ConnectOptions::new(&b.url())).expect("connect b");
+    let ta = d.connect_socket(FromStd::new(a.tcp()), &ConnectOptions::new(&a.url())).expect("connect a");
+    let tb = d.connect_socket(FromStd::new(b.tcp()), &ConnectOptions::new(&b.url())).expect("connect b");
     assert_eq!(next(&mut d, ta).unwrap(), Ev::Open);
     assert_eq!(next(&mut d, tb).unwrap(), Ev::Open);
     d.send(ta, Message::Text("to a")).unwrap();
@@ -191,7 +195,8 @@ fn try_next_event_never_blocks_on_a_silent_stream() {
         while ws.read().is_ok() {}
     });
     let mut d = driver::<common::Polled>(config());
-    let task = d.connect(common::Polled(server.tcp()), &ConnectOptions::new(&server.url())).expect("connect");
+    let task =
+        d.connect_socket(common::Polled(server.tcp()), &ConnectOptions::new(&server.url())).expect("connect");
     let poll = |d: &mut TestDriver<common::Polled>| -> Ev {
         let deadline = std::time::Instant::now() + PATIENCE;
         loop {
@@ -235,7 +240,7 @@ fn close_while_connecting_ends_without_a_read() {
     tcp.set_read_timeout(None).unwrap();
     let events = within(PATIENCE, "next_event after close()", move || {
         let mut d = driver::<Tcp>(config());
-        let task = d.connect(FromStd::new(tcp), &ConnectOptions::new(&url)).expect("connect");
+        let task = d.connect_socket(FromStd::new(tcp), &ConnectOptions::new(&url)).expect("connect");
         d.flush(task).unwrap(); // the request is out; the answer never comes
         d.close(task, None, "").unwrap();
         let mut events = Vec::new();
@@ -260,7 +265,7 @@ fn events_already_read_come_without_another_read() {
     tcp.set_read_timeout(None).unwrap();
     let events = within(PATIENCE, "next_event with the messages already read", move || {
         let mut d = driver::<Tcp>(config());
-        let task = d.connect(FromStd::new(tcp), &ConnectOptions::new(&url)).expect("connect");
+        let task = d.connect_socket(FromStd::new(tcp), &ConnectOptions::new(&url)).expect("connect");
         // The response and the five frames arrive together: one read holds them all, so
         // the five messages come from the core without touching the silent stream again.
         std::thread::sleep(Duration::from_millis(200));

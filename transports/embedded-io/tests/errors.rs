@@ -39,7 +39,7 @@ fn stream() -> Stream {
 fn a_refusal_goes_into_box_dyn_error() {
     fn connect(d: &mut TestDriver, host: &str) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         let url = format!("wss://{host}/chat");
-        d.connect(stream(), &ConnectOptions::new(&url))?;
+        d.connect_socket(stream(), &ConnectOptions::new(&url))?;
         Ok(())
     }
     let mut d = driver();
@@ -56,7 +56,7 @@ fn a_refusal_goes_into_box_dyn_error() {
 #[test]
 fn a_refusal_goes_into_the_drivers_error() {
     fn connect(d: &mut TestDriver, url: String) -> Result<(), Error<std::io::Error>> {
-        d.connect(stream(), &ConnectOptions::new(&url))?;
+        d.connect_socket(stream(), &ConnectOptions::new(&url))?;
         Ok(())
     }
     let mut d = driver();
@@ -71,9 +71,9 @@ fn a_refusal_goes_into_the_drivers_error() {
 fn a_matched_refusal_keeps_the_stream() {
     let mut d = driver();
     let url = String::from("wss://example.com/");
-    d.connect(stream(), &ConnectOptions::new(&url)).expect("the only slot");
+    d.connect_socket(stream(), &ConnectOptions::new(&url)).expect("the only slot");
     let mine = FromStd::new(Cursor::new(b"mine".to_vec()));
-    let Refused { error, stream } = d.connect(mine, &ConnectOptions::new(&url)).unwrap_err();
+    let Refused { error, stream } = d.connect_socket(mine, &ConnectOptions::new(&url)).unwrap_err();
     drop(url);
     assert_eq!(error, ConnectError::TooManyTasks { limit: 1 });
     assert_eq!(stream.into_inner().into_inner(), b"mine");

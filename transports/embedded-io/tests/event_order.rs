@@ -297,7 +297,8 @@ fn after_call<T: embedded_io::Read<Error = io::Error> + embedded_io::Write>(
 /// The blocking `next_event`: echoes each message right after it was handed out.
 fn through_blocking(server: &Server) -> Outcome {
     let mut d = driver();
-    let task = d.connect(FromStd::new(server.tcp()), &ConnectOptions::new(&server.url())).expect("connect");
+    let task =
+        d.connect_socket(FromStd::new(server.tcp()), &ConnectOptions::new(&server.url())).expect("connect");
     let mut outcome = Outcome::default();
     let deadline = std::time::Instant::now() + PATIENCE;
     while std::time::Instant::now() < deadline {
@@ -313,7 +314,7 @@ fn through_blocking(server: &Server) -> Outcome {
 /// `try_next_event` over a `ReadReady` stream, as a superloop polls: reads only what is there.
 fn through_try_next_event(server: &Server) -> Outcome {
     let mut d = driver();
-    let task = d.connect(Polled(server.tcp()), &ConnectOptions::new(&server.url())).expect("connect");
+    let task = d.connect_socket(Polled(server.tcp()), &ConnectOptions::new(&server.url())).expect("connect");
     let mut outcome = Outcome::default();
     let deadline = std::time::Instant::now() + PATIENCE;
     while std::time::Instant::now() < deadline {
@@ -431,7 +432,7 @@ mod asynch {
         let storage = [Buffers::new([0; 2048], [0; 2048])];
         let client = Client::<_, ThreadRng, 1>::new(config(), rand::rng(), storage).expect("client");
         let mut d = AsyncDriver::new(client, PollTimer);
-        let task = d.connect(AsyncTcp(tcp), &ConnectOptions::new(&server.url())).expect("connect");
+        let task = d.connect_socket(AsyncTcp(tcp), &ConnectOptions::new(&server.url())).expect("connect");
         let mut outcome = Outcome::default();
         let run = async {
             loop {

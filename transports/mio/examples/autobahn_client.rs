@@ -32,16 +32,10 @@ fn main() -> Result<(), Box<dyn Error>> {
         schemes: Schemes::AllowInsecure,
         connect_timeout: Duration::from_secs(30),
         close_timeout: Duration::from_secs(5),
-        limits: Limits { max_fragments: 1 << 17, ..Limits::default() },
+        limits: Limits { max_fragments: 1 << 17, max_message_size: 17 << 20, ..Limits::default() },
         ..Config::default()
     };
-    let options = Options {
-        config,
-        max_message_size: 17 << 20,
-        max_buffered_amount: 17 << 20,
-        tcp_no_delay: true,
-        ..Options::default()
-    };
+    let options = Options { config, max_buffered_amount: 17 << 20, tcp_no_delay: true, ..Options::default() };
     let mut client = Client::new(options)?;
 
     let count = Rc::new(Cell::new(0u32));

@@ -32,7 +32,7 @@ fn main() -> Result<(), Box<dyn Error>> {
 /// Prints every event of `task`.
 fn print_events(client: &mut Client, task: SocketTask) {
     task.on_open(client, |_, task, open| {
-        let server = open.headers.get("server").map(String::from_utf8_lossy);
+        let server = open.header.get("server").map(String::from_utf8_lossy);
         println!("[{}] onOpen protocol={:?} server={:?}", task.socket_task_id(), open.protocol, server);
     });
     task.on_message(client, |_, task, message| match message {

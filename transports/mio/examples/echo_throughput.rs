@@ -13,7 +13,7 @@ use std::error::Error;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
-use sockettask_mio::{Client, Config, ConnectOptions, Message, Options, Schemes, Tls};
+use sockettask_mio::{Client, Config, ConnectOptions, Limits, Message, Options, Schemes, Tls};
 
 const WINDOW: usize = 32;
 
@@ -31,8 +31,11 @@ fn main() -> Result<(), Box<dyn Error>> {
         (support::spawn_echo(None), "ws")
     };
     let options = Options {
-        config: Config { schemes: Schemes::AllowInsecure, ..Config::default() },
-        max_message_size: size.max(1024) * 2,
+        config: Config {
+            schemes: Schemes::AllowInsecure,
+            limits: Limits { max_message_size: size.max(1024) * 2, ..Limits::default() },
+            ..Config::default()
+        },
         max_buffered_amount: (size + 14) * WINDOW * 2,
         tls: Tls::root_der(pki.ca_der())?,
         ..Options::default()

@@ -2,11 +2,10 @@
 //! task's listeners (`onOpen`, `onMessage`, `onError`, `onClose`) in the order added.
 
 use std::collections::HashMap;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use mio::{Events, Poll, Token};
-use sockettask::handshake::Headers;
-use sockettask::{Close, CloseCode, ConnectError, ConnectOptions, Event, Message, Open, TaskError};
+use sockettask::{Close, CloseCode, ConnectError, ConnectOptions, Event, Headers, Message, Open, TaskError};
 
 use crate::driver::Driver;
 use crate::error::{PollError, SetupError};
@@ -66,7 +65,7 @@ impl Copied {
             Event::Open(open) => {
                 // The core's parsed header lines, copied as they are (`Headers::as_bytes`):
                 // no second parser reads them.
-                scratch.bytes.extend_from_slice(open.headers.as_bytes());
+                scratch.bytes.extend_from_slice(open.header.as_bytes());
                 scratch.text.push_str(open.protocol.unwrap_or_default());
                 Copied::Open { protocol: open.protocol.is_some() }
             }
@@ -89,7 +88,7 @@ impl Copied {
     fn view<'s>(&self, scratch: &'s Scratch) -> Event<'s> {
         match *self {
             Copied::Open { protocol } => Event::Open(Open {
-                headers: Headers::new(&scratch.bytes),
+                header: Headers::new(&scratch.bytes),
                 protocol: protocol.then_some(scratch.text.as_str()),
             }),
             Copied::Text => Event::Message(Message::Text(&scratch.text)),
@@ -100,7 +99,18 @@ impl Copied {
     }
 }
 
-/// SocketTasks with their own event loop: connect, add listeners, then [`Client::run`].
+/// Why [`Client::run_for`] or [`Client::run_until`] returned.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum RunEnd {
+    /// Nothing is left: every task is CLOSED and its last event delivered
+    /// ([`Client::is_idle`]), as when [`Client::run`] returns.
+    Idle,
+    /// The deadline passed with tasks still running; run again, or close them.
+    Deadline,
+}
+
+/// SocketTasks with their own event loop: connect, add listeners, then [`Client::run`] (or
+/// [`Client::run_for`], which cannot outlast its deadline).
 ///
 /// ```
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -186,12 +196,59 @@ impl Client {
     }
 
     /// Runs turns until every task is CLOSED and its last event delivered; returns at once
-    /// when there is no task.
+    /// when there is no task. A task that never ends (a server that keeps the connection
+    /// open) keeps it running: [`Client::run_for`] and [`Client::run_until`] return by a
+    /// deadline whatever the tasks do.
     pub fn run(&mut self) -> Result<(), PollError> {
-        while !self.driver.is_idle() {
+        while !self.is_idle() {
             self.poll(None)?;
         }
         Ok(())
+    }
+
+    /// Runs turns until nothing is left ([`RunEnd::Idle`]) or `duration` has passed
+    /// ([`RunEnd::Deadline`]), whichever comes first.
+    ///
+    /// ```
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use std::time::Duration;
+    /// use sockettask_mio::{Client, ConnectOptions, Options, RunEnd};
+    ///
+    /// let mut client = Client::new(Options::default())?;
+    /// // Nothing listens on port 1: the task fails at once, long before the deadline.
+    /// client.connect_socket(ConnectOptions::new("wss://127.0.0.1:1/"))?;
+    /// assert_eq!(client.run_for(Duration::from_secs(30))?, RunEnd::Idle);
+    /// assert!(client.is_idle());
+    /// # Ok(()) }
+    /// ```
+    pub fn run_for(&mut self, duration: Duration) -> Result<RunEnd, PollError> {
+        // A duration too long for the clock has no deadline worth keeping.
+        match Instant::now().checked_add(duration) {
+            Some(deadline) => self.run_until(deadline),
+            None => self.run().map(|()| RunEnd::Idle),
+        }
+    }
+
+    /// Runs turns until nothing is left ([`RunEnd::Idle`]) or `deadline` has passed
+    /// ([`RunEnd::Deadline`]), whichever comes first. No turn waits past the deadline; a
+    /// deadline already passed returns at once, without a turn, unless nothing is left.
+    pub fn run_until(&mut self, deadline: Instant) -> Result<RunEnd, PollError> {
+        loop {
+            if self.is_idle() {
+                return Ok(RunEnd::Idle);
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Ok(RunEnd::Deadline);
+            }
+            self.poll(Some(left))?;
+        }
+    }
+
+    /// Whether nothing is left: no task holds a slot (every task CLOSED and its last event
+    /// delivered) and no socket is open. [`Client::run`] returns here.
+    pub fn is_idle(&self) -> bool {
+        self.driver.is_idle()
     }
 
     /// One turn: delivers the events already due, then waits for readiness (at most

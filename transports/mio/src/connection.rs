@@ -15,8 +15,7 @@ use mio::net::TcpStream;
 use mio::{Interest, Registry, Token};
 use rustls::pki_types::ServerName;
 use rustls::{ClientConfig, ClientConnection};
-use sockettask::url::{HostKind, Scheme};
-use sockettask::{Handle, Instant, ReadyState, TlsError, TransportError, Url};
+use sockettask::{Handle, HostKind, Instant, ReadyState, Scheme, TlsError, TransportError, Url};
 
 use crate::dns::Lookup;
 use crate::driver::Core;
@@ -98,7 +97,7 @@ impl Conn {
             match session {
                 Ok(session) => conn.tls = Some(Box::new(session)),
                 Err(e) => {
-                    io.core.handle_transport_error(handle, io.now, e);
+                    io.core.handle_transport_error(io.now, handle, e);
                     return conn;
                 }
             }
@@ -255,7 +254,7 @@ impl Conn {
             }
             Link::Down => {}
         }
-        io.core.handle_transport_error(self.handle, io.now, error);
+        io.core.handle_transport_error(io.now, self.handle, error);
     }
 
     // ---- moving bytes ------------------------------------------------------------------
@@ -306,7 +305,7 @@ impl Conn {
             if moved == 0 && self.tls.is_none() {
                 return Ok(progress);
             }
-            io.core.advance_transmit(h, now, moved);
+            io.core.advance_transmit(now, h, moved);
             progress = true;
         }
     }
@@ -322,7 +321,7 @@ impl Conn {
                 return Ok(progress);
             }
             if !self.leftover.is_empty() {
-                let took = io.core.handle_input(h, now, &self.leftover);
+                let took = io.core.handle_input(now, h, &self.leftover);
                 self.leftover.drain(..took.min(self.leftover.len()));
                 if took == 0 {
                     return Ok(progress);
@@ -335,7 +334,7 @@ impl Conn {
             let outcome = if !buf.is_empty() {
                 let outcome = read(tcp, tls, &mut self.readable, buf);
                 if let Read1::Data(n) = outcome {
-                    io.core.handle_read(h, now, n);
+                    io.core.handle_read(now, h, n);
                 }
                 outcome
             } else if io.core.ready_state(h) == ReadyState::Closing {
@@ -344,7 +343,7 @@ impl Conn {
                 let outcome = read(tcp, tls, &mut self.readable, &mut sink);
                 if let Read1::Data(n) = outcome {
                     let data = sink.get(..n).unwrap_or_default();
-                    let took = io.core.handle_input(h, now, data);
+                    let took = io.core.handle_input(now, h, data);
                     self.leftover.extend_from_slice(data.get(took..).unwrap_or_default());
                 }
                 outcome
@@ -355,7 +354,7 @@ impl Conn {
                 Read1::Data(_) => progress = true,
                 Read1::Eof => {
                     *eof = true;
-                    io.core.handle_eof(h, now);
+                    io.core.handle_eof(now, h);
                     return Ok(true);
                 }
                 Read1::Blocked => return Ok(progress),

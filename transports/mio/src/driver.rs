@@ -8,10 +8,9 @@ use mio::{Registry, Token};
 use rand::SeedableRng;
 use rand::rngs::{StdRng, SysRng};
 use rustls::ClientConfig;
-use sockettask::url::Scheme;
 use sockettask::{
     Buffers, CloseCode, CloseError, ConnectError, ConnectOptions, Event, Instant, Message, ReadyState,
-    SendError, TransportError, Url,
+    Scheme, SendError, TransportError, Url,
 };
 use std::sync::Arc;
 
@@ -110,7 +109,7 @@ impl Driver {
         // which is what `rand`'s StdRng is, without a system call per frame and without a
         // panic path if the OS generator fails.
         let rng = StdRng::try_from_rng(&mut SysRng).map_err(SetupError::Random)?;
-        let (rx, tx) = (options.rx_len(), options.tx_len());
+        let (rx, tx) = options.buffer_lens(sockettask::DEFAULT_MAX_TASKS)?;
         let storage = (0..sockettask::DEFAULT_MAX_TASKS)
             .map(|_| Buffers::new(vec![0; rx].into_boxed_slice(), vec![0; tx].into_boxed_slice()));
         let core = Core::new(options.config, rng, storage)?;
@@ -129,10 +128,10 @@ impl Driver {
         token: Token,
     ) -> Result<SocketTask, ConnectError> {
         let now = self.clock.now();
-        let handle = self.core.connect(&options, now)?;
+        let handle = self.core.connect_socket(now, &options)?;
         self.dirty = true;
         let Ok(url) = Url::parse(options.url) else {
-            self.core.handle_transport_error(handle, now, TransportError::Connect);
+            self.core.handle_transport_error(now, handle, TransportError::Connect);
             return Ok(SocketTask::new(handle));
         };
         let tls = (url.scheme() == Scheme::Wss).then(|| Arc::clone(&self.tls));
@@ -191,14 +190,15 @@ impl Driver {
         next.map(|(handle, event)| (SocketTask::new(handle), event))
     }
 
-    /// `SocketTask.send` (S14): queues `message` as one frame. Only in OPEN; refused when the
-    /// frame would take `buffered_amount` past the outgoing limit.
+    /// `SocketTask.send` (S14): queues `message` as one frame. Only in OPEN; refused when it
+    /// is over the message limit (`MessageTooLarge`) or does not fit beside what is queued
+    /// (`BufferFull`), in payload bytes.
     pub fn send(&mut self, task: SocketTask, message: Message<'_>) -> Result<(), SendError> {
         self.dirty = true;
         self.core.send(task.handle(), message)
     }
 
-    /// Queues a ping with up to 125 bytes of payload. Only in OPEN.
+    /// Queues a ping with up to 125 bytes of payload (RFC 6455 §5.5). Only in OPEN.
     pub fn ping(&mut self, task: SocketTask, payload: &[u8]) -> Result<(), SendError> {
         self.dirty = true;
         self.core.ping(task.handle(), payload)
@@ -212,7 +212,7 @@ impl Driver {
         reason: &str,
     ) -> Result<(), CloseError> {
         self.dirty = true;
-        self.core.close(task.handle(), code, reason, self.clock.now())
+        self.core.close(self.clock.now(), task.handle(), code, reason)
     }
 
     /// The task's `readyState` (S9).

@@ -11,6 +11,15 @@ use sockettask::ConfigError;
 pub enum SetupError {
     /// The buffer sizes do not suit the core.
     Config(ConfigError),
+    /// The message limit or the outgoing queue is too large to allocate the buffers of every
+    /// task slot (`Limits::max_message_size` of `usize::MAX` means no limit to the core, but
+    /// this transport sizes its buffers from it).
+    BuffersTooLarge {
+        /// `config.limits.max_message_size`.
+        max_message_size: usize,
+        /// [`crate::Options::max_buffered_amount`].
+        max_buffered_amount: usize,
+    },
     /// The TLS configuration could not be built.
     Tls(rustls::Error),
     /// The operating system's random number generator failed (seeding the mask RNG).
@@ -23,6 +32,11 @@ impl fmt::Display for SetupError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             SetupError::Config(e) => write!(f, "invalid buffer configuration: {e}"),
+            SetupError::BuffersTooLarge { max_message_size, max_buffered_amount } => write!(
+                f,
+                "buffers for max_message_size {max_message_size} and max_buffered_amount \
+                 {max_buffered_amount} cannot be allocated"
+            ),
             SetupError::Tls(e) => write!(f, "invalid TLS configuration: {e}"),
             SetupError::Random(e) => write!(f, "the system random number generator failed: {e}"),
             SetupError::Io(e) => write!(f, "could not create the poll instance: {e}"),
@@ -34,6 +48,7 @@ impl std::error::Error for SetupError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             SetupError::Config(e) => Some(e),
+            SetupError::BuffersTooLarge { .. } => None,
             SetupError::Tls(e) => Some(e),
             SetupError::Random(e) => Some(e),
             SetupError::Io(e) => Some(e),
@@ -59,7 +74,7 @@ impl From<io::Error> for SetupError {
     }
 }
 
-/// Why [`crate::Client::poll`] or [`crate::Client::run`] failed.
+/// Why [`crate::Client::poll`] or one of the `run` calls failed.
 #[derive(Debug)]
 pub enum PollError {
     /// Called from inside a listener; listeners run inside `poll` already.

@@ -8,7 +8,8 @@
 //! Two ways to use it:
 //! - [`Client`] runs its own loop and calls listeners: [`Client::connect_socket`], add
 //!   `on_open` / `on_message` / `on_error` / `on_close` to the [`SocketTask`], then
-//!   [`Client::run`] (until every task is closed) or [`Client::poll`] (one turn).
+//!   [`Client::run`] (until every task is closed), [`Client::run_for`] /
+//!   [`Client::run_until`] (the same, or until a deadline) or [`Client::poll`] (one turn).
 //! - [`Driver`] plugs the sockets into a `mio::Poll` the caller already runs, under tokens
 //!   the caller chooses; the caller forwards readiness and polls events.
 //!
@@ -46,18 +47,20 @@ mod options;
 mod task;
 mod tls;
 
-pub use client::Client;
+pub use client::{Client, RunEnd};
 pub use driver::Driver;
 pub use error::{PollError, SetupError};
-pub use options::{DEFAULT_MAX_BUFFERED_AMOUNT, DEFAULT_MAX_MESSAGE_SIZE, Options};
+pub use options::{DEFAULT_MAX_BUFFERED_AMOUNT, Options};
 pub use task::SocketTask;
 pub use tls::{RootsError, Tls};
 
 pub use mio;
 pub use rustls;
 pub use sockettask;
+// Every core type this crate's API hands out or takes, so a program needs no other import.
 pub use sockettask::{
-    Close, CloseCode, CloseError, Config, ConnectError, ConnectOptions, Event, FailureEvents, HandshakeError,
-    Limits, Message, Open, ProtocolError, ReadyState, Schemes, SendError, TaskError, TlsError,
-    TransportError,
+    Close, CloseCode, CloseError, Config, ConfigError, ConnectError, ConnectOptions,
+    DEFAULT_MAX_MESSAGE_SIZE, ErrMsg, Event, Excerpt, FailureEvents, ForbiddenHeaders, HandshakeError,
+    HeaderIter, Headers, Limits, Message, Open, ProtocolCheck, ProtocolError, ReadyState, Schemes, SendError,
+    TaskError, TlsError, TransportError, UrlError,
 };

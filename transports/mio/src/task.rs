@@ -19,19 +19,26 @@ impl SocketTask {
     }
 
     /// The core's handle of this task.
-    pub fn handle(self) -> Handle {
+    pub(crate) fn handle(self) -> Handle {
         self.0
     }
 
     /// The `socketTaskId`: a positive integer counting up from 1, never reused (S1).
     pub fn socket_task_id(self) -> u64 {
-        self.0.task_id()
+        self.0.socket_task_id()
     }
 
     /// `SocketTask.send` (S14): text → text frame, bytes → binary frame. `Ok` means queued
     /// (`sendSocketMessage:ok`); a refused send changes nothing.
     pub fn send(self, on: &mut impl AsMut<Driver>, message: Message<'_>) -> Result<(), SendError> {
         on.as_mut().send(self, message)
+    }
+
+    /// Queues a ping with up to 125 bytes of payload (RFC 6455 §5.5). Only in OPEN. The
+    /// server's pong is not reported (the core ignores pongs); a ping keeps an idle
+    /// connection alive through middleboxes.
+    pub fn ping(self, on: &mut impl AsMut<Driver>, payload: &[u8]) -> Result<(), SendError> {
+        on.as_mut().ping(self, payload)
     }
 
     /// `SocketTask.close` (S15, S16): `code` defaults to 1000 (or 3000–4999); `reason` at

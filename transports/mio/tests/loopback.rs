@@ -11,8 +11,8 @@ use std::time::{Duration, Instant};
 use mio::net::TcpListener;
 use mio::{Events, Interest, Poll, Token};
 use sockettask_mio::{
-    Client, Config, ConnectError, ConnectOptions, Driver, Event, Message, Options, ReadyState, Schemes,
-    SendError, SocketTask, TaskError, Tls, TlsError, TransportError,
+    Client, Config, ConnectError, ConnectOptions, DEFAULT_MAX_MESSAGE_SIZE, Driver, Event, Limits, Message,
+    Options, ReadyState, Schemes, SendError, SocketTask, TaskError, Tls, TlsError, TransportError,
 };
 use support::{Pki, Validity};
 
@@ -73,6 +73,12 @@ fn tls_options(pki: &Pki) -> Options {
 
 fn insecure(config: Config) -> Options {
     Options { config: Config { schemes: Schemes::AllowInsecure, ..config }, ..Options::default() }
+}
+
+/// `options` with the largest message, both ways, set to `max_message_size`.
+fn max_message(max_message_size: usize, options: Options) -> Options {
+    let limits = Limits { max_message_size, ..options.config.limits };
+    Options { config: Config { limits, ..options.config }, ..options }
 }
 
 fn single_error(pki_server: &Pki, pki_client: &Pki, names: &[&str], validity: Validity) -> Vec<Rec> {
@@ -169,7 +175,7 @@ fn webpki_roots_reject_a_private_ca() {
 fn echo_text_and_binary_from_0_bytes_to_several_mib_over_tls() {
     let pki = Pki::new();
     let port = support::spawn_echo(Some(pki.server(&["127.0.0.1"], Validity::Current)));
-    let options = Options { max_message_size: 6 << 20, max_buffered_amount: 6 << 20, ..tls_options(&pki) };
+    let options = Options { max_buffered_amount: 6 << 20, ..max_message(6 << 20, tls_options(&pki)) };
     let mut client = Client::new(options).unwrap();
     let url = format!("wss://127.0.0.1:{port}/");
     let task = client.connect_socket(ConnectOptions::new(&url)).unwrap();
@@ -248,10 +254,76 @@ fn five_sockets_interleave_and_a_sixth_is_refused() {
     assert!(switches > 5, "{switches} switches");
 }
 
+/// With the defaults, the largest message is 1 MiB of payload both ways: exactly 1 MiB is
+/// sent and echoed back whole, one byte more is refused with payload figures.
+#[test]
+fn default_limit_sends_and_receives_exactly_one_mib() {
+    let port = support::spawn_echo(None);
+    let mut client = Client::new(insecure(Config::default())).unwrap();
+    let url = format!("ws://127.0.0.1:{port}/");
+    let task = client.connect_socket(ConnectOptions::new(&url)).unwrap();
+    let log = Log::default();
+    record(&mut client, task, &log);
+    run_until(&mut client, 10, |c| task.ready_state(c) == ReadyState::Open);
+    assert_eq!(DEFAULT_MAX_MESSAGE_SIZE, 1 << 20);
+    let over = vec![1u8; (1 << 20) + 1];
+    assert_eq!(
+        task.send(&mut client, Message::Binary(&over)),
+        Err(SendError::MessageTooLarge { required: 1_048_577, limit: 1_048_576 })
+    );
+    let text = "é".repeat(1 << 19);
+    assert_eq!(text.len(), 1 << 20);
+    task.send(&mut client, Message::Text(&text)).unwrap();
+    run_until(&mut client, 20, |_| log.borrow().len() >= 2);
+    let binary: Vec<u8> = (0..1 << 20).map(|i| (i % 253) as u8).collect();
+    // The queue holds one message of the limit: the second waits for the first to go out.
+    run_until(&mut client, 10, |c| task.buffered_amount(c) == 0);
+    task.send(&mut client, Message::Binary(&binary)).unwrap();
+    run_until(&mut client, 20, |_| log.borrow().len() >= 3);
+    task.close(&mut client, None, "").unwrap();
+    run_to_end(&mut client, 10);
+    let expected =
+        vec![Rec::Open(None), Rec::Text(text), Rec::Binary(binary), Rec::Close(1000, String::new())];
+    assert_eq!(events_of(&log, task), expected);
+}
+
+/// `SocketTask::ping` reaches the server (which reports it as text) and answers in payload
+/// figures when refused.
+#[test]
+fn socket_task_ping_reaches_the_server() {
+    let port = support::spawn_ping_reporter();
+    let mut client = Client::new(insecure(Config::default())).unwrap();
+    let url = format!("ws://127.0.0.1:{port}/");
+    let task = client.connect_socket(ConnectOptions::new(&url)).unwrap();
+    assert_eq!(task.ping(&mut client, b"early"), Err(SendError::NotOpen(ReadyState::Connecting)));
+    let log = Log::default();
+    record(&mut client, task, &log);
+    run_until(&mut client, 10, |c| task.ready_state(c) == ReadyState::Open);
+    assert_eq!(
+        task.ping(&mut client, &[b'p'; 126]),
+        Err(SendError::MessageTooLarge { required: 126, limit: 125 })
+    );
+    task.ping(&mut client, b"are you there").unwrap();
+    task.ping(&mut client, &[b'p'; 125]).unwrap();
+    task.send(&mut client, Message::Text("after the pings")).unwrap();
+    run_until(&mut client, 10, |_| log.borrow().len() >= 4);
+    task.close(&mut client, None, "").unwrap();
+    run_to_end(&mut client, 10);
+    let expected = vec![
+        Rec::Open(None),
+        Rec::Text("ping are you there".into()),
+        Rec::Text(format!("ping {}", "p".repeat(125))),
+        Rec::Text("after the pings".into()),
+        Rec::Close(1000, String::new()),
+    ];
+    assert_eq!(events_of(&log, task), expected);
+}
+
 #[test]
 fn send_past_the_outgoing_limit_is_refused() {
     let port = support::spawn_echo(None);
-    let options = Options { max_buffered_amount: 64 << 10, ..insecure(Config::default()) };
+    let options =
+        Options { max_buffered_amount: 64 << 10, ..max_message(64 << 10, insecure(Config::default())) };
     let mut client = Client::new(options).unwrap();
     let url = format!("ws://127.0.0.1:{port}/");
     let task = client.connect_socket(ConnectOptions::new(&url)).unwrap();
@@ -264,11 +336,11 @@ fn send_past_the_outgoing_limit_is_refused() {
     task.send(&mut client, Message::Binary(&chunk)).unwrap();
     assert!(task.buffered_amount(&client) > 40 << 10);
     let full = task.send(&mut client, Message::Binary(&chunk)).unwrap_err();
-    assert!(matches!(full, SendError::BufferFull { .. }), "{full}");
+    assert!(matches!(full, SendError::BufferFull { required: 40960, .. }), "{full}");
     assert_eq!(full.err_msg().to_string(), "SocketTask.send:fail buffer is full");
     let huge = vec![0u8; 70 << 10];
     let too_large = task.send(&mut client, Message::Binary(&huge)).unwrap_err();
-    assert!(matches!(too_large, SendError::MessageTooLarge { .. }), "{too_large}");
+    assert_eq!(too_large, SendError::MessageTooLarge { required: 70 << 10, limit: 64 << 10 });
     run_until(&mut client, 10, |c| task.buffered_amount(c) == 0);
     task.send(&mut client, Message::Binary(&chunk)).unwrap();
     task.close(&mut client, None, "").unwrap();
@@ -472,8 +544,7 @@ fn connect_checks_fail_before_any_io() {
     let mut client = Client::new(Options::default()).unwrap();
     let err = client.connect_socket(ConnectOptions::new("ws://127.0.0.1:1/")).unwrap_err();
     assert_eq!(err.err_msg().to_string(), "connectSocket:fail invalid url \"ws://127.0.0.1:1/\"");
-    let err =
-        client.connect_socket(ConnectOptions::new("wss://h/").headers(&[("referer", "x")])).unwrap_err();
+    let err = client.connect_socket(ConnectOptions::new("wss://h/").header(&[("referer", "x")])).unwrap_err();
     assert!(matches!(err, ConnectError::ForbiddenHeader { .. }));
     assert!(client.driver().is_idle());
     client.run().unwrap();

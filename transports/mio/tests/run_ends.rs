@@ -18,7 +18,8 @@ use std::time::{Duration, Instant};
 use mio::{Events, Poll, Token};
 use rustls::{ServerConfig, ServerConnection, StreamOwned};
 use sockettask_mio::{
-    Client, Config, ConnectOptions, Driver, Event, Message, Options, ReadyState, Schemes, SocketTask, Tls,
+    Client, Config, ConnectOptions, Driver, Event, Limits, Message, Options, ReadyState, RunEnd, Schemes,
+    SocketTask, Tls,
 };
 use support::{Pki, Validity};
 
@@ -262,9 +263,9 @@ const SIZE: usize = 8 << 20;
 /// return with the echo intact and the task CLOSED with 1000. Each round (well under a
 /// second in a debug build) has the whole [`WATCHDOG`] to itself.
 fn wss_echo_rounds(pki: &Pki, port: u16) {
+    let limits = Limits { max_message_size: SIZE, ..Limits::default() };
     let options = Options {
-        max_message_size: SIZE,
-        max_buffered_amount: SIZE + 64,
+        config: Config { limits, ..Config::default() },
         tls: Tls::roots(pki.roots()),
         ..Options::default()
     };
@@ -324,4 +325,65 @@ fn run_returns_after_each_of_200_8_mib_wss_echoes_closed_by_the_server() {
     let pki = Pki::new();
     let port = support::spawn_echo_once_then_close(Some(pki.server(&["127.0.0.1"], Validity::Current)));
     wss_echo_rounds(&pki, port);
+}
+
+// ---- runs with a deadline ------------------------------------------------------------------
+
+/// `run_for` returns `Idle` at once when nothing is left, `Deadline` when its time is up while
+/// a task stays open (an echo server never ends the connection by itself), and `Idle` again
+/// once the task is closed; `is_idle` says the same throughout.
+#[test]
+fn run_for_returns_at_its_deadline_while_a_task_stays_open() {
+    let port = support::spawn_echo(None);
+    let codes = within(WATCHDOG, "run_for", move || {
+        let mut client = Client::new(plain()).unwrap();
+        assert!(client.is_idle());
+        assert_eq!(client.run_for(Duration::from_secs(60)).unwrap(), RunEnd::Idle, "no task: at once");
+        let task = client.connect_socket(ConnectOptions::new(&format!("ws://127.0.0.1:{port}/"))).unwrap();
+        assert!(!client.is_idle());
+        let codes = closes(&mut client, task);
+        let reentrant = Rc::new(RefCell::new(None));
+        let seen = Rc::clone(&reentrant);
+        task.on_open(&mut client, move |client, _, _| {
+            *seen.borrow_mut() = Some(client.run_for(Duration::from_secs(1)).map_err(|e| e.to_string()));
+        });
+        let start = Instant::now();
+        assert_eq!(client.run_for(Duration::from_millis(300)).unwrap(), RunEnd::Deadline);
+        let took = start.elapsed();
+        assert!(took >= Duration::from_millis(300) && took < Duration::from_secs(5), "took {took:?}");
+        assert_eq!(task.ready_state(&client), ReadyState::Open);
+        assert!(!client.is_idle());
+        let inner = reentrant.take().expect("the task opened");
+        assert_eq!(inner, Err("Client::poll or run called from inside a listener".to_owned()));
+        task.close(&mut client, None, "").unwrap();
+        assert_eq!(client.run_for(Duration::from_secs(60)).unwrap(), RunEnd::Idle);
+        assert!(client.is_idle());
+        codes.take()
+    });
+    assert_eq!(codes, [1000]);
+}
+
+/// `run_until` a deadline already passed returns `Deadline` without a turn; a later one lets
+/// the task open and returns once it passes; a far one returns `Idle` as soon as the task is
+/// over.
+#[test]
+fn run_until_a_deadline_never_waits_past_it() {
+    let port = support::spawn_echo(None);
+    let codes = within(WATCHDOG, "run_until", move || {
+        let mut client = Client::new(plain()).unwrap();
+        let task = client.connect_socket(ConnectOptions::new(&format!("ws://127.0.0.1:{port}/"))).unwrap();
+        let codes = closes(&mut client, task);
+        assert_eq!(client.run_until(Instant::now()).unwrap(), RunEnd::Deadline);
+        assert_eq!(task.ready_state(&client), ReadyState::Connecting, "no turn was run");
+        let deadline = Instant::now() + Duration::from_millis(300);
+        assert_eq!(client.run_until(deadline).unwrap(), RunEnd::Deadline);
+        assert!(Instant::now() >= deadline);
+        assert_eq!(task.ready_state(&client), ReadyState::Open);
+        task.close(&mut client, None, "").unwrap();
+        let far = Instant::now() + Duration::from_secs(60);
+        assert_eq!(client.run_until(far).unwrap(), RunEnd::Idle);
+        assert!(Instant::now() < far);
+        codes.take()
+    });
+    assert_eq!(codes, [1000]);
 }

@@ -176,6 +176,25 @@ fn echo<S: Read + Write>(stream: S) {
     echo_loop(&mut ws);
 }
 
+/// A WebSocket server that reports each ping it receives as a text message `ping <payload>`
+/// (after the pong tungstenite sends by itself), and echoes text and binary.
+pub fn spawn_ping_reporter() -> u16 {
+    spawn(|tcp| {
+        let Ok(mut ws) = tungstenite::accept(tcp) else { return };
+        loop {
+            let reply = match ws.read() {
+                Ok(Message::Ping(payload)) => format!("ping {}", String::from_utf8_lossy(&payload)).into(),
+                Ok(message @ (Message::Text(_) | Message::Binary(_))) => message,
+                Ok(_) => continue,
+                Err(_) => return,
+            };
+            if ws.send(reply).is_err() {
+                return;
+            }
+        }
+    })
+}
+
 fn echo_loop<S: Read + Write>(ws: &mut WebSocket<S>) {
     loop {
         match ws.read() {

@@ -28,20 +28,20 @@ pub extern "C" fn _start() -> ! {
     };
     let mut uart = Uart;
     loop {
-        let Ok(task) = client.connect(&ConnectOptions::new("ws://device.local/ws"), now()) else { continue };
+        let Ok(task) = client.connect_socket(now(), &ConnectOptions::new("ws://device.local/ws")) else { continue };
         while client.ready_state(task) != ReadyState::Closed || client.has_event() {
             let pending = client.transmit_data(task).len();
             for i in 0..pending {
                 let byte = client.transmit_data(task).get(i).copied().unwrap_or(0);
                 uart.write_byte(byte);
             }
-            client.advance_transmit(task, now(), pending);
+            client.advance_transmit(now(), task, pending);
             if client.poll_timeout().is_some_and(|t| t <= now()) {
                 client.handle_timeout(now());
             }
             if let Some(slot) = client.input_buffer(task).first_mut() {
                 *slot = uart.read_byte();
-                client.handle_read(task, now(), 1);
+                client.handle_read(now(), task, 1);
             }
             while let Some((task, event)) = client.poll_event() {
                 let reply = match event {

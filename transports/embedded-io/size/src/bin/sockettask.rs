@@ -31,7 +31,7 @@ pub extern "C" fn _start() -> ! {
     };
     let driver = slot.write(Driver::new(client, now as fn() -> Instant));
     loop {
-        let Ok(task) = driver.connect(Uart, &ConnectOptions::new("ws://device.local/ws")) else { continue };
+        let Ok(task) = driver.connect_socket(Uart, &ConnectOptions::new("ws://device.local/ws")) else { continue };
         loop {
             match driver.next_event(task) {
                 Ok(Some((task, Event::Open(_)))) => {
