@@ -13,9 +13,7 @@
 //! allowed explicitly ([`Schemes::AllowInsecure`]); buffers and limits are sized for the 9.x
 //! cases (16 MiB messages, 4 MiB messages in up to 65 536 fragments).
 
-use std::cell::Cell;
 use std::error::Error;
-use std::rc::Rc;
 use std::time::Duration;
 
 use sockettask_mio::{Client, Config, ConnectOptions, Limits, Message, Options, Schemes};
@@ -36,25 +34,25 @@ fn main() -> Result<(), Box<dyn Error>> {
         ..Config::default()
     };
     let options = Options { config, max_buffered_amount: 17 << 20, tcp_no_delay: true, ..Options::default() };
-    let mut client = Client::new(options)?;
+    // The app state: the case count, set by the first task's onMessage.
+    let mut client = Client::with_state(options, 0u32)?;
 
-    let count = Rc::new(Cell::new(0u32));
     let url = format!("{base}/getCaseCount");
     let task = client.connect_socket(ConnectOptions::new(&url)).map_err(|e| e.to_string())?;
-    let seen = Rc::clone(&count);
-    task.on_message(&mut client, move |_, _, message| {
+    task.on_message(&mut client, |client, _, message| {
         if let Message::Text(text) = message {
-            seen.set(text.trim().parse().unwrap_or(0));
+            *client.state_mut() = text.trim().parse().unwrap_or(0);
         }
     });
     task.on_error(&mut client, |_, _, e| eprintln!("getCaseCount: {}", e.err_msg()));
     client.run()?;
-    if count.get() == 0 {
+    let count = *client.state();
+    if count == 0 {
         return Err(format!("{url}: no case count").into());
     }
-    println!("{} cases", count.get());
+    println!("{count} cases");
 
-    for case in 1..=count.get() {
+    for case in 1..=count {
         let url = format!("{base}/runCase?case={case}&agent={agent}");
         let task = client.connect_socket(ConnectOptions::new(&url)).map_err(|e| e.to_string())?;
         task.on_message(&mut client, move |client, task, message| {

@@ -15,22 +15,28 @@ use crate::task::SocketTask;
 /// Events delivered per turn at most, so a flood cannot keep `poll` from returning.
 const MAX_EVENTS_PER_TURN: usize = 1024;
 
-type OpenListener = Box<dyn FnMut(&mut Client, SocketTask, &Open<'_>)>;
-type MessageListener = Box<dyn FnMut(&mut Client, SocketTask, Message<'_>)>;
-type ErrorListener = Box<dyn FnMut(&mut Client, SocketTask, &TaskError)>;
-type CloseListener = Box<dyn FnMut(&mut Client, SocketTask, &Close<'_>)>;
+type OpenListener<T> = Box<dyn FnMut(&mut Client<T>, SocketTask, &Open<'_>)>;
+type MessageListener<T> = Box<dyn FnMut(&mut Client<T>, SocketTask, Message<'_>)>;
+type ErrorListener<T> = Box<dyn FnMut(&mut Client<T>, SocketTask, &TaskError)>;
+type CloseListener<T> = Box<dyn FnMut(&mut Client<T>, SocketTask, &Close<'_>)>;
 
 /// The listeners of one task.
-#[derive(Default)]
-pub(crate) struct Listeners {
-    pub(crate) open: Vec<OpenListener>,
-    pub(crate) message: Vec<MessageListener>,
-    pub(crate) error: Vec<ErrorListener>,
-    pub(crate) close: Vec<CloseListener>,
+pub(crate) struct Listeners<T> {
+    pub(crate) open: Vec<OpenListener<T>>,
+    pub(crate) message: Vec<MessageListener<T>>,
+    pub(crate) error: Vec<ErrorListener<T>>,
+    pub(crate) close: Vec<CloseListener<T>>,
 }
 
-impl Listeners {
-    fn append(&mut self, mut added: Listeners) {
+// By hand: a derive would ask for `T: Default`.
+impl<T> Default for Listeners<T> {
+    fn default() -> Self {
+        Listeners { open: Vec::new(), message: Vec::new(), error: Vec::new(), close: Vec::new() }
+    }
+}
+
+impl<T> Listeners<T> {
+    fn append(&mut self, mut added: Listeners<T>) {
         self.open.append(&mut added.open);
         self.message.append(&mut added.message);
         self.error.append(&mut added.error);
@@ -112,6 +118,10 @@ pub enum RunEnd {
 /// SocketTasks with their own event loop: connect, add listeners, then [`Client::run`] (or
 /// [`Client::run_for`], which cannot outlast its deadline).
 ///
+/// `T` is the app's state, `()` by default ([`Client::new`]); [`Client::with_state`] sets
+/// one, and every listener reaches it through the client it is given
+/// ([`Client::state_mut`]), so listeners need no `Rc<RefCell<…>>`.
+///
 /// ```
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// use sockettask_mio::{Client, ConnectOptions, Options};
@@ -126,37 +136,69 @@ pub enum RunEnd {
 /// client.run()?;
 /// # Ok(()) }
 /// ```
-pub struct Client {
+pub struct Client<T = ()> {
     poll: Poll,
     events: Events,
     driver: Driver,
-    listeners: HashMap<SocketTask, Listeners>,
+    listeners: HashMap<SocketTask, Listeners<T>>,
     scratch: Scratch,
     next_token: usize,
     in_listener: bool,
+    state: T,
 }
 
-impl std::fmt::Debug for Client {
+impl<T> std::fmt::Debug for Client<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Client").field("driver", &self.driver).finish_non_exhaustive()
     }
 }
 
-impl AsRef<Driver> for Client {
+impl<T> AsRef<Driver> for Client<T> {
     fn as_ref(&self) -> &Driver {
         &self.driver
     }
 }
 
-impl AsMut<Driver> for Client {
+impl<T> AsMut<Driver> for Client<T> {
     fn as_mut(&mut self) -> &mut Driver {
         &mut self.driver
     }
 }
 
 impl Client {
-    /// A client with its own `mio::Poll` and five task slots sized by `options`.
+    /// A client with its own `mio::Poll` and five task slots sized by `options`, and no app
+    /// state (`T = ()`).
     pub fn new(options: Options) -> Result<Client, SetupError> {
+        Client::with_state(options, ())
+    }
+}
+
+impl<T> Client<T> {
+    /// A client like [`Client::new`] that owns `state`: every listener reaches it through the
+    /// client it is given, with [`Client::state_mut`], and [`Client::into_state`] gives it
+    /// back at the end.
+    ///
+    /// ```
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use sockettask_mio::{Client, ConnectOptions, Options};
+    ///
+    /// #[derive(Default)]
+    /// struct App {
+    ///     errors: Vec<String>,
+    /// }
+    ///
+    /// let mut client = Client::with_state(Options::default(), App::default())?;
+    /// // Nothing listens on port 1: the task reports onError and ends.
+    /// let task = client.connect_socket(ConnectOptions::new("wss://127.0.0.1:1/"))?;
+    /// task.on_error(&mut client, |client, task, error| {
+    ///     let line = format!("task {}: {}", task.socket_task_id(), error.err_msg());
+    ///     client.state_mut().errors.push(line);
+    /// });
+    /// client.run()?;
+    /// assert_eq!(client.into_state().errors.len(), 1);
+    /// # Ok(()) }
+    /// ```
+    pub fn with_state(options: Options, state: T) -> Result<Client<T>, SetupError> {
         Ok(Client {
             poll: Poll::new()?,
             events: Events::with_capacity(64),
@@ -165,7 +207,24 @@ impl Client {
             scratch: Scratch::default(),
             next_token: 0,
             in_listener: false,
+            state,
         })
+    }
+
+    /// The app's state.
+    pub fn state(&self) -> &T {
+        &self.state
+    }
+
+    /// The app's state, to change; listeners reach it through the client they are given.
+    pub fn state_mut(&mut self) -> &mut T {
+        &mut self.state
+    }
+
+    /// Ends the client and gives back the app's state. Tasks still running are dropped with
+    /// their sockets, without a closing handshake: run until [`Client::is_idle`] first.
+    pub fn into_state(self) -> T {
+        self.state
     }
 
     /// `connectSocket` (S1–S6): checks `options` (each failure is a `fail`: nothing sent,
@@ -288,7 +347,7 @@ impl Client {
         &mut self.driver
     }
 
-    pub(crate) fn listeners(&mut self, task: SocketTask) -> &mut Listeners {
+    pub(crate) fn listeners(&mut self, task: SocketTask) -> &mut Listeners<T> {
         self.listeners.entry(task).or_default()
     }
 

@@ -10,6 +10,8 @@
 //!   `on_open` / `on_message` / `on_error` / `on_close` to the [`SocketTask`], then
 //!   [`Client::run`] (until every task is closed), [`Client::run_for`] /
 //!   [`Client::run_until`] (the same, or until a deadline) or [`Client::poll`] (one turn).
+//!   [`Client::with_state`] gives the client an app state that every listener reaches
+//!   through the client it is given ([`Client::state_mut`]).
 //! - [`Driver`] plugs the sockets into a `mio::Poll` the caller already runs, under tokens
 //!   the caller chooses; the caller forwards readiness and polls events.
 //!

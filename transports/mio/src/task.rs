@@ -6,7 +6,8 @@ use crate::client::Client;
 use crate::driver::Driver;
 
 /// One task, as `connectSocket` returns it: a small `Copy` handle. Its methods take the
-/// [`Client`] (or [`Driver`]) that owns the task, so they work the same in both modes.
+/// [`Client`] (whatever its app state `T`) or [`Driver`] that owns the task, so they work
+/// the same in both modes.
 ///
 /// A handle of a task that is over stays safe to use: it reads CLOSED and its commands fail;
 /// it can never reach a later task.
@@ -63,37 +64,37 @@ impl SocketTask {
     }
 
     /// `SocketTask.onOpen`: adds a listener for the successful handshake.
-    pub fn on_open(
+    pub fn on_open<T>(
         self,
-        client: &mut Client,
-        listener: impl FnMut(&mut Client, SocketTask, &Open<'_>) + 'static,
+        client: &mut Client<T>,
+        listener: impl FnMut(&mut Client<T>, SocketTask, &Open<'_>) + 'static,
     ) {
         client.listeners(self).open.push(Box::new(listener));
     }
 
     /// `SocketTask.onMessage`: adds a listener for whole messages.
-    pub fn on_message(
+    pub fn on_message<T>(
         self,
-        client: &mut Client,
-        listener: impl FnMut(&mut Client, SocketTask, Message<'_>) + 'static,
+        client: &mut Client<T>,
+        listener: impl FnMut(&mut Client<T>, SocketTask, Message<'_>) + 'static,
     ) {
         client.listeners(self).message.push(Box::new(listener));
     }
 
     /// `SocketTask.onError`: adds a listener for the task's failure (at most one per task).
-    pub fn on_error(
+    pub fn on_error<T>(
         self,
-        client: &mut Client,
-        listener: impl FnMut(&mut Client, SocketTask, &TaskError) + 'static,
+        client: &mut Client<T>,
+        listener: impl FnMut(&mut Client<T>, SocketTask, &TaskError) + 'static,
     ) {
         client.listeners(self).error.push(Box::new(listener));
     }
 
     /// `SocketTask.onClose`: adds a listener for the task's end (its last event).
-    pub fn on_close(
+    pub fn on_close<T>(
         self,
-        client: &mut Client,
-        listener: impl FnMut(&mut Client, SocketTask, &Close<'_>) + 'static,
+        client: &mut Client<T>,
+        listener: impl FnMut(&mut Client<T>, SocketTask, &Close<'_>) + 'static,
     ) {
         client.listeners(self).close.push(Box::new(listener));
     }
