@@ -5,95 +5,23 @@
 
 mod common;
 
-use std::future::{Future, poll_fn};
+use std::future::Future;
 use std::io;
-use std::net::TcpStream;
-use std::pin::pin;
-use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
+use common::asynch::{AsyncTcp, PollTimer, block_on_until};
 use common::{
-    Ev, PATIENCE, clock, config, echo, serve, serve_frames_then_silence, serve_silent_after_request,
-    serve_tcp, text_frames,
+    Ev, PATIENCE, config, echo, serve, serve_frames_then_silence, serve_silent_after_request, serve_tcp,
+    text_frames,
 };
 use rand::rngs::ThreadRng;
-use sockettask::{Buffers, Client, ConnectOptions, Handle, Instant, Message, TaskError, TransportError};
-use sockettask_embedded_io::{AsyncDriver, Clock, Error, Timer};
+use sockettask::{Buffers, Client, ConnectOptions, Handle, Message, TaskError, TransportError};
+use sockettask_embedded_io::{AsyncDriver, Error};
 use tungstenite::protocol::CloseFrame;
 
 /// Runs `future` to completion, polling every millisecond: the executor of a superloop.
 fn block_on<F: Future>(future: F) -> F::Output {
-    let mut future = pin!(future);
-    let mut cx = Context::from_waker(Waker::noop());
-    let deadline = std::time::Instant::now() + 2 * PATIENCE;
-    loop {
-        if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
-            return output;
-        }
-        assert!(std::time::Instant::now() < deadline, "future did not complete");
-        std::thread::sleep(Duration::from_millis(1));
-    }
-}
-
-/// Pending once, so the executor comes back.
-async fn yield_now() {
-    let mut yielded = false;
-    poll_fn(|_| if std::mem::replace(&mut yielded, true) { Poll::Ready(()) } else { Poll::Pending }).await;
-}
-
-/// A non-blocking `TcpStream` as an async stream; `read` is cancel-safe (one syscall).
-struct AsyncTcp(TcpStream);
-
-impl AsyncTcp {
-    fn new(stream: TcpStream) -> Self {
-        stream.set_nonblocking(true).expect("non-blocking");
-        AsyncTcp(stream)
-    }
-}
-
-impl embedded_io_async::ErrorType for AsyncTcp {
-    type Error = io::Error;
-}
-
-impl embedded_io_async::Read for AsyncTcp {
-    async fn read(&mut self, buf: &mut [u8]) -> Result<usize, io::Error> {
-        loop {
-            match io::Read::read(&mut self.0, buf) {
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => yield_now().await,
-                result => return result,
-            }
-        }
-    }
-}
-
-impl embedded_io_async::Write for AsyncTcp {
-    async fn write(&mut self, buf: &[u8]) -> Result<usize, io::Error> {
-        loop {
-            match io::Write::write(&mut self.0, buf) {
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => yield_now().await,
-                result => return result,
-            }
-        }
-    }
-
-    async fn flush(&mut self) -> Result<(), io::Error> {
-        io::Write::flush(&mut self.0)
-    }
-}
-
-/// The test clock, waiting by being polled.
-struct PollTimer;
-
-impl Clock for PollTimer {
-    fn now(&self) -> Instant {
-        clock()
-    }
-}
-
-impl Timer for PollTimer {
-    async fn sleep_until(&self, deadline: Instant) {
-        poll_fn(|_| if clock() >= deadline { Poll::Ready(()) } else { Poll::Pending }).await;
-    }
+    block_on_until(future, std::time::Instant::now() + 2 * PATIENCE).expect("future did not complete")
 }
 
 type TestDriver = AsyncDriver<AsyncTcp, [u8; 2048], ThreadRng, PollTimer, 2>;

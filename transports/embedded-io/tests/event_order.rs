@@ -10,6 +10,8 @@
 //! feature, the async driver. Every loop and every read is bounded.
 
 mod common;
+#[path = "../../event_order_scripts.rs"]
+mod scripts;
 
 use std::io::{self, Read, Write};
 use std::net::TcpStream;
@@ -19,93 +21,12 @@ use std::time::Duration;
 use common::{Ev, PATIENCE, Polled, Server, clock, config, serve_tcp};
 use embedded_io_adapters::std::FromStd;
 use rand::rngs::ThreadRng;
-use sockettask::{
-    Buffers, Client, ConnectOptions, Event, Handle, Instant, Message, ProtocolError, ReadyState, TaskError,
-};
+use scripts::{Frames, OP_CLOSE, Script, scripts};
+use sockettask::{Buffers, Client, ConnectOptions, Event, Handle, Instant, Message, ReadyState};
 use sockettask_embedded_io::{Driver, Error};
 use tungstenite::handshake::derive_accept_key;
 
-const OP_TEXT: u8 = 0x1;
-const OP_CLOSE: u8 = 0x8;
-
-/// One script: what the server writes after the 101, and what the client must do about it.
-struct Script {
-    name: &'static str,
-    /// Unmasked server frames, written in one `write_all`.
-    wire: Vec<u8>,
-    /// The text messages the client echoes, in order.
-    echoes: &'static [&'static str],
-    /// The code of the client's close frame, after the echoes.
-    close: u16,
-    /// The events after `Open`.
-    events: Vec<Ev>,
-}
-
-/// An unmasked server frame with a payload under 126 bytes; `first` is FIN, RSV and opcode.
-fn frame(first: u8, payload: &[u8]) -> Vec<u8> {
-    let len = u8::try_from(payload.len()).ok().filter(|&n| n < 126).expect("short payload");
-    [&[first, len][..], payload].concat()
-}
-
-fn text(s: &str) -> Vec<u8> {
-    frame(0x80 | OP_TEXT, s.as_bytes())
-}
-
-fn close_frame(code: u16, reason: &str) -> Vec<u8> {
-    frame(0x80 | OP_CLOSE, &[&code.to_be_bytes()[..], reason.as_bytes()].concat())
-}
-
-/// The error event and the close event of a connection the client failed with `error`.
-fn failed(error: ProtocolError, code: u16) -> Vec<Ev> {
-    vec![Ev::Error(TaskError::Protocol(error)), Ev::Close(code, error.reason().to_owned())]
-}
-
-/// A message, then `bad` in the same read: the echo, then the client's close with `code`.
-fn message_then(name: &'static str, bad: &[u8], error: ProtocolError, code: u16) -> Script {
-    let events = [vec![Ev::Text("last words".into())], failed(error, code)].concat();
-    Script {
-        name,
-        wire: [text("last words"), bad.to_vec()].concat(),
-        echoes: &["last words"],
-        close: code,
-        events,
-    }
-}
-
-fn scripts() -> Vec<Script> {
-    vec![
-        Script {
-            name: "text then close frame",
-            wire: [text("last words"), close_frame(1000, "bye")].concat(),
-            echoes: &["last words"],
-            close: 1000,
-            events: vec![Ev::Text("last words".into()), Ev::Close(1000, "bye".into())],
-        },
-        message_then("text then RSV1", &[0xC1, 0x00], ProtocolError::ReservedBits, 1002),
-        message_then("text then reserved opcode", &[0x83, 0x00], ProtocolError::ReservedOpcode(3), 1002),
-        message_then(
-            "text then continuation of nothing",
-            &[0x80, 0x01, b'x'],
-            ProtocolError::UnexpectedContinuation,
-            1002,
-        ),
-        message_then("text then invalid UTF-8", &[0x81, 0x02, 0xFF, 0xFE], ProtocolError::InvalidUtf8, 1007),
-        Script {
-            name: "fragmented text then RSV1",
-            wire: [frame(OP_TEXT, b"frag"), frame(0x00, b"men"), frame(0x80, b"ted"), vec![0xC1, 0x00]]
-                .concat(),
-            echoes: &["fragmented"],
-            close: 1002,
-            events: [vec![Ev::Text("fragmented".into())], failed(ProtocolError::ReservedBits, 1002)].concat(),
-        },
-    ]
-}
-
 // ---- the server --------------------------------------------------------------------------
-
-/// The client's frames as the server read them (opcode, unmasked payload), and how reading
-/// ended when it ended before a close frame.
-type Frames = (Vec<(u8, Vec<u8>)>, Option<String>);
 
 /// Reads the HTTP upgrade request and answers 101 with the accept key of its
 /// `Sec-WebSocket-Key` (RFC 6455 §4.2.2).
@@ -204,6 +125,25 @@ impl Outcome {
         self.events.push(ev);
         echo
     }
+
+    /// What a driver loop does with the result of one call for an event, after [`record`]:
+    /// a message is answered with `echo`, which gives the task's `readyState` before the echo
+    /// and the echo's result. `false` once the task is over.
+    ///
+    /// [`record`]: Outcome::record
+    fn after_call(
+        &mut self,
+        result: Result<Option<String>, Error<io::Error>>,
+        echo: impl FnOnce(&str) -> (ReadyState, Result<(), String>),
+    ) -> bool {
+        match result {
+            Ok(Some(text)) => self.handled.push(echo(&text)),
+            Ok(None) => {}
+            Err(Error::Closed) => return false,
+            Err(e) => self.stream_errors.push(e.to_string()),
+        }
+        true
+    }
 }
 
 /// Every way `outcome` and the server's `frames` differ from `script`, in words.
@@ -215,31 +155,7 @@ fn mismatches(script: &Script, outcome: &Outcome, frames: &Frames) -> Vec<String
     if !outcome.stream_errors.is_empty() {
         wrong.push(format!("stream errors {:?}", outcome.stream_errors));
     }
-    let events = [vec![Ev::Open], script.events.clone()].concat();
-    if outcome.events != events {
-        wrong.push(format!("events {:?}, want {events:?}", outcome.events));
-    }
-    let handled = vec![(ReadyState::Open, Ok(())); script.echoes.len()];
-    if outcome.handled != handled {
-        wrong.push(format!("(readyState, echo) while handling {:?}, want {handled:?}", outcome.handled));
-    }
-    let (got, ended) = frames;
-    let echoes: Vec<(u8, Vec<u8>)> = script.echoes.iter().map(|e| (OP_TEXT, e.as_bytes().to_vec())).collect();
-    let close = got
-        .last()
-        .filter(|f| f.0 == OP_CLOSE)
-        .map(|f| f.1.get(..2).map(|c| u16::from_be_bytes([c[0], c[1]])));
-    if got.len() != echoes.len() + 1
-        || got[..got.len() - 1] != echoes[..]
-        || close != Some(Some(script.close))
-    {
-        let shown: Vec<(u8, String)> =
-            got.iter().map(|(op, p)| (*op, String::from_utf8_lossy(p).into())).collect();
-        wrong.push(format!(
-            "client frames {shown:?} (reading ended by {ended:?}), want echoes {:?} then close {}",
-            script.echoes, script.close
-        ));
-    }
+    wrong.extend(scripts::mismatches(script, &outcome.events, &outcome.handled, frames));
     wrong
 }
 
@@ -274,24 +190,13 @@ fn driver<T: embedded_io::Read + embedded_io::Write>() -> TestDriver<T> {
     Driver::new(Client::new(config(), rand::rng(), storage).expect("client"), clock as fn() -> Instant)
 }
 
-/// What the loop does with the result of one `next_event` call; `false` once the task is over.
-fn after_call<T: embedded_io::Read<Error = io::Error> + embedded_io::Write>(
+/// The task's `readyState`, then the result of echoing `text`.
+fn echo_text<T: embedded_io::Read + embedded_io::Write>(
     d: &mut TestDriver<T>,
     task: Handle,
-    outcome: &mut Outcome,
-    echo: Result<Option<String>, Error<io::Error>>,
-) -> bool {
-    match echo {
-        Ok(Some(text)) => {
-            let state = d.client().ready_state(task);
-            let sent = d.send(task, Message::Text(&text)).map_err(|e| e.to_string());
-            outcome.handled.push((state, sent));
-        }
-        Ok(None) => {}
-        Err(Error::Closed) => return false,
-        Err(e) => outcome.stream_errors.push(e.to_string()),
-    }
-    true
+    text: &str,
+) -> (ReadyState, Result<(), String>) {
+    (d.client().ready_state(task), d.send(task, Message::Text(text)).map_err(|e| e.to_string()))
 }
 
 /// The blocking `next_event`: echoes each message right after it was handed out.
@@ -303,7 +208,7 @@ fn through_blocking(server: &Server) -> Outcome {
     let deadline = std::time::Instant::now() + PATIENCE;
     while std::time::Instant::now() < deadline {
         let echo = d.next_event(task).map(|e| e.and_then(|(_, event)| outcome.record(event)));
-        if !after_call(&mut d, task, &mut outcome, echo) {
+        if !outcome.after_call(echo, |text| echo_text(&mut d, task, text)) {
             return outcome;
         }
     }
@@ -322,7 +227,7 @@ fn through_try_next_event(server: &Server) -> Outcome {
         if matches!(echo, Ok(None)) {
             std::thread::sleep(Duration::from_millis(1));
         }
-        if !after_call(&mut d, task, &mut outcome, echo) {
+        if !outcome.after_call(echo, |text| echo_text(&mut d, task, text)) {
             return outcome;
         }
     }
@@ -344,112 +249,38 @@ fn blocking_driver_polled_with_try_next_event_echoes_before_its_close_frame() {
 
 #[cfg(feature = "async")]
 mod asynch {
-    use std::future::{Future, poll_fn};
-    use std::io;
-    use std::net::TcpStream;
-    use std::pin::pin;
-    use std::task::{Context, Poll, Waker};
-
     use rand::rngs::ThreadRng;
-    use sockettask::{Buffers, Client, ConnectOptions, Instant, Message};
-    use sockettask_embedded_io::{AsyncDriver, Clock, Error, Timer};
+    use sockettask::{Buffers, Client, ConnectOptions, Message};
+    use sockettask_embedded_io::AsyncDriver;
 
-    use super::common::{PATIENCE, Server, clock, config};
+    use super::common::asynch::{AsyncTcp, PollTimer, block_on_until};
+    use super::common::{PATIENCE, Server, config};
     use super::{Outcome, each_script};
-
-    /// Polls `future` until it completes or the deadline passes (`None`): a superloop's executor.
-    fn block_on<F: Future>(future: F, deadline: std::time::Instant) -> Option<F::Output> {
-        let mut future = pin!(future);
-        let mut cx = Context::from_waker(Waker::noop());
-        while std::time::Instant::now() < deadline {
-            if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
-                return Some(output);
-            }
-            std::thread::sleep(std::time::Duration::from_millis(1));
-        }
-        None
-    }
-
-    /// Pending once, so the executor comes back.
-    async fn yield_now() {
-        let mut yielded = false;
-        poll_fn(|_| if std::mem::replace(&mut yielded, true) { Poll::Ready(()) } else { Poll::Pending })
-            .await;
-    }
-
-    /// A non-blocking `TcpStream` as an async stream; `read` is cancel-safe (one syscall).
-    struct AsyncTcp(TcpStream);
-
-    impl embedded_io_async::ErrorType for AsyncTcp {
-        type Error = io::Error;
-    }
-
-    impl embedded_io_async::Read for AsyncTcp {
-        async fn read(&mut self, buf: &mut [u8]) -> Result<usize, io::Error> {
-            loop {
-                match io::Read::read(&mut self.0, buf) {
-                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => yield_now().await,
-                    result => return result,
-                }
-            }
-        }
-    }
-
-    impl embedded_io_async::Write for AsyncTcp {
-        async fn write(&mut self, buf: &[u8]) -> Result<usize, io::Error> {
-            loop {
-                match io::Write::write(&mut self.0, buf) {
-                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => yield_now().await,
-                    result => return result,
-                }
-            }
-        }
-
-        async fn flush(&mut self) -> Result<(), io::Error> {
-            io::Write::flush(&mut self.0)
-        }
-    }
-
-    /// The test clock, waiting by being polled.
-    struct PollTimer;
-
-    impl Clock for PollTimer {
-        fn now(&self) -> Instant {
-            clock()
-        }
-    }
-
-    impl Timer for PollTimer {
-        async fn sleep_until(&self, deadline: Instant) {
-            poll_fn(|_| if clock() >= deadline { Poll::Ready(()) } else { Poll::Pending }).await;
-        }
-    }
 
     /// The async `next_event`: echoes each message right after it was handed out.
     fn through_async(server: &Server) -> Outcome {
-        let tcp = server.tcp();
-        tcp.set_nonblocking(true).expect("non-blocking");
         let storage = [Buffers::new([0; 2048], [0; 2048])];
         let client = Client::<_, ThreadRng, 1>::new(config(), rand::rng(), storage).expect("client");
         let mut d = AsyncDriver::new(client, PollTimer);
-        let task = d.connect_socket(AsyncTcp(tcp), &ConnectOptions::new(&server.url())).expect("connect");
+        let task = d
+            .connect_socket(AsyncTcp::new(server.tcp()), &ConnectOptions::new(&server.url()))
+            .expect("connect");
         let mut outcome = Outcome::default();
         let run = async {
             loop {
                 let echo = d.next_event(task).await.map(|e| e.and_then(|(_, event)| outcome.record(event)));
-                match echo {
-                    Ok(Some(text)) => {
-                        let state = d.client().ready_state(task);
-                        let sent = d.send(task, Message::Text(&text)).map_err(|e| e.to_string());
-                        outcome.handled.push((state, sent));
-                    }
-                    Ok(None) => {}
-                    Err(Error::Closed) => return,
-                    Err(e) => outcome.stream_errors.push(e.to_string()),
+                let state_and_echo = |text: &str| {
+                    (
+                        d.client().ready_state(task),
+                        d.send(task, Message::Text(text)).map_err(|e| e.to_string()),
+                    )
+                };
+                if !outcome.after_call(echo, state_and_echo) {
+                    return;
                 }
             }
         };
-        let ended = block_on(run, std::time::Instant::now() + PATIENCE);
+        let ended = block_on_until(run, std::time::Instant::now() + PATIENCE);
         outcome.hung = ended.is_none();
         outcome
     }

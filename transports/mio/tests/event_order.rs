@@ -9,6 +9,8 @@
 //! echo from inside `on_message`) and the [`Driver`] in a caller-owned `Poll` (the echo right
 //! after `poll_event` hands out the message). Every loop and every read is bounded.
 
+#[path = "../../event_order_scripts.rs"]
+mod scripts;
 mod support;
 
 use std::cell::RefCell;
@@ -20,21 +22,20 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use mio::{Events, Poll, Token};
+use scripts::{Frames, OP_CLOSE, Script, scripts};
 use sockettask_mio::{
-    Client, Config, ConnectOptions, Driver, Event, Message, Options, ProtocolError, ReadyState, Schemes,
-    SendError, TaskError,
+    Client, Config, ConnectOptions, Driver, Event, Message, Options, ReadyState, Schemes, SendError,
+    TaskError,
 };
 
 /// The longest any one script may take, end to end.
 const PATIENCE: Duration = Duration::from_secs(5);
 /// The longest one turn of a client loop waits.
 const TURN: Duration = Duration::from_millis(20);
-const OP_TEXT: u8 = 0x1;
-const OP_CLOSE: u8 = 0x8;
 
-/// What the client's listeners saw, in order.
+/// An event copied out of the client, as the scripts name it.
 #[derive(Clone, Debug, PartialEq, Eq)]
-enum Rec {
+enum Ev {
     Open,
     Text(String),
     Binary(Vec<u8>),
@@ -42,97 +43,19 @@ enum Rec {
     Close(u16, String),
 }
 
-impl Rec {
-    fn of(event: &Event<'_>) -> Rec {
+impl Ev {
+    fn of(event: &Event<'_>) -> Ev {
         match event {
-            Event::Open(_) => Rec::Open,
-            Event::Message(Message::Text(text)) => Rec::Text((*text).to_owned()),
-            Event::Message(Message::Binary(bytes)) => Rec::Binary(bytes.to_vec()),
-            Event::Error(error) => Rec::Error(*error),
-            Event::Close(close) => Rec::Close(close.code.0, close.reason.to_owned()),
+            Event::Open(_) => Ev::Open,
+            Event::Message(Message::Text(text)) => Ev::Text((*text).to_owned()),
+            Event::Message(Message::Binary(bytes)) => Ev::Binary(bytes.to_vec()),
+            Event::Error(error) => Ev::Error(*error),
+            Event::Close(close) => Ev::Close(close.code.0, close.reason.to_owned()),
         }
     }
 }
 
-/// One script: what the server writes after the 101, and what the client must do about it.
-struct Script {
-    name: &'static str,
-    /// Unmasked server frames, written in one `write_all`.
-    wire: Vec<u8>,
-    /// The text messages the client echoes, in order.
-    echoes: &'static [&'static str],
-    /// The code of the client's close frame, after the echoes.
-    close: u16,
-    /// The events after `Open`.
-    events: Vec<Rec>,
-}
-
-/// An unmasked server frame with a payload under 126 bytes; `first` is FIN, RSV and opcode.
-fn frame(first: u8, payload: &[u8]) -> Vec<u8> {
-    let len = u8::try_from(payload.len()).ok().filter(|&n| n < 126).expect("short payload");
-    [&[first, len][..], payload].concat()
-}
-
-fn text(s: &str) -> Vec<u8> {
-    frame(0x80 | OP_TEXT, s.as_bytes())
-}
-
-fn close_frame(code: u16, reason: &str) -> Vec<u8> {
-    frame(0x80 | OP_CLOSE, &[&code.to_be_bytes()[..], reason.as_bytes()].concat())
-}
-
-/// The error event and the close event of a connection the client failed with `error`.
-fn failed(error: ProtocolError, code: u16) -> Vec<Rec> {
-    vec![Rec::Error(TaskError::Protocol(error)), Rec::Close(code, error.reason().to_owned())]
-}
-
-/// A message, then `bad` in the same read: the echo, then the client's close with `code`.
-fn message_then(name: &'static str, bad: &[u8], error: ProtocolError, code: u16) -> Script {
-    let events = [vec![Rec::Text("last words".into())], failed(error, code)].concat();
-    Script {
-        name,
-        wire: [text("last words"), bad.to_vec()].concat(),
-        echoes: &["last words"],
-        close: code,
-        events,
-    }
-}
-
-fn scripts() -> Vec<Script> {
-    vec![
-        Script {
-            name: "text then close frame",
-            wire: [text("last words"), close_frame(1000, "bye")].concat(),
-            echoes: &["last words"],
-            close: 1000,
-            events: vec![Rec::Text("last words".into()), Rec::Close(1000, "bye".into())],
-        },
-        message_then("text then RSV1", &[0xC1, 0x00], ProtocolError::ReservedBits, 1002),
-        message_then("text then reserved opcode", &[0x83, 0x00], ProtocolError::ReservedOpcode(3), 1002),
-        message_then(
-            "text then continuation of nothing",
-            &[0x80, 0x01, b'x'],
-            ProtocolError::UnexpectedContinuation,
-            1002,
-        ),
-        message_then("text then invalid UTF-8", &[0x81, 0x02, 0xFF, 0xFE], ProtocolError::InvalidUtf8, 1007),
-        Script {
-            name: "fragmented text then RSV1",
-            wire: [frame(OP_TEXT, b"frag"), frame(0x00, b"men"), frame(0x80, b"ted"), vec![0xC1, 0x00]]
-                .concat(),
-            echoes: &["fragmented"],
-            close: 1002,
-            events: [vec![Rec::Text("fragmented".into())], failed(ProtocolError::ReservedBits, 1002)]
-                .concat(),
-        },
-    ]
-}
-
 // ---- the server --------------------------------------------------------------------------
-
-/// The client's frames as the server read them (opcode, unmasked payload), and how reading
-/// ended when it ended before a close frame.
-type Frames = (Vec<(u8, Vec<u8>)>, Option<String>);
 
 /// A one-connection raw server for `wire`; its thread sends the client's frames on the channel.
 fn scripted_server(wire: Vec<u8>) -> (u16, mpsc::Receiver<Frames>) {
@@ -170,7 +93,7 @@ fn scripted_server(wire: Vec<u8>) -> (u16, mpsc::Receiver<Frames>) {
 /// What one script did to one driver.
 #[derive(Debug, Default)]
 struct Outcome {
-    events: Vec<Rec>,
+    events: Vec<Ev>,
     /// For each message: the task's `readyState` while handling it, and the echo's result.
     handled: Vec<(ReadyState, Result<(), SendError>)>,
     /// Set when the client loop did not end within [`PATIENCE`].
@@ -192,31 +115,7 @@ fn mismatches(script: &Script, outcome: &Outcome, frames: &Frames) -> Vec<String
     if outcome.hung {
         wrong.push(format!("the client loop did not end within {PATIENCE:?}"));
     }
-    let events = [vec![Rec::Open], script.events.clone()].concat();
-    if outcome.events != events {
-        wrong.push(format!("events {:?}, want {events:?}", outcome.events));
-    }
-    let handled = vec![(ReadyState::Open, Ok(())); script.echoes.len()];
-    if outcome.handled != handled {
-        wrong.push(format!("(readyState, echo) while handling {:?}, want {handled:?}", outcome.handled));
-    }
-    let (got, ended) = frames;
-    let echoes: Vec<(u8, Vec<u8>)> = script.echoes.iter().map(|e| (OP_TEXT, e.as_bytes().to_vec())).collect();
-    let close = got
-        .last()
-        .filter(|f| f.0 == OP_CLOSE)
-        .map(|f| f.1.get(..2).map(|c| u16::from_be_bytes([c[0], c[1]])));
-    if got.len() != echoes.len() + 1
-        || got[..got.len() - 1] != echoes[..]
-        || close != Some(Some(script.close))
-    {
-        let shown: Vec<(u8, String)> =
-            got.iter().map(|(op, p)| (*op, String::from_utf8_lossy(p).into())).collect();
-        wrong.push(format!(
-            "client frames {shown:?} (reading ended by {ended:?}), want echoes {:?} then close {}",
-            script.echoes, script.close
-        ));
-    }
+    wrong.extend(scripts::mismatches(script, &outcome.events, &outcome.handled, frames));
     wrong
 }
 
@@ -247,20 +146,20 @@ fn through_client(port: u16) -> Outcome {
     let task = client.connect_socket(ConnectOptions::new(&url)).expect("connect");
     let outcome = Rc::new(RefCell::new(Outcome::default()));
     let log = Rc::clone(&outcome);
-    task.on_open(&mut client, move |_, _, _| log.borrow_mut().events.push(Rec::Open));
+    task.on_open(&mut client, move |_, _, _| log.borrow_mut().events.push(Ev::Open));
     let log = Rc::clone(&outcome);
     task.on_message(&mut client, move |client, task, message| {
         let state = task.ready_state(client);
         let echo = task.send(client, message);
         let mut log = log.borrow_mut();
-        log.events.push(Rec::of(&Event::Message(message)));
+        log.events.push(Ev::of(&Event::Message(message)));
         log.handled.push((state, echo));
     });
     let log = Rc::clone(&outcome);
-    task.on_error(&mut client, move |_, _, error| log.borrow_mut().events.push(Rec::Error(*error)));
+    task.on_error(&mut client, move |_, _, error| log.borrow_mut().events.push(Ev::Error(*error)));
     let log = Rc::clone(&outcome);
     task.on_close(&mut client, move |_, _, close| {
-        log.borrow_mut().events.push(Rec::Close(close.code.0, close.reason.to_owned()))
+        log.borrow_mut().events.push(Ev::Close(close.code.0, close.reason.to_owned()))
     });
     let deadline = Instant::now() + PATIENCE;
     while !client.driver().is_idle() && Instant::now() < deadline {
@@ -288,8 +187,8 @@ fn through_driver(port: u16) -> Outcome {
         }
         while let Some((from, event)) = driver.poll_event(poll.registry()) {
             assert_eq!(from, task);
-            let rec = Rec::of(&event);
-            if let Rec::Text(text) = &rec {
+            let rec = Ev::of(&event);
+            if let Ev::Text(text) = &rec {
                 let state = driver.ready_state(task);
                 outcome.handled.push((state, driver.send(task, Message::Text(text))));
             }

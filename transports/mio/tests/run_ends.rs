@@ -101,39 +101,33 @@ fn run_returns_after_a_close_while_the_upgrade_is_unanswered() {
     assert_eq!(codes, vec![1006]);
 }
 
-#[test]
-fn run_returns_after_a_close_while_tcp_is_still_connecting() {
+/// Connects to a listener that never accepts, takes `turns` turns of `poll` (the SYN is out and
+/// unanswered), closes the task and runs the client: the close codes the task reported.
+fn run_after_a_close_while_tcp_is_connecting(turns: usize) -> Vec<u16> {
     let (_listener, _filled, addr) = listener_that_never_accepts();
-    let codes = within(WATCHDOG, "run() after close()", move || {
+    within(WATCHDOG, "run() after close()", move || {
         let mut client = Client::new(plain()).unwrap();
         let url = format!("ws://{addr}/");
         let task = client.connect_socket(ConnectOptions::new(&url)).unwrap();
         let codes = closes(&mut client, task);
-        // A few turns: the SYN is out and unanswered.
-        for _ in 0..3 {
+        for _ in 0..turns {
             client.poll(Some(Duration::from_millis(20))).unwrap();
         }
         assert_eq!(task.ready_state(&client), ReadyState::Connecting);
         task.close(&mut client, None, "").unwrap();
         client.run().unwrap();
         codes.take()
-    });
-    assert_eq!(codes, vec![1006]);
+    })
+}
+
+#[test]
+fn run_returns_after_a_close_while_tcp_is_still_connecting() {
+    assert_eq!(run_after_a_close_while_tcp_is_connecting(3), vec![1006]);
 }
 
 #[test]
 fn run_returns_after_a_close_right_after_connect_socket() {
-    let (_listener, _filled, addr) = listener_that_never_accepts();
-    let codes = within(WATCHDOG, "run() after close()", move || {
-        let mut client = Client::new(plain()).unwrap();
-        let url = format!("ws://{addr}/");
-        let task = client.connect_socket(ConnectOptions::new(&url)).unwrap();
-        let codes = closes(&mut client, task);
-        task.close(&mut client, None, "").unwrap();
-        client.run().unwrap();
-        codes.take()
-    });
-    assert_eq!(codes, vec![1006]);
+    assert_eq!(run_after_a_close_while_tcp_is_connecting(0), vec![1006]);
 }
 
 #[test]
