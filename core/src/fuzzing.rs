@@ -135,19 +135,24 @@ impl<const N: usize> Wire<N> {
 
 /// The accept value for the key in `request`, computed independently of the core.
 fn accept_for(request: &[u8]) -> [u8; 28] {
-    let key = request
-        .split(|&b| b == b'\n')
-        .find_map(|line| {
-            let (name, value) = line.split_at(line.iter().position(|&b| b == b':')?);
-            name.eq_ignore_ascii_case(b"sec-websocket-key").then(|| trim(&value[1..]))
-        })
-        .expect("the request carries Sec-WebSocket-Key");
+    let key = request_key(request);
     let mut sha = Sha1::new();
     sha.update(key);
     sha.update(b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11");
     let mut out = [0; 28];
     base64::engine::general_purpose::STANDARD.encode_slice(sha.finalize(), &mut out).unwrap();
     out
+}
+
+/// The value of the request's `Sec-WebSocket-Key` header, as sent (base64).
+fn request_key(request: &[u8]) -> &[u8] {
+    request
+        .split(|&b| b == b'\n')
+        .find_map(|line| {
+            let (name, value) = line.split_at(line.iter().position(|&b| b == b':')?);
+            name.eq_ignore_ascii_case(b"sec-websocket-key").then(|| trim(&value[1..]))
+        })
+        .expect("the request carries Sec-WebSocket-Key")
 }
 
 fn trim(bytes: &[u8]) -> &[u8] {

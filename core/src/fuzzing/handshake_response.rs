@@ -158,13 +158,7 @@ fn check_validate(wire: &[u8], key: &[u8; 16], protocols: &[&str], check: Protoc
 
 /// The nonce of the request's `Sec-WebSocket-Key`.
 fn key_of(request: &[u8]) -> [u8; 16] {
-    let key = request
-        .split(|&b| b == b'\n')
-        .find_map(|line| {
-            let (name, value) = line.split_at(line.iter().position(|&b| b == b':')?);
-            name.eq_ignore_ascii_case(b"sec-websocket-key").then(|| trim(&value[1..]))
-        })
-        .expect("the request carries Sec-WebSocket-Key");
+    let key = request_key(request);
     let mut nonce = [0u8; 18];
     let n = base64::engine::general_purpose::STANDARD.decode_slice(key, &mut nonce).unwrap();
     assert_eq!(n, 16, "the key is 16 bytes, base64");
