@@ -8,6 +8,7 @@ use heapless::String;
 use rand_core::Rng;
 
 use crate::MAX_PROTOCOLS_BYTES;
+use crate::buffers::{BufferUse, Buffers};
 use crate::close_code::CloseCode;
 use crate::config::{Config, ConnectOptions, MIN_BUFFER_LEN, Schemes};
 use crate::error::{CloseError, ConfigError, ConnectError, Refusal, SendError, TransportError, UrlError};
@@ -40,31 +41,6 @@ impl Handle {
     /// The index of the task's slot (its buffers) in the client, below `N`.
     pub fn slot(self) -> usize {
         usize::from(self.slot)
-    }
-}
-
-/// The receive and send buffers of one task slot, sized by the caller.
-///
-/// `S` is anything that derefs to bytes: `[u8; N]`, `&'static mut [u8]`, or with an
-/// allocator `Vec<u8>` / `Box<[u8]>`. Each must hold at least [`MIN_BUFFER_LEN`] bytes.
-///
-/// The receive buffer bounds the largest message received (`rx.len() -`
-/// [`RX_OVERHEAD`](crate::RX_OVERHEAD)) and the response header block; the send buffer bounds
-/// [`Client::buffered_amount`] and the largest message sent (a payload of `tx.len() -`
-/// [`TX_OVERHEAD`](crate::TX_OVERHEAD) bytes always fits an empty buffer). Both stop at
-/// [`Limits::max_message_size`](crate::Limits::max_message_size), the one message limit.
-#[derive(Clone, Debug)]
-pub struct Buffers<S> {
-    /// Receive buffer: handshake response, then messages are assembled in place here.
-    pub rx: S,
-    /// Send buffer: the handshake request, then encoded frames waiting for the wire.
-    pub tx: S,
-}
-
-impl<S> Buffers<S> {
-    /// Pairs a receive and a send buffer.
-    pub const fn new(rx: S, tx: S) -> Self {
-        Buffers { rx, tx }
     }
 }
 
@@ -174,7 +150,7 @@ where
             offered,
             timeout: options.effective_timeout(self.config.connect_timeout),
         };
-        let lens = (slot.buffers.rx.as_ref().len(), slot.buffers.tx.as_ref().len());
+        let lens = slot.buffers.max_lens();
         slot.task = Some((id, Socket::new(handshake, queued, now, &self.config, lens)));
         Ok(Handle { id, slot: u16::try_from(index).unwrap_or(u16::MAX) })
     }
@@ -262,9 +238,14 @@ where
     }
 
     /// The free part of the task's receive buffer, to read into in place; follow with
-    /// [`Client::handle_read`]. Empty while the task cannot take input: until the events are
-    /// polled (the buffer is full of bytes not parsed yet), or for good once it stopped
-    /// reading (CLOSING after the peer's close, CLOSED). Parses nothing.
+    /// [`Client::handle_read`]. Parses nothing.
+    ///
+    /// Empty while the task cannot take input: until the events are polled (an event holds
+    /// the buffer, or it is full of bytes not parsed yet), until a larger buffer comes when
+    /// [`BufferUse::rx_wanted`] asks for one, and for good once the task is CLOSED or its
+    /// stream ended. After the peer's close (or while failing) the task only waits for the
+    /// end of the stream: there is room, and what is read into it is dropped, so a driver
+    /// reads on until EOF without deciding anything itself.
     pub fn input_buffer(&mut self, handle: Handle) -> &mut [u8] {
         self.release_lent();
         let Lookup::Live(i) = self.lookup(handle) else { return &mut [] };
@@ -377,6 +358,56 @@ where
             socket.has_event()
         })
         .unwrap_or(false)
+    }
+
+    // ---- buffers -------------------------------------------------------------------------
+
+    /// What the task in slot `slot` (see [`Handle::slot`]) holds in its buffers, and whether
+    /// it waits for a larger receive buffer; all zero for a free slot.
+    pub fn buffer_use(&self, slot: usize) -> BufferUse {
+        match self.slots.get(slot) {
+            Some(Slot { buffers, task: Some((_, socket)) }) => socket.buffer_use(buffers.rx.as_ref().len()),
+            _ => BufferUse::default(),
+        }
+    }
+
+    /// The send-buffer length with which `send` of a `len`-byte payload would be queued now,
+    /// beside the bytes already queued: for a caller that grows the buffer on
+    /// [`SendError::BufferFull`] (up to the bound of [`Buffers::growable`]). 0 for a handle
+    /// that is not live.
+    pub fn send_buffer_len_for(&self, handle: Handle, len: usize) -> usize {
+        match self.lookup(handle) {
+            Lookup::Live(i) => self.socket(i).map_or(0, |socket| socket.send_buffer_len_for(len)),
+            Lookup::Finished | Lookup::Unknown => 0,
+        }
+    }
+
+    /// The buffers of slot `slot`, to read their lengths.
+    pub fn buffers(&self, slot: usize) -> Option<&Buffers<S>> {
+        self.slots.get(slot).map(|s| &s.buffers)
+    }
+
+    /// Replaces the buffers of slot `slot` between calls, moving what the task there holds
+    /// into them, and returns the old ones; the growth bounds stay the slot's. Larger
+    /// buffers let a task waiting on [`BufferUse::rx_wanted`] go on; smaller ones give
+    /// memory back. Ends the loan of the last polled event, like any command.
+    ///
+    /// Refused, handing `buffers` back unchanged, when the slot does not exist, a buffer is
+    /// shorter than [`MIN_BUFFER_LEN`] or than what it must hold ([`Client::buffer_use`]).
+    pub fn replace_buffers(&mut self, slot: usize, buffers: Buffers<S>) -> Result<Buffers<S>, Buffers<S>> {
+        self.release_lent();
+        if check_buffers(&buffers).is_err() {
+            return Err(buffers);
+        }
+        let Some(Slot { buffers: old, task }) = self.slots.get_mut(slot) else { return Err(buffers) };
+        let mut new = old.same_bounds(buffers);
+        if let Some((_, socket)) = task.as_mut() {
+            let from = (old.rx.as_ref(), old.tx.as_ref());
+            if !socket.relocate(from, (new.rx.as_mut(), new.tx.as_mut())) {
+                return Err(new);
+            }
+        }
+        Ok(core::mem::replace(old, new))
     }
 
     // ---- internals ---------------------------------------------------------------------

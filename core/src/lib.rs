@@ -149,6 +149,7 @@
 // Network input must never panic: no unwrap, expect, panic or unchecked indexing outside tests.
 #![warn(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
+mod buffers;
 mod client;
 mod close_code;
 mod config;
@@ -167,7 +168,8 @@ mod transmit;
 mod url;
 mod utf8;
 
-pub use client::{Buffers, Client, DEFAULT_MAX_TASKS, Handle};
+pub use buffers::{BufferUse, Buffers};
+pub use client::{Client, DEFAULT_MAX_TASKS, Handle};
 pub use close_code::CloseCode;
 pub use config::{
     Config, ConnectOptions, DEFAULT_CLOSE_TIMEOUT, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_FRAGMENTS,

@@ -372,6 +372,61 @@ impl Receive {
         })
     }
 
+    /// Bytes a replacement buffer must hold: everything up to `filled` while an event holds
+    /// the front (held bytes keep their place), else the message under assembly and the
+    /// unparsed bytes (parsed bytes are dropped on the move).
+    pub(crate) fn in_use(&self) -> usize {
+        match self.pin {
+            Pin::Held => self.filled,
+            Pin::Free => self.filled - self.parsed_bytes(),
+        }
+    }
+
+    /// The buffer length that lets parsing go on when a buffer of `len` bytes is full of
+    /// bytes still needed (at most `max`): what is in use and the rest of the current frame,
+    /// and at least double the buffer, so a message that arrives in many frames grows it a
+    /// logarithmic number of times. `None` when the buffer has room, or an event holds it.
+    pub(crate) fn wanted(&self, len: usize, max: usize) -> Option<usize> {
+        if self.pin == Pin::Held || self.in_use() < len {
+            return None;
+        }
+        let frame = match self.frame {
+            FrameState::Data { remaining, .. } => usize::try_from(remaining).unwrap_or(usize::MAX),
+            FrameState::Header | FrameState::Control { .. } => 0,
+        };
+        let need = self.in_use().saturating_add(frame).saturating_add(RX_OVERHEAD);
+        let wanted = need.max(len.saturating_mul(2)).min(max);
+        (wanted > len).then_some(wanted)
+    }
+
+    /// Moves what is in use from `old` to `new` ([`Receive::in_use`] bytes must fit);
+    /// whether it did.
+    pub(crate) fn relocate(&mut self, old: &[u8], new: &mut [u8]) -> bool {
+        let in_use = self.in_use();
+        if in_use > new.len() {
+            return false;
+        }
+        let copy = |from: Range<usize>, to: usize, new: &mut [u8]| {
+            let len = from.len();
+            if let (Some(src), Some(dst)) = (old.get(from), new.get_mut(to..to + len)) {
+                dst.copy_from_slice(src);
+            }
+        };
+        match self.pin {
+            Pin::Held => copy(0..self.filled, 0, new),
+            Pin::Free => {
+                let msg_len = self.msg.end - self.msg.start;
+                copy(self.msg.start..self.msg.end, 0, new);
+                copy(self.cursor..self.filled, msg_len, new);
+                self.msg.start = 0;
+                self.msg.end = msg_len;
+                self.cursor = msg_len;
+                self.filled = in_use;
+            }
+        }
+        true
+    }
+
     /// Moves the message under assembly to the front and the unparsed bytes right after it.
     ///
     /// Both gaps must go: reclaiming only the bytes before the message left the parsed bytes

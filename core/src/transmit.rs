@@ -153,6 +153,26 @@ impl Transmit {
         Ok(())
     }
 
+    /// Moves the queued bytes from `old` to the front of `new`; whether they fit.
+    pub(crate) fn relocate(&mut self, old: &[u8], new: &mut [u8]) -> bool {
+        let queued = self.queued();
+        match (old.get(self.head..self.tail), new.get_mut(..queued)) {
+            (Some(src), Some(dst)) => {
+                dst.copy_from_slice(src);
+                self.head = 0;
+                self.tail = queued;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// The send-buffer length with which a frame of `frame_len` bytes can be queued now,
+    /// beside what is queued and the reserve for a pong and a close.
+    pub(crate) fn len_for(&self, frame_len: usize) -> usize {
+        self.queued().saturating_add(frame_len).saturating_add(DATA_RESERVE)
+    }
+
     /// Checks the share and returns `len` contiguous free bytes at the tail, moving the
     /// queued bytes to the front of the buffer first when that is what makes room.
     fn reserve_space<'b>(

@@ -28,6 +28,7 @@ use rand_core::Rng;
 use crate::MAX_PROTOCOLS_BYTES;
 
 mod output;
+mod room;
 use crate::close_code::CloseCode;
 use crate::config::{Config, FailureEvents};
 use crate::error::{CloseError, HandshakeError, ProtocolError, SendError, TaskError};
@@ -181,22 +182,24 @@ pub(crate) struct Socket {
     header_limit: usize,
     /// The largest payload `send` takes: the message limit, bounded by the send buffer.
     max_send: usize,
+    /// The length the receive buffer may grow to (see [`crate::Buffers::growable`]).
+    rx_max: usize,
 }
 
 impl Socket {
     /// A task in CONNECTING whose request the send buffer already holds (`queued`), over
-    /// buffers of `(rx_len, tx_len)` bytes.
+    /// buffers that may reach `(rx_max, tx_max)` bytes.
     pub(crate) fn new(
         handshake: Handshake,
         queued: Transmit,
         now: Instant,
         config: &Config,
-        (rx_len, tx_len): (usize, usize),
+        (rx_max, tx_max): (usize, usize),
     ) -> Self {
         let limits = &config.limits;
         // The message limit, the same both ways, bounded by what each buffer can hold.
-        let max_message = limits.max_message_size.min(rx_len.saturating_sub(RX_OVERHEAD));
-        let max_send = limits.max_message_size.min(max_data_payload(tx_len));
+        let max_message = limits.max_message_size.min(rx_max.saturating_sub(RX_OVERHEAD));
+        let max_send = limits.max_message_size.min(max_data_payload(tx_max));
         let mut timers = [None; 2];
         set_timer(&mut timers, Timer::Connect, Some(now + handshake.timeout));
         Socket {
@@ -212,8 +215,9 @@ impl Socket {
                 max_message,
                 max_fragments: limits.max_fragments,
             },
-            header_limit: limits.max_header_block.min(rx_len),
+            header_limit: limits.max_header_block.min(rx_max),
             max_send,
+            rx_max,
         }
     }
 
@@ -392,12 +396,20 @@ impl Socket {
         data.len()
     }
 
-    /// The free part of the receive buffer, for a driver that reads in place.
+    /// The free part of the receive buffer, for a driver that reads in place. While the task
+    /// only waits for the stream's end (after the peer's close, or failing) it is free space
+    /// whose bytes are dropped: the driver reads on, to see the end, without judging when.
     pub(crate) fn input_space<'b>(&mut self, rx: &'b mut [u8]) -> &'b mut [u8] {
-        if self.reads() { self.rx.space(rx) } else { &mut [] }
+        if self.reads() || self.discards() { self.rx.space(rx) } else { &mut [] }
     }
 
-    /// Parses `n` bytes the driver wrote into [`Socket::input_space`].
+    /// Whether the task drops what it is given, waiting for the end of the stream.
+    fn discards(&self) -> bool {
+        matches!(self.phase, Phase::Closing { peer: Some(_) } | Phase::Failing { .. }) && !self.rx.ended()
+    }
+
+    /// Parses `n` bytes the driver wrote into [`Socket::input_space`] (drops them when the
+    /// task reads no more).
     pub(crate) fn input_written<R: Rng>(&mut self, env: &mut Env<'_, R>, rx: &mut [u8], n: usize) {
         if self.reads() {
             self.rx.commit(rx.len(), n);
@@ -537,10 +549,12 @@ impl Socket {
             QueueError::Full { available, .. } => {
                 SendError::BufferFull { required, available: max_payload_len(available) }
             }
-            // Not reached: `limit` is at most what the buffer's data share can carry.
-            QueueError::TooLarge { limit, .. } => {
-                SendError::MessageTooLarge { required, limit: max_payload_len(limit) }
-            }
+            // Within the limit but over the current buffer's data share: a buffer that may
+            // still grow to the limit (`Buffers::growable`); not now, rather than never.
+            QueueError::TooLarge { limit, .. } => SendError::BufferFull {
+                required,
+                available: max_payload_len(limit.saturating_sub(self.tx.queued())),
+            },
         })
     }
 

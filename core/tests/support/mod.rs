@@ -323,7 +323,10 @@ impl Harness {
     }
 
     pub fn with(config: Config, slots: usize, rx: usize, tx: usize) -> Self {
-        let storage = (0..slots).map(|_| Buffers::new(vec![0u8; rx], vec![0u8; tx]));
+        Harness::with_storage(config, (0..slots).map(|_| Buffers::new(vec![0u8; rx], vec![0u8; tx])))
+    }
+
+    pub fn with_storage(config: Config, storage: impl IntoIterator<Item = Buffers<Vec<u8>>>) -> Self {
         let client = Client::new(config, TestRng::new(0x5EED), storage).expect("buffers are big enough");
         Harness { client, now: START, log: HashMap::new() }
     }
