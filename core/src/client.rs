@@ -121,13 +121,27 @@ where
         now: Instant,
         options: &ConnectOptions<'_>,
     ) -> Result<Handle, ConnectError> {
+        self.connect_socket_url(now, options).map(|(handle, _)| handle)
+    }
+
+    /// [`Client::connect_socket`], also handing back the URL as the core parsed it: the host,
+    /// port and scheme a transport connects to, without parsing the URL a second time.
+    pub fn connect_socket_url<'u>(
+        &mut self,
+        now: Instant,
+        options: &ConnectOptions<'u>,
+    ) -> Result<(Handle, Url<'u>), ConnectError> {
         self.tick(now);
         self.release_lent();
         self.start_task(options, now).map_err(ConnectError::from)
     }
 
     /// [`Client::connect_socket`] after the clock and the lent slot are handled.
-    fn start_task<'a>(&mut self, options: &ConnectOptions<'a>, now: Instant) -> Result<Handle, Refusal<'a>> {
+    fn start_task<'a>(
+        &mut self,
+        options: &ConnectOptions<'a>,
+        now: Instant,
+    ) -> Result<(Handle, Url<'a>), Refusal<'a>> {
         let url = Url::parse(options.url).map_err(|reason| Refusal::InvalidUrl(options.url, reason))?;
         if url.scheme() == Scheme::Ws && self.config.schemes == Schemes::SecureOnly {
             return Err(Refusal::InvalidUrl(options.url, UrlError::InsecureScheme));
@@ -152,7 +166,7 @@ where
         };
         let lens = slot.buffers.max_lens();
         slot.task = Some((id, Socket::new(handshake, queued, now, &self.config, lens)));
-        Ok(Handle { id, slot: u16::try_from(index).unwrap_or(u16::MAX) })
+        Ok((Handle { id, slot: u16::try_from(index).unwrap_or(u16::MAX) }, url))
     }
 
     /// `SocketTask.send` (S14): queues `message` as one frame. Only in OPEN.

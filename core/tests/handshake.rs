@@ -834,3 +834,16 @@ fn buffers_below_the_minimum_are_refused() {
     let err = Client::<_, _, 5>::new(Config::default(), TestRng::new(1), small).unwrap_err();
     assert!(matches!(err, ConfigError::SendBufferTooSmall { capacity: 100, .. }));
 }
+
+#[test]
+fn connect_socket_url_hands_back_the_url_as_parsed() {
+    let mut h = Harness::new();
+    let url = String::from("wss://[::1]:9443/chat?room=1");
+    let (t, parsed) = h.client.connect_socket_url(h.now, &ConnectOptions::new(&url)).unwrap();
+    assert_eq!((parsed.scheme(), parsed.host(), parsed.port()), (sockettask::Scheme::Wss, "::1", 9443));
+    assert_eq!(parsed.host_kind(), sockettask::HostKind::Ipv6);
+    assert_eq!(h.state(t), ReadyState::Connecting);
+    let (_, default_port) =
+        h.client.connect_socket_url(h.now, &ConnectOptions::new("wss://example.com")).unwrap();
+    assert_eq!(default_port.port(), 443);
+}
