@@ -15,6 +15,7 @@ use crate::error::{CloseError, ConfigError, ConnectError, Refusal, SendError, Tr
 use crate::event::{Event, Message};
 use crate::handshake::request::{find_header_refusal, find_protocol_refusal};
 use crate::handshake::{Key, Request};
+use crate::log::{info, scheme_name};
 use crate::ready_state::ReadyState;
 use crate::socket::{Env, Handshake, Socket, StreamEnd};
 use crate::time::Instant;
@@ -166,6 +167,13 @@ where
         };
         let lens = slot.buffers.max_lens();
         slot.task = Some((id, Socket::new(handshake, queued, now, &self.config, lens)));
+        info!(
+            "socketTaskId {} connect to {} port {} ({})",
+            id.get(),
+            url.host(),
+            url.port(),
+            scheme_name(url.scheme())
+        );
         Ok((Handle { id, slot: u16::try_from(index).unwrap_or(u16::MAX) }, url))
     }
 
@@ -356,8 +364,13 @@ where
         let slot_index = u16::try_from(index).ok()?;
         let Slot { buffers, task } = self.slots.get_mut(index)?;
         let (id, socket) = task.as_mut()?;
-        let mut env =
-            Env { tx: buffers.tx.as_mut(), rng: &mut self.rng, config: &self.config, now: self.now };
+        let mut env = Env {
+            tx: buffers.tx.as_mut(),
+            rng: &mut self.rng,
+            config: &self.config,
+            now: self.now,
+            id: id.get(),
+        };
         let event = socket.pop_event(&mut env, buffers.rx.as_ref())?;
         Some((Handle { id: *id, slot: slot_index }, event))
     }
@@ -477,8 +490,9 @@ where
         f: impl FnOnce(&mut Socket, &mut Env<'_, R>, &mut [u8]) -> T,
     ) -> Option<T> {
         let Slot { buffers, task } = self.slots.get_mut(index)?;
-        let (_, socket) = task.as_mut()?;
-        let mut env = Env { tx: buffers.tx.as_mut(), rng: &mut self.rng, config: &self.config, now };
+        let (id, socket) = task.as_mut()?;
+        let mut env =
+            Env { tx: buffers.tx.as_mut(), rng: &mut self.rng, config: &self.config, now, id: id.get() };
         Some(f(socket, &mut env, buffers.rx.as_mut()))
     }
 

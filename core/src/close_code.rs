@@ -80,6 +80,14 @@ impl fmt::Display for CloseCode {
     }
 }
 
+/// The number, as `Display` writes it.
+#[cfg(feature = "defmt")]
+impl defmt::Format for CloseCode {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(f, "{=u16}", self.0);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -363,9 +363,10 @@ impl core::error::Error for ConfigError {}
 
 /// Why the server's opening handshake response was refused (S8).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum HandshakeError {
     /// The response is not valid HTTP/1.x.
-    Malformed(httparse::Error),
+    Malformed(#[cfg_attr(feature = "defmt", defmt(Debug2Format))] httparse::Error),
     /// The header block exceeds the configured limit.
     HeaderBlockTooLarge {
         /// The limit in bytes.
@@ -437,6 +438,7 @@ impl core::error::Error for HandshakeError {}
 /// A rule of RFC 6455 the server broke after the handshake (S17–S20). Each carries the close
 /// code the client sends when it fails the connection.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum ProtocolError {
     /// A server frame had the mask bit set (§5.1).
     MaskedFrame,
@@ -535,6 +537,7 @@ impl core::error::Error for ProtocolError {}
 
 /// A failure of the byte stream under the task, as the transport reports it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum TransportError {
     /// The host name did not resolve.
     Resolve,
@@ -564,6 +567,7 @@ impl core::error::Error for TransportError {}
 
 /// Why TLS failed, as far as the task's error needs to tell (the transport keeps the detail).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum TlsError {
     /// The certificate chain does not lead to a trusted root.
     UnknownIssuer,
@@ -596,6 +600,7 @@ impl core::error::Error for TlsError {}
 
 /// What an `onError` event carries (S12, S13).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum TaskError {
     /// The server's handshake response was refused.
     Handshake(HandshakeError),

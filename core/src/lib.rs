@@ -139,6 +139,16 @@
 //! [`ConnectError`] quotes the caller's URL or header by value (an [`Excerpt`] of at most
 //! [`EXCERPT_LEN`] bytes) and outlives the options it refused.
 //!
+//! ## Logging
+//!
+//! Off by default, and then no code at all. The `log` feature writes through the `log`
+//! facade, the `defmt` feature through `defmt` (for microcontrollers): each task's connect
+//! (scheme, host and port: never the URL's path or query, which may carry credentials),
+//! open (with the subprotocol), close (code, reason, who started it and what ended it) and
+//! every `onError`, at info level, each line starting with the task's `socketTaskId`; the
+//! peer's answer to the client's close at debug. Never payload bytes, nor a header value but
+//! the chosen subprotocol.
+//!
 //! ## Layers
 //!
 //! Inside, each layer is its own module: URL → handshake (key, request, response) → frame
@@ -160,6 +170,7 @@ mod frame;
 #[doc(hidden)]
 pub mod fuzzing;
 mod handshake;
+mod log;
 mod ready_state;
 mod receive;
 mod socket;

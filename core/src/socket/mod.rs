@@ -18,6 +18,9 @@
 //!
 //! The receive buffer is never part of [`Env`]: transitions only queue frames and events,
 //! and the output side ([`output`]) hands out text validated from the very bytes it hands out.
+//!
+//! The log lines of a task's life ([`crate::log`]) are written by the arms of the table and
+//! the helpers they call, so each one reports a transition that happened.
 
 use core::ops::Range;
 use core::time::Duration;
@@ -37,6 +40,7 @@ use crate::frame::close::{MAX_REASON_LEN, parse_close};
 use crate::frame::{OpCode, max_payload_len};
 use crate::handshake::Accept;
 use crate::handshake::response::{find_end, validate};
+use crate::log::{Cause, debug, info, log_closing};
 use crate::ready_state::ReadyState;
 pub(crate) use crate::receive::StreamEnd;
 use crate::receive::{FrameLimits, MessageKind, Output, RX_OVERHEAD, Receive};
@@ -50,12 +54,15 @@ const ABNORMAL_REASON: &str = "abnormal closure";
 pub(crate) type Reason = String<MAX_REASON_LEN>;
 
 /// What a transition works with besides the task: the send buffer, the RNG, the config and
-/// the time. Never the receive buffer (see the module docs).
+/// the time, and the task's `socketTaskId` for the logs. Never the receive buffer (see the
+/// module docs).
 pub(crate) struct Env<'e, R> {
     pub(crate) tx: &'e mut [u8],
     pub(crate) rng: &'e mut R,
     pub(crate) config: &'e Config,
     pub(crate) now: Instant,
+    /// The `socketTaskId`: only the log lines read it.
+    pub(crate) id: u64,
 }
 
 impl<R: Rng> Env<'_, R> {
@@ -103,9 +110,10 @@ enum Phase {
 /// What moves a task: the inputs of [`Socket::on`].
 #[derive(Debug)]
 enum Input<'a> {
-    /// The handshake response is complete and valid: headers end at `end`.
+    /// The handshake response is complete and valid: `block` is its header block, from the
+    /// start of the receive buffer; `protocol` the chosen subprotocol's place in it.
     Opened {
-        end: usize,
+        block: &'a [u8],
         protocol: Option<Range<u32>>,
     },
     /// The handshake response is complete and invalid, or too large.
@@ -252,19 +260,14 @@ impl Socket {
     /// (S16: ok, no-op), a pong, a ping after a close frame went out, a timer or a flush
     /// that no longer matters.
     fn on<R: Rng>(&mut self, env: &mut Env<'_, R>, input: Input<'_>) {
-        use {Input as I, Phase as P};
+        use {Cause as C, Input as I, Phase as P};
         match (&self.phase, input) {
-            (P::Connecting { .. }, I::Opened { end, protocol }) => {
-                set_timer(&mut self.timers, Timer::Connect, None);
-                self.rx.start_frames(end);
-                self.push(Pending::Open { protocol });
-                self.phase = P::Open;
-            }
+            (P::Connecting { .. }, I::Opened { block, protocol }) => self.opened(env, block, protocol),
             (P::Connecting { .. }, I::Refused(e)) => self.fail_before_open(env, TaskError::Handshake(e)),
             (P::Connecting { .. }, I::End(end)) => self.fail_before_open(env, end.error_before_open()),
             (P::Connecting { .. }, I::ConnectTimeout) => self.fail_before_open(env, TaskError::Timeout),
             // S16: close() while CONNECTING aborts.
-            (P::Connecting { .. }, I::Close { .. }) => self.finish(CloseCode::ABNORMAL, ABNORMAL_REASON),
+            (P::Connecting { .. }, I::Close { .. }) => self.abnormal(env, C::Client),
             (P::Open | P::Closing { peer: None }, I::Message(kind)) => self.push(Pending::Message(kind)),
             // RFC 6455 §5.5.2: an endpoint MUST send a Pong frame in response, with the same
             // Application data, unless it already received a Close frame.
@@ -273,6 +276,7 @@ impl Socket {
                 self.tx.push_pong(env.tx, mask, payload);
             }
             (P::Open, I::Close { code, reason }) => {
+                log_closing(env.id, C::Client, code, reason);
                 self.start_closing(env, Some((code, reason)));
                 self.phase = P::Closing { peer: None };
             }
@@ -280,37 +284,56 @@ impl Socket {
             // typically echoing the status code it received; then the server ends TCP.
             (P::Open, I::PeerClose { code, reason }) => {
                 self.start_closing(env, code.map(|c| (c, "")));
-                self.peer_closed(code, reason);
+                self.peer_closed(env, C::Peer, code, reason);
             }
-            (P::Closing { peer: None }, I::PeerClose { code, reason }) => self.peer_closed(code, reason),
+            (P::Closing { peer: None }, I::PeerClose { code, reason }) => {
+                self.peer_closed(env, C::Client, code, reason)
+            }
             // S13, S17–S20: fail the connection with the error's close code.
             (P::Open, I::Violation(e)) => {
-                self.push(Pending::Error(TaskError::Protocol(e)));
+                self.error(env, TaskError::Protocol(e));
+                log_closing(env.id, C::Failure, e.close_code(), e.reason());
                 self.start_closing(env, Some((e.close_code(), e.reason())));
-                self.failing(e);
+                self.failing(env, e);
             }
             (P::Closing { .. }, I::Violation(e)) => {
-                self.push(Pending::Error(TaskError::Protocol(e)));
-                self.failing(e);
+                self.error(env, TaskError::Protocol(e));
+                self.failing(env, e);
             }
             (P::Open | P::Closing { peer: None }, I::End(end)) => {
                 if let StreamEnd::Error(e) = end {
-                    self.push(Pending::Error(TaskError::Transport(e)));
+                    self.error(env, TaskError::Transport(e));
                 }
-                self.finish(CloseCode::ABNORMAL, ABNORMAL_REASON);
+                self.abnormal(env, Cause::of_end(end));
             }
-            (P::Closing { peer: None }, I::CloseTimeout) => self.finish(CloseCode::ABNORMAL, ABNORMAL_REASON),
-            (&P::Closing { peer: Some(code) }, I::End(_) | I::CloseTimeout) => {
-                self.finish_with_peer_reason(code)
+            (P::Closing { peer: None }, I::CloseTimeout) => self.abnormal(env, C::Timeout),
+            (&P::Closing { peer: Some(code) }, I::End(end)) => {
+                self.finish_with_peer_reason(env, code, Cause::of_end(end))
+            }
+            (&P::Closing { peer: Some(code) }, I::CloseTimeout) => {
+                self.finish_with_peer_reason(env, code, C::Timeout)
             }
             (&P::Failing { code, reason }, I::End(_) | I::CloseTimeout | I::Flushed) => {
-                self.finish(code, reason)
+                self.finish(env, code, reason, C::Failure)
             }
             _ => {}
         }
     }
 
     // ---- what the transitions do -----------------------------------------------------------
+
+    /// OPEN: the header block stays in the receive buffer for `onOpen`, frames follow it.
+    fn opened<R>(&mut self, env: &Env<'_, R>, block: &[u8], protocol: Option<Range<u32>>) {
+        info!(
+            "socketTaskId {} open, protocol \"{}\"",
+            env.id,
+            protocol_in(block, protocol.clone()).unwrap_or_default()
+        );
+        set_timer(&mut self.timers, Timer::Connect, None);
+        self.rx.start_frames(block.len());
+        self.push(Pending::Open { protocol });
+        self.phase = Phase::Open;
+    }
 
     /// Queues our close frame (the last frame), starts the close timer, and stops reading
     /// unless it was our own `close()` (a peer may still send until it answers).
@@ -320,18 +343,28 @@ impl Socket {
         set_timer(&mut self.timers, Timer::Close, Some(env.now + env.config.close_timeout));
     }
 
-    /// The peer's close is here: keep its code and reason for `onClose`, read no more.
-    fn peer_closed(&mut self, code: Option<CloseCode>, reason: &str) {
+    /// The peer's close is here: keep its code and reason for `onClose`, read no more. `by`
+    /// started the close: the peer, or the client's `close()` that this answers.
+    fn peer_closed<R>(&mut self, env: &Env<'_, R>, by: Cause, code: Option<CloseCode>, reason: &str) {
+        let code = code.unwrap_or(CloseCode::NO_STATUS);
+        if by == Cause::Peer {
+            log_closing(env.id, by, code, reason);
+        } else {
+            debug!(
+                "socketTaskId {} the peer answered the close: code {} reason \"{}\"",
+                env.id, code, reason
+            );
+        }
         self.close_reason = Reason::try_from(reason).unwrap_or_default();
-        self.phase = Phase::Closing { peer: Some(code.unwrap_or(CloseCode::NO_STATUS)) };
+        self.phase = Phase::Closing { peer: Some(code) };
         self.rx.discard();
     }
 
     /// FAILING until the close frame is out (at once when it already is).
-    fn failing(&mut self, e: ProtocolError) {
+    fn failing<R>(&mut self, env: &Env<'_, R>, e: ProtocolError) {
         self.rx.discard();
         if self.tx.queued() == 0 {
-            self.finish(e.close_code(), e.reason());
+            self.finish(env, e.close_code(), e.reason(), Cause::Failure);
         } else {
             self.phase = Phase::Failing { code: e.close_code(), reason: e.reason() };
         }
@@ -339,21 +372,42 @@ impl Socket {
 
     /// S12: a failure before OPEN: `onError` only (or then `onClose { 1006 }`), CLOSED.
     fn fail_before_open<R>(&mut self, env: &Env<'_, R>, error: TaskError) {
-        self.push(Pending::Error(error));
+        self.error(env, error);
         match env.config.failure_events {
-            FailureEvents::ErrorOnly => self.enter_closed(),
-            FailureEvents::ErrorThenClose => self.finish(CloseCode::ABNORMAL, ABNORMAL_REASON),
+            FailureEvents::ErrorOnly => {
+                info!("socketTaskId {} closed by {}, without onClose", env.id, Cause::of_failure(error));
+                self.enter_closed();
+            }
+            FailureEvents::ErrorThenClose => self.abnormal(env, Cause::of_failure(error)),
         }
     }
 
-    /// CLOSED, with `onClose { code, reason }` as the last event.
-    fn finish(&mut self, code: CloseCode, reason: &str) {
+    /// `onError`.
+    fn error<R>(&mut self, env: &Env<'_, R>, error: TaskError) {
+        info!("socketTaskId {} error: {}", env.id, error);
+        self.push(Pending::Error(error));
+    }
+
+    /// CLOSED, with `onClose { code, reason }` as the last event; `by` ended the task.
+    fn finish<R>(&mut self, env: &Env<'_, R>, code: CloseCode, reason: &str, by: Cause) {
         self.close_reason = Reason::try_from(reason).unwrap_or_default();
-        self.finish_with_peer_reason(code);
+        self.finish_with_peer_reason(env, code, by);
+    }
+
+    /// CLOSED, with `onClose { 1006, "abnormal closure" }` (S13): the link dropped.
+    fn abnormal<R>(&mut self, env: &Env<'_, R>, by: Cause) {
+        self.finish(env, CloseCode::ABNORMAL, ABNORMAL_REASON, by);
     }
 
     /// CLOSED, with `onClose { code }` and the reason already kept.
-    fn finish_with_peer_reason(&mut self, code: CloseCode) {
+    fn finish_with_peer_reason<R>(&mut self, env: &Env<'_, R>, code: CloseCode, by: Cause) {
+        info!(
+            "socketTaskId {} closed by {}: code {} reason \"{}\"",
+            env.id,
+            by,
+            code,
+            self.close_reason.as_str()
+        );
         self.enter_closed();
         self.push(Pending::Close(code));
     }
@@ -491,7 +545,7 @@ impl Socket {
                 Some(match validate(block, accept, offered, env.config.protocol_check) {
                     // The block is bounded by `max_header_block`: a protocol past 4 GiB into
                     // it cannot be.
-                    Ok(protocol) => Input::Opened { end, protocol: protocol.and_then(narrow) },
+                    Ok(protocol) => Input::Opened { block, protocol: protocol.and_then(narrow) },
                     Err(e) => Input::Refused(e),
                 })
             }
@@ -602,6 +656,12 @@ impl StreamEnd {
             StreamEnd::Error(e) => TaskError::Transport(e),
         }
     }
+}
+
+/// The chosen subprotocol, from its place in the header block at the start of `rx`.
+fn protocol_in(rx: &[u8], protocol: Option<Range<u32>>) -> Option<&str> {
+    let range = protocol?;
+    core::str::from_utf8(rx.get(range.start as usize..range.end as usize)?).ok()
 }
 
 /// A range inside the header block, in the event queue's width.

@@ -4,7 +4,7 @@
 
 use rand_core::Rng;
 
-use super::{Env, Input, Pending, Socket};
+use super::{Env, Input, Pending, Socket, protocol_in};
 use crate::error::ProtocolError;
 use crate::event::{Close, Event, Message, Open};
 use crate::handshake::Headers;
@@ -44,9 +44,7 @@ impl Socket {
         loop {
             return Some(match self.events.pop_front()? {
                 Pending::Open { protocol } => {
-                    let protocol = protocol
-                        .and_then(|r| rx.get(r.start as usize..r.end as usize))
-                        .and_then(|p| core::str::from_utf8(p).ok());
+                    let protocol = protocol_in(rx, protocol);
                     let header = Headers::new(rx.get(self.rx.held_headers()).unwrap_or_default());
                     Event::Open(Open { header, protocol })
                 }

@@ -10,7 +10,7 @@ use sockettask::{Client, CloseCode, ConnectOptions, DEFAULT_MAX_TASKS, Event, Ha
 
 use crate::Clock;
 use crate::error::{Error, Refused};
-use crate::session::{DRAIN_LEN, Session, retry};
+use crate::session::{Session, retry};
 
 /// A [`Clock`] that can also wait: what the async driver needs to wake for the core's timers.
 ///
@@ -132,8 +132,7 @@ where
             return Ok(());
         }
         let deadline = self.session.client.poll_timeout();
-        let mut drain = [0; DRAIN_LEN];
-        let (stream, buf, target, clock) = self.session.read_target(handle, &mut drain)?;
+        let (stream, buf, clock) = self.session.read_target(handle)?;
         let read = async {
             loop {
                 let result = stream.read(buf).await;
@@ -150,7 +149,7 @@ where
                 Either::Right(()) => return Ok(()),
             },
         };
-        self.session.read(handle, target, &drain, result)
+        self.session.read(handle, result)
     }
 }
 

@@ -6,7 +6,7 @@ use sockettask::{Client, CloseCode, ConnectOptions, DEFAULT_MAX_TASKS, Event, Ha
 
 use crate::Clock;
 use crate::error::{Error, Refused};
-use crate::session::{DRAIN_LEN, Session, retry};
+use crate::session::{Session, retry};
 
 /// Drives a [`Client`] over blocking `embedded_io` streams, one stream per task.
 ///
@@ -136,15 +136,15 @@ where
         self.flush(handle)?;
         if self.session.read_would_wait_for_nothing(handle) {
             // Flushing the close frame of a failed connection ended the task, or an event
-            // is ready: the caller polls it before anything is read.
+            // is ready (the caller polls it before anything is read), or the core has no
+            // room for input until it is polled.
             return Ok(());
         }
-        let mut drain = [0; DRAIN_LEN];
-        let (stream, buf, target, _) = self.session.read_target(handle, &mut drain)?;
+        let (stream, buf, _) = self.session.read_target(handle)?;
         match ready(stream) {
             Ok(true) => {}
             Ok(false) => return Ok(()),
-            Err(e) => return self.session.read(handle, target, &[], Err(e)),
+            Err(e) => return self.session.read(handle, Err(e)),
         }
         let result = loop {
             let result = stream.read(buf);
@@ -152,7 +152,7 @@ where
                 break result;
             }
         };
-        self.session.read(handle, target, &drain, result)
+        self.session.read(handle, result)
     }
 }
 

@@ -23,7 +23,9 @@
 //! and reads once from its stream. `Ok(None)` means that turn made no event: call again.
 //! A call never reads when nothing can come of it: not while the core holds events (bytes
 //! already read that parse into more events come first), and never for a CLOSED task, whose
-//! calls return [`Error::Closed`] once its last event was polled: the loop's end.
+//! calls return [`Error::Closed`] once its last event was polled: the loop's end. After the
+//! peer's close the calls read on until the stream ends, into room the core gives and whose
+//! bytes it drops.
 //!
 //! ```
 //! use embedded_io_adapters::std::FromStd;
@@ -119,16 +121,24 @@
 //! A TLS alert or record error then arrives as the stream's error and ends the task like any
 //! other stream failure.
 //!
+//! # Logging
+//! With the `defmt` feature, the core logs each task's connect (scheme, host and port), open
+//! (with the subprotocol), close (code, reason, who started it) and every error, and this
+//! crate a stream that fails or accepts no byte of a write, through `defmt` at debug and info
+//! level: never payload bytes. `defmt` keeps those levels only when `DEFMT_LOG` asks for them
+//! (`DEFMT_LOG=debug`); the program then links a global logger (`defmt-rtt`, …).
+//!
 //! # Footprint
 //! A minimal thumbv7em program with one task (connect over a UART-like stream, send, answer
 //! each message, reconnect after the close; 1 KiB receive and 1 KiB send buffer), release
 //! build with `opt-level = "s"`, LTO, `panic = "abort"`, measured by `size/measure.sh`
-//! (`llvm-size` and a worst-case stack walk over `llvm-objdump -d`):
+//! (`llvm-size` and a worst-case stack walk over `llvm-objdump -d`), without the `defmt`
+//! feature (off, logging leaves no code):
 //!
 //! | program | flash (`.text` + `.rodata` + `.ARM.exidx`) | `.data` | `.bss` | stack |
 //! |---|---|---|---|---|
-//! | sockettask + this transport | 29 988 B | 0 | 2 928 B (2 KiB buffers + 880 B driver) | ≤ 912 B |
-//! | the sockettask core alone, driven by hand (`core_only`) | 29 206 B | 0 | 2 048 B (2 KiB buffers; the client lives on the stack) | ≤ 3 932 B |
+//! | sockettask + this transport | 29 852 B | 0 | 2 944 B (2 KiB buffers + 896 B driver) | ≤ 912 B |
+//! | the sockettask core alone, driven by hand (`core_only`) | 29 190 B | 0 | 2 048 B (2 KiB buffers; the client lives on the stack) | ≤ 2 304 B |
 //! | embedded-websocket 0.9.5, same program | 11 654 B | 0 | 3 072 B (3 × 1 KiB buffers) | ≤ 2 032 B |
 //!
 //! Both link the same SHA-1 (2.9 KB) and httparse (1.5 KB). The rest of the difference is

@@ -7,19 +7,6 @@ use sockettask::{Client, CloseCode, ConnectOptions, Handle, Instant, Message, Re
 use crate::Clock;
 use crate::error::{Error, Failure, Refused, classify};
 
-/// Bytes read at once from a task that stopped taking input (CLOSING after the peer's close),
-/// only to see the end of its stream. The core drops them.
-pub(crate) const DRAIN_LEN: usize = 64;
-
-/// Where a read lands.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Target {
-    /// In place, in the task's receive buffer (`input_buffer`).
-    InPlace,
-    /// In the drain scratch: the task takes no more input, only the end of the stream.
-    Drain,
-}
-
 /// The core, the streams and the clock.
 pub(crate) struct Session<T, S, R, C, const N: usize> {
     pub(crate) client: Client<S, R, N>,
@@ -99,10 +86,14 @@ where
     }
 
     /// Whether the turn must end before its read: the task is CLOSED (nothing is left to
-    /// read for), or the core has events to hand out first (a read could block while they
-    /// wait; handing them out also resumes parsing of bytes the core already holds).
+    /// read for), the core has events to hand out first (a read could block while they
+    /// wait; handing them out also resumes parsing of bytes the core already holds), or it
+    /// has no room to read into. After the peer's close, or while failing, the core still
+    /// gives room, and drops what lands there: reading on until EOF is the core's call.
     pub(crate) fn read_would_wait_for_nothing(&mut self, handle: Handle) -> bool {
-        self.client.ready_state(handle) == ReadyState::Closed || self.client.has_event()
+        self.client.ready_state(handle) == ReadyState::Closed
+            || self.client.has_event()
+            || self.client.input_buffer(handle).is_empty()
     }
 
     /// The task's stream while the task is not CLOSED.
@@ -125,18 +116,12 @@ where
         }
     }
 
-    /// The stream, where to read into (the receive buffer, or `drain` once the task takes no
-    /// more input and waits only for the end of the stream), and the clock.
-    pub(crate) fn read_target<'s, E>(
-        &'s mut self,
-        handle: Handle,
-        drain: &'s mut [u8; DRAIN_LEN],
-    ) -> Result<(&'s mut T, &'s mut [u8], Target, &'s C), Error<E>> {
-        let space = self.client.input_buffer(handle);
-        let (buf, target) =
-            if space.is_empty() { (&mut drain[..], Target::Drain) } else { (space, Target::InPlace) };
+    /// The stream, the room to read into (the core's `input_buffer`: see
+    /// [`Session::read_would_wait_for_nothing`] for when it is empty), and the clock.
+    pub(crate) fn read_target<E>(&mut self, handle: Handle) -> Result<(&mut T, &mut [u8], &C), Error<E>> {
+        let buf = self.client.input_buffer(handle);
         match self.streams.get_mut(handle.slot()) {
-            Some(Some((owner, stream))) if *owner == handle => Ok((stream, buf, target, &self.clock)),
+            Some(Some((owner, stream))) if *owner == handle => Ok((stream, buf, &self.clock)),
             _ => Err(Error::Closed),
         }
     }
@@ -151,6 +136,8 @@ where
         let now = self.clock.now();
         match result {
             Ok(0) => {
+                #[cfg(feature = "defmt")]
+                defmt::debug!("socketTaskId {} stream accepted no byte of a write", handle.socket_task_id());
                 self.broken(handle, now, sockettask::TransportError::Io);
                 Err(Error::WriteZero)
             }
@@ -177,22 +164,17 @@ where
         }
     }
 
-    /// A read into `target` returned.
+    /// A read into [`Session::read_target`]'s room returned.
     pub(crate) fn read<E: embedded_io::Error>(
         &mut self,
         handle: Handle,
-        target: Target,
-        drain: &[u8],
         result: Result<usize, E>,
     ) -> Result<(), Error<E>> {
         let now = self.clock.now();
-        match (result, target) {
-            (Ok(0), _) => self.client.handle_eof(now, handle),
-            (Ok(n), Target::InPlace) => self.client.handle_read(now, handle, n),
-            (Ok(n), Target::Drain) => {
-                let _ = self.client.handle_input(now, handle, drain.get(..n).unwrap_or(drain));
-            }
-            (Err(e), _) => return self.failed(handle, now, e, true),
+        match result {
+            Ok(0) => self.client.handle_eof(now, handle),
+            Ok(n) => self.client.handle_read(now, handle, n),
+            Err(e) => return self.failed(handle, now, e, true),
         }
         Ok(())
     }
@@ -208,6 +190,13 @@ where
         match classify(error.kind(), reading) {
             Failure::Retry | Failure::Tick => Ok(()),
             Failure::Broken(kind) => {
+                #[cfg(feature = "defmt")]
+                defmt::debug!(
+                    "socketTaskId {} stream {} failed: {}",
+                    handle.socket_task_id(),
+                    if reading { "read" } else { "write or flush" },
+                    error.kind()
+                );
                 self.broken(handle, now, kind);
                 Err(Error::Io(error))
             }

@@ -11,8 +11,8 @@ use std::time::Duration;
 
 use common::asynch::{AsyncTcp, PollTimer, block_on_until};
 use common::{
-    Ev, PATIENCE, config, echo, serve, serve_frames_then_silence, serve_silent_after_request, serve_tcp,
-    text_frames,
+    Ev, PATIENCE, config, echo, serve, serve_close_then_trailing_bytes, serve_frames_then_silence,
+    serve_silent_after_request, serve_tcp, text_frames,
 };
 use rand::rngs::ThreadRng;
 use sockettask::{Buffers, Client, ConnectOptions, Handle, Message, TaskError, TransportError};
@@ -78,6 +78,33 @@ fn server_close() {
         assert_eq!(next(&mut d, task).await.unwrap(), Ev::Close(4002, "later".into()));
         assert!(matches!(next(&mut d, task).await, Err(Error::Closed)));
     });
+    server.join();
+}
+
+/// Bytes behind the peer's close frame are read through to EOF (the core gives room and
+/// drops them); the task closes with the peer's code in a bounded number of turns.
+#[test]
+fn peer_close_then_trailing_bytes_then_eof() {
+    let server = serve_close_then_trailing_bytes(4000, "bye", 10_000);
+    let (events, turns) = block_on(async {
+        let mut d = driver();
+        let task = d
+            .connect_socket(AsyncTcp::new(server.tcp()), &ConnectOptions::new(&server.url()))
+            .expect("connect");
+        let (mut events, mut turns) = (Vec::new(), 0);
+        while turns < 100 {
+            turns += 1;
+            match d.next_event(task).await {
+                Ok(Some((_, event))) => events.push(Ev::from(event)),
+                Ok(None) => {}
+                Err(Error::Closed) => break,
+                Err(e) => panic!("{e:?}"),
+            }
+        }
+        (events, turns)
+    });
+    assert_eq!(events, [Ev::Open, Ev::Close(4000, "bye".into())]);
+    assert!(turns < 20, "{turns} turns");
     server.join();
 }
 

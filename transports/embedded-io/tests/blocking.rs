@@ -8,8 +8,8 @@ use std::io;
 use std::time::Duration;
 
 use common::{
-    Choppy, Ev, PATIENCE, Ticking, clock, config, echo, serve, serve_frames_then_silence,
-    serve_silent_after_request, serve_tcp, text_frames, within,
+    Choppy, Ev, PATIENCE, Ticking, clock, config, echo, serve, serve_close_then_trailing_bytes,
+    serve_frames_then_silence, serve_silent_after_request, serve_tcp, text_frames, within,
 };
 use embedded_io_adapters::std::FromStd;
 use rand::rngs::ThreadRng;
@@ -115,6 +115,33 @@ fn server_reset_is_a_transport_error_then_1006() {
     assert_eq!(next(&mut d, task).unwrap(), Ev::Error(TaskError::Transport(TransportError::Reset)));
     assert_eq!(next(&mut d, task).unwrap(), Ev::Close(1006, "abnormal closure".into()));
     assert!(matches!(next(&mut d, task), Err(Error::Closed)));
+    server.join();
+}
+
+/// After the peer's close the core still gives room to read into and drops what lands
+/// there, so bytes behind the close frame (here 10 000, five buffers' worth) are read
+/// through to EOF, and the task closes with the peer's code, in a bounded number of turns.
+#[test]
+fn peer_close_then_trailing_bytes_then_eof() {
+    let server = serve_close_then_trailing_bytes(4000, "bye", 10_000);
+    let (tcp, url) = (server.tcp(), server.url());
+    let (events, turns) = within(PATIENCE, "close after trailing bytes", move || {
+        let mut d = driver::<Tcp>(config());
+        let task = d.connect_socket(FromStd::new(tcp), &ConnectOptions::new(&url)).expect("connect");
+        let (mut events, mut turns) = (Vec::new(), 0);
+        while turns < 100 {
+            turns += 1;
+            match d.next_event(task) {
+                Ok(Some((_, event))) => events.push(Ev::from(event)),
+                Ok(None) => {}
+                Err(Error::Closed) => break,
+                Err(e) => panic!("{e:?}"),
+            }
+        }
+        (events, turns)
+    });
+    assert_eq!(events, [Ev::Open, Ev::Close(4000, "bye".into())]);
+    assert!(turns < 20, "{turns} turns");
     server.join();
 }
 

@@ -248,6 +248,20 @@ pub fn serve_frames_then_silence(frames: Vec<u8>, silence: Duration) -> Server {
     })
 }
 
+/// A server that answers the upgrade, then writes its close frame (`code`, `reason`) with
+/// `trailing` bytes behind it in the same write (0xAB: a reserved opcode, were they parsed),
+/// reads the client's close (tungstenite answers it: more bytes to drop) and ends TCP.
+pub fn serve_close_then_trailing_bytes(code: u16, reason: &'static str, trailing: usize) -> Server {
+    serve(move |mut ws| {
+        let mut wire = vec![0x88, u8::try_from(2 + reason.len()).expect("a short reason")];
+        wire.extend_from_slice(&code.to_be_bytes());
+        wire.extend_from_slice(reason.as_bytes());
+        wire.resize(wire.len() + trailing, 0xAB);
+        io::Write::write_all(ws.get_mut(), &wire).expect("close and trailing bytes");
+        while ws.read().is_ok() {}
+    })
+}
+
 /// `count` unmasked text frames `"m0"`, `"m1"`, … back to back.
 pub fn text_frames(count: usize) -> Vec<u8> {
     (0..count)
