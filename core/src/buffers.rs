@@ -51,6 +51,11 @@ impl<S> Buffers<S> {
     /// Declares that the caller may replace these buffers, between calls, with ones of up to
     /// `max_rx` and `max_tx` bytes: a task started in this slot takes its limits from these
     /// lengths (or from the buffers' own, when larger).
+    ///
+    /// Only for a driver that does replace them: a task whose message outgrows the receive
+    /// buffer waits for a larger one ([`BufferUse::rx_wanted`]). `sockettask-mio` grows and
+    /// shrinks its buffers this way; `sockettask-embedded-io` never replaces buffers, so give
+    /// it fixed ones ([`Buffers::new`] alone).
     #[must_use]
     pub const fn growable(mut self, max_rx: usize, max_tx: usize) -> Self {
         self.grow_to = Some((max_rx, max_tx));
