@@ -21,11 +21,11 @@ type ErrorListener<T> = Box<dyn FnMut(&mut Client<T>, SocketTask, &TaskError)>;
 type CloseListener<T> = Box<dyn FnMut(&mut Client<T>, SocketTask, &Close<'_>)>;
 
 /// The listeners of one task.
-pub(crate) struct Listeners<T> {
-    pub(crate) open: Vec<OpenListener<T>>,
-    pub(crate) message: Vec<MessageListener<T>>,
-    pub(crate) error: Vec<ErrorListener<T>>,
-    pub(crate) close: Vec<CloseListener<T>>,
+struct Listeners<T> {
+    open: Vec<OpenListener<T>>,
+    message: Vec<MessageListener<T>>,
+    error: Vec<ErrorListener<T>>,
+    close: Vec<CloseListener<T>>,
 }
 
 // By hand: a derive would ask for `T: Default`.
@@ -347,7 +347,7 @@ impl<T> Client<T> {
         &mut self.driver
     }
 
-    pub(crate) fn listeners(&mut self, task: SocketTask) -> &mut Listeners<T> {
+    fn listeners(&mut self, task: SocketTask) -> &mut Listeners<T> {
         self.listeners.entry(task).or_default()
     }
 
@@ -383,5 +383,44 @@ impl<T> Client<T> {
         if !matches!(event, Event::Close(_)) {
             self.listeners.insert(task, listeners);
         }
+    }
+}
+
+/// The mini-program's listeners on a task, called by the [`Client`] that owns it.
+impl SocketTask {
+    /// `SocketTask.onOpen`: adds a listener for the successful handshake.
+    pub fn on_open<T>(
+        self,
+        client: &mut Client<T>,
+        listener: impl FnMut(&mut Client<T>, SocketTask, &Open<'_>) + 'static,
+    ) {
+        client.listeners(self).open.push(Box::new(listener));
+    }
+
+    /// `SocketTask.onMessage`: adds a listener for whole messages.
+    pub fn on_message<T>(
+        self,
+        client: &mut Client<T>,
+        listener: impl FnMut(&mut Client<T>, SocketTask, Message<'_>) + 'static,
+    ) {
+        client.listeners(self).message.push(Box::new(listener));
+    }
+
+    /// `SocketTask.onError`: adds a listener for the task's failure (at most one per task).
+    pub fn on_error<T>(
+        self,
+        client: &mut Client<T>,
+        listener: impl FnMut(&mut Client<T>, SocketTask, &TaskError) + 'static,
+    ) {
+        client.listeners(self).error.push(Box::new(listener));
+    }
+
+    /// `SocketTask.onClose`: adds a listener for the task's end (its last event).
+    pub fn on_close<T>(
+        self,
+        client: &mut Client<T>,
+        listener: impl FnMut(&mut Client<T>, SocketTask, &Close<'_>) + 'static,
+    ) {
+        client.listeners(self).close.push(Box::new(listener));
     }
 }

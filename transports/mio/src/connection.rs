@@ -3,9 +3,11 @@
 //!
 //! Every read and write is non-blocking; `WouldBlock` clears a readiness flag that only the
 //! next readiness event sets again (mio is edge-triggered). Nothing here decides anything
-//! about the protocol: bytes go in through `handle_read` / `handle_input`, out through
+//! about the protocol: bytes go in through `input_buffer` / `handle_read` (the core says
+//! when it takes none, and drops what it no longer needs itself), out through
 //! `transmit_data` / `advance_transmit`, and the end of the stream through `handle_eof` /
-//! `handle_transport_error`.
+//! `handle_transport_error`. When the core waits for a larger receive buffer, the
+//! [`Sizer`] grows it and reading goes on.
 
 use std::io::{self, Read, Write};
 use std::net::{IpAddr, Shutdown, SocketAddr};
@@ -15,20 +17,25 @@ use mio::net::TcpStream;
 use mio::{Interest, Registry, Token};
 use rustls::pki_types::ServerName;
 use rustls::{ClientConfig, ClientConnection};
-use sockettask::{Handle, HostKind, Instant, ReadyState, Scheme, TlsError, TransportError, Url};
+use sockettask::{Handle, Instant, TlsError, TransportError, Url};
 
+use crate::buffers::{Core, Sizer};
 use crate::dns::Lookup;
-use crate::driver::Core;
+use crate::logging::{log_debug, log_info, log_warn};
 use crate::tls::tls_failure;
 
 /// Reads per task per turn, so one busy peer cannot starve the others.
 const MAX_READS: usize = 64;
-/// Bytes read at a time once the core only discards input (CLOSING after the peer's close).
-const DISCARD_CHUNK: usize = 4096;
+/// Bytes read and dropped at a time while a stream is shut down: unread bytes would make
+/// the kernel end it with RST rather than FIN.
+const DRAIN_CHUNK: usize = 4096;
+/// Reads of [`DRAIN_CHUNK`] at most while a stream is shut down.
+const DRAIN_READS: usize = 16;
 
-/// What one call works with: the core, the caller's registry and the time.
+/// What one call works with: the core and its buffers, the caller's registry and the time.
 pub(crate) struct Io<'a> {
     pub(crate) core: &'a mut Core,
+    pub(crate) sizer: &'a mut Sizer,
     pub(crate) registry: &'a Registry,
     pub(crate) now: Instant,
 }
@@ -36,18 +43,28 @@ pub(crate) struct Io<'a> {
 /// Where the stream is.
 #[derive(Debug)]
 enum Link {
-    Resolving { lookup: Lookup, port: u16 },
-    Connecting { tcp: TcpStream, rest: std::vec::IntoIter<SocketAddr> },
+    Resolving { lookup: Lookup },
+    Connecting { tcp: TcpStream, addr: SocketAddr, rest: std::vec::IntoIter<SocketAddr> },
     Up { tcp: TcpStream, eof: bool },
     Down,
 }
 
-/// The outcome of one read.
+/// The outcome of one read from the socket.
 enum Read1 {
     Data(usize),
     Eof,
     Blocked,
     Failed(TransportError),
+}
+
+/// What one step of [`Conn::fill`] did.
+enum Filled {
+    /// Bytes went to the core.
+    Read,
+    /// The stream ended.
+    Eof,
+    /// Nothing more now: the socket is drained or the core takes no input.
+    Stop,
 }
 
 /// The stream of one task.
@@ -62,14 +79,14 @@ pub(crate) struct Conn {
     writable: bool,
     /// The last pump stopped at [`MAX_READS`]: there may be more to read without an event.
     capped: bool,
-    /// Bytes read while the core discarded input and not yet taken by it.
-    leftover: Vec<u8>,
 }
 
 /// Settings of a new stream.
 pub(crate) struct Start<'u> {
+    /// The URL as the core parsed it.
     pub(crate) url: Url<'u>,
     pub(crate) token: Token,
+    /// The TLS configuration of a `wss://` task; `None` for `ws://`.
     pub(crate) tls: Option<Arc<ClientConfig>>,
     pub(crate) no_delay: bool,
 }
@@ -86,32 +103,18 @@ impl Conn {
             readable: false,
             writable: false,
             capped: false,
-            leftover: Vec::new(),
         };
         let url = start.url;
-        if url.scheme() == Scheme::Wss {
-            let session = start
-                .tls
-                .ok_or(TransportError::Tls(TlsError::Other))
-                .and_then(|config| tls_session(config, url.host()));
-            match session {
+        if let Some(config) = start.tls {
+            match tls_session(config, url.host()) {
                 Ok(session) => conn.tls = Some(Box::new(session)),
                 Err(e) => {
-                    io.core.handle_transport_error(io.now, handle, e);
+                    conn.fail(io, e);
                     return conn;
                 }
             }
         }
-        match url.host_kind() {
-            HostKind::Ipv4 | HostKind::Ipv6 => match url.host().parse::<IpAddr>() {
-                Ok(ip) => conn.connect_next(io, vec![SocketAddr::new(ip, url.port())].into_iter()),
-                Err(_) => conn.fail(io, TransportError::Resolve),
-            },
-            HostKind::Domain => match Lookup::start(url.host(), url.port(), io.registry, start.token) {
-                Ok(lookup) => conn.link = Link::Resolving { lookup, port: url.port() },
-                Err(_) => conn.fail(io, TransportError::Resolve),
-            },
-        }
+        conn.open(io, url.host(), url.port());
         conn
     }
 
@@ -151,31 +154,16 @@ impl Conn {
 
     /// Does whatever the stream can do now.
     pub(crate) fn pump(&mut self, io: &mut Io<'_>) {
-        match &mut self.link {
-            Link::Resolving { lookup, port } => {
-                let Some(answer) = lookup.answer() else { return };
-                let port = *port;
-                lookup.cancel(io.registry);
-                self.link = Link::Down;
-                match answer {
-                    Ok(addrs) if !addrs.is_empty() => {
-                        let addrs: Vec<_> =
-                            addrs.into_iter().map(|a| SocketAddr::new(a.ip(), port)).collect();
-                        self.connect_next(io, addrs.into_iter());
-                    }
-                    _ => self.fail(io, TransportError::Resolve),
-                }
-            }
-            Link::Connecting { .. } => {
-                if self.writable {
-                    self.finish_connect(io);
-                    if matches!(self.link, Link::Up { .. }) {
-                        self.pump_up(io);
-                    }
+        match &self.link {
+            Link::Resolving { .. } => self.resolved(io),
+            Link::Connecting { .. } if self.writable => {
+                self.finish_connect(io);
+                if matches!(self.link, Link::Up { .. }) {
+                    self.pump_up(io);
                 }
             }
             Link::Up { .. } => self.pump_up(io),
-            Link::Down => {}
+            Link::Connecting { .. } | Link::Down => {}
         }
     }
 
@@ -183,7 +171,7 @@ impl Conn {
     /// sends FIN rather than RST), and the registration is removed.
     pub(crate) fn shutdown(mut self, registry: &Registry) {
         match &mut self.link {
-            Link::Resolving { lookup, .. } => lookup.cancel(registry),
+            Link::Resolving { lookup } => lookup.cancel(registry),
             Link::Connecting { tcp, .. } => {
                 let _ = registry.deregister(tcp);
             }
@@ -193,8 +181,8 @@ impl Conn {
                     while tls.wants_write() && tls.write_tls(tcp).is_ok_and(|n| n > 0) {}
                 }
                 let _ = tcp.shutdown(Shutdown::Write);
-                let mut sink = [0u8; DISCARD_CHUNK];
-                for _ in 0..16 {
+                let mut sink = [0u8; DRAIN_CHUNK];
+                for _ in 0..DRAIN_READS {
                     if !tcp.read(&mut sink).is_ok_and(|n| n > 0) {
                         break;
                     }
@@ -207,29 +195,73 @@ impl Conn {
 
     // ---- connecting --------------------------------------------------------------------
 
+    /// Connects to an IP literal at once (IPv6 comes without brackets from the core's URL);
+    /// resolves anything else first.
+    fn open(&mut self, io: &mut Io<'_>, host: &str, port: u16) {
+        if let Ok(ip) = host.parse::<IpAddr>() {
+            return self.connect_next(io, vec![SocketAddr::new(ip, port)].into_iter());
+        }
+        log_debug!("socketTaskId {} resolving {host}:{port}", self.id());
+        match Lookup::start(host, port, io.registry, self.token) {
+            Ok(lookup) => self.link = Link::Resolving { lookup },
+            Err(e) => {
+                log_info!("socketTaskId {} could not start resolving {host}: {e}", self.id());
+                self.fail(io, TransportError::Resolve);
+            }
+        }
+    }
+
+    /// After a wake-up while resolving: connects to the answer once there is one.
+    fn resolved(&mut self, io: &mut Io<'_>) {
+        let Link::Resolving { lookup } = &mut self.link else { return };
+        let Some(answer) = lookup.answer() else { return };
+        lookup.cancel(io.registry);
+        self.link = Link::Down;
+        match answer {
+            Ok(addrs) if !addrs.is_empty() => {
+                log_debug!("socketTaskId {} resolved to {addrs:?}", self.id());
+                self.connect_next(io, addrs.into_iter());
+            }
+            Ok(_) => {
+                log_info!("socketTaskId {} the name has no address", self.id());
+                self.fail(io, TransportError::Resolve);
+            }
+            Err(e) => {
+                log_info!("socketTaskId {} resolving failed: {e}", self.id());
+                self.fail(io, TransportError::Resolve);
+            }
+        }
+    }
+
     /// Connects to the next address of `addrs`; fails the task when none is left.
     fn connect_next(&mut self, io: &mut Io<'_>, mut addrs: std::vec::IntoIter<SocketAddr>) {
         for addr in addrs.by_ref() {
-            let Ok(mut tcp) = TcpStream::connect(addr) else { continue };
-            if io.registry.register(&mut tcp, self.token, Interest::READABLE | Interest::WRITABLE).is_err() {
-                continue;
+            log_debug!("socketTaskId {} connecting to {addr}", self.id());
+            let registered = TcpStream::connect(addr).and_then(|mut tcp| {
+                io.registry.register(&mut tcp, self.token, Interest::READABLE | Interest::WRITABLE)?;
+                Ok(tcp)
+            });
+            match registered {
+                Ok(tcp) => {
+                    self.writable = false;
+                    self.readable = false;
+                    self.link = Link::Connecting { tcp, addr, rest: addrs };
+                    return;
+                }
+                Err(e) => log_info!("socketTaskId {} connect to {addr} failed: {e}", self.id()),
             }
-            self.writable = false;
-            self.readable = false;
-            self.link = Link::Connecting { tcp, rest: addrs };
-            return;
         }
         self.fail(io, TransportError::Connect);
     }
 
     /// After a writable event while connecting: connected, failed (next address), or not yet.
     fn finish_connect(&mut self, io: &mut Io<'_>) {
-        let Link::Connecting { tcp, .. } = &mut self.link else { return };
-        let failed = !matches!(tcp.take_error(), Ok(None));
-        let state = if failed { Err(()) } else { connected(tcp) };
-        match state {
+        let Link::Connecting { tcp, addr, .. } = &mut self.link else { return };
+        let addr = *addr;
+        match connect_outcome(tcp) {
             Ok(false) => self.writable = false,
             Ok(true) => {
+                log_debug!("socketTaskId {} connected to {addr}", self.id());
                 if let Link::Connecting { tcp, .. } = std::mem::replace(&mut self.link, Link::Down) {
                     if self.no_delay {
                         let _ = tcp.set_nodelay(true);
@@ -237,8 +269,10 @@ impl Conn {
                     self.link = Link::Up { tcp, eof: false };
                 }
             }
-            Err(()) => {
-                if let Link::Connecting { mut tcp, rest } = std::mem::replace(&mut self.link, Link::Down) {
+            Err(e) => {
+                log_info!("socketTaskId {} connect to {addr} failed: {e}", self.id());
+                if let Link::Connecting { mut tcp, rest, .. } = std::mem::replace(&mut self.link, Link::Down)
+                {
                     let _ = io.registry.deregister(&mut tcp);
                     self.connect_next(io, rest);
                 }
@@ -248,13 +282,18 @@ impl Conn {
 
     fn fail(&mut self, io: &mut Io<'_>, error: TransportError) {
         match std::mem::replace(&mut self.link, Link::Down) {
-            Link::Resolving { mut lookup, .. } => lookup.cancel(io.registry),
+            Link::Resolving { mut lookup } => lookup.cancel(io.registry),
             Link::Connecting { mut tcp, .. } | Link::Up { mut tcp, .. } => {
                 let _ = io.registry.deregister(&mut tcp);
             }
             Link::Down => {}
         }
         io.core.handle_transport_error(io.now, self.handle, error);
+    }
+
+    /// The `socketTaskId`, for the log.
+    fn id(&self) -> u64 {
+        self.handle.socket_task_id()
     }
 
     // ---- moving bytes ------------------------------------------------------------------
@@ -273,105 +312,92 @@ impl Conn {
         self.capped = true;
     }
 
-    /// Moves the core's output to the socket until it is empty or the socket is full.
+    /// Moves the core's output to the socket until it is empty or the socket is full;
+    /// whether anything moved.
     fn flush(&mut self, io: &mut Io<'_>) -> Result<bool, TransportError> {
+        let id = self.id();
         let Link::Up { tcp, .. } = &mut self.link else { return Ok(false) };
-        let (h, now) = (self.handle, io.now);
         let mut progress = false;
         loop {
-            let data = io.core.transmit_data(h);
-            let moved = match self.tls.as_mut() {
-                None if data.is_empty() || !self.writable => 0,
-                None => match tcp.write(data) {
-                    Ok(0) => return Err(TransportError::Io),
-                    Ok(n) => n,
-                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                        self.writable = false;
-                        0
-                    }
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                    Err(e) => return Err(transport_error(&e)),
+            let data = io.core.transmit_data(self.handle);
+            let moved = match self.tls.as_deref_mut() {
+                None => write_plain(tcp, &mut self.writable, data, id)?,
+                Some(tls) => match write_through_tls(tls, tcp, &mut self.writable, data, id)? {
+                    Some(n) => n,
+                    None => return Ok(progress),
                 },
-                Some(tls) => {
-                    let n = if data.is_empty() { 0 } else { tls.writer().write(data).unwrap_or(0) };
-                    let sent = write_tls(tls, tcp, &mut self.writable)?;
-                    if n == 0 && !sent {
-                        return Ok(progress);
-                    }
-                    progress = true;
-                    n
-                }
             };
             if moved == 0 && self.tls.is_none() {
                 return Ok(progress);
             }
-            io.core.advance_transmit(now, h, moved);
+            io.core.advance_transmit(io.now, self.handle, moved);
             progress = true;
         }
     }
 
     /// Moves bytes from the socket into the core until the socket is drained, the core
-    /// stops taking input (an event is waiting) or [`MAX_READS`] is reached.
+    /// takes no more input (an event holds the buffer) or [`MAX_READS`] is reached; whether
+    /// anything moved.
     fn fill(&mut self, io: &mut Io<'_>) -> Result<bool, TransportError> {
-        let Link::Up { tcp, eof } = &mut self.link else { return Ok(false) };
-        let (h, now) = (self.handle, io.now);
         let mut progress = false;
         for _ in 0..MAX_READS {
-            if *eof {
-                return Ok(progress);
-            }
-            if !self.leftover.is_empty() {
-                let took = io.core.handle_input(now, h, &self.leftover);
-                self.leftover.drain(..took.min(self.leftover.len()));
-                if took == 0 {
-                    return Ok(progress);
-                }
-                progress = true;
-                continue;
-            }
-            let tls = self.tls.as_deref_mut();
-            let buf = io.core.input_buffer(h);
-            let outcome = if !buf.is_empty() {
-                let outcome = read(tcp, tls, &mut self.readable, buf);
-                if let Read1::Data(n) = outcome {
-                    io.core.handle_read(now, h, n);
-                }
-                outcome
-            } else if io.core.ready_state(h) == ReadyState::Closing {
-                // The core reads no more but waits for the end of the stream.
-                let mut sink = [0u8; DISCARD_CHUNK];
-                let outcome = read(tcp, tls, &mut self.readable, &mut sink);
-                if let Read1::Data(n) = outcome {
-                    let data = sink.get(..n).unwrap_or_default();
-                    let took = io.core.handle_input(now, h, data);
-                    self.leftover.extend_from_slice(data.get(took..).unwrap_or_default());
-                }
-                outcome
-            } else {
-                return Ok(progress);
-            };
-            match outcome {
-                Read1::Data(_) => progress = true,
-                Read1::Eof => {
-                    *eof = true;
-                    io.core.handle_eof(now, h);
-                    return Ok(true);
-                }
-                Read1::Blocked => return Ok(progress),
-                Read1::Failed(e) => return Err(e),
+            match self.read_into_core(io)? {
+                Filled::Read => progress = true,
+                Filled::Eof => return Ok(true),
+                Filled::Stop => return Ok(progress),
             }
         }
         self.capped = true;
         Ok(progress)
     }
+
+    /// One read from the socket into the core's receive buffer.
+    fn read_into_core(&mut self, io: &mut Io<'_>) -> Result<Filled, TransportError> {
+        let id = self.id();
+        let Link::Up { tcp, eof: false } = &mut self.link else { return Ok(Filled::Stop) };
+        let Some(buf) = input_room(io, self.handle) else { return Ok(Filled::Stop) };
+        match read(tcp, self.tls.as_deref_mut(), &mut self.readable, buf, id) {
+            Read1::Data(n) => {
+                io.core.handle_read(io.now, self.handle, n);
+                Ok(Filled::Read)
+            }
+            Read1::Eof => {
+                self.link_ended();
+                io.core.handle_eof(io.now, self.handle);
+                Ok(Filled::Eof)
+            }
+            Read1::Blocked => Ok(Filled::Stop),
+            Read1::Failed(e) => Err(e),
+        }
+    }
+
+    /// Records the end of the incoming stream.
+    fn link_ended(&mut self) {
+        if let Link::Up { eof, .. } = &mut self.link {
+            *eof = true;
+        }
+    }
 }
 
-/// Whether a connecting socket is connected: `Ok(false)` while still under way.
-fn connected(tcp: &TcpStream) -> Result<bool, ()> {
+/// The free part of the task's receive buffer, grown first when the task waits for a larger
+/// one; `None` while it takes no input (events hold the buffer, or the stream is over).
+fn input_room<'c>(io: &'c mut Io<'_>, task: Handle) -> Option<&'c mut [u8]> {
+    if io.core.input_buffer(task).is_empty() && !io.sizer.grow_rx(io.core, task, io.now) {
+        return None;
+    }
+    Some(io.core.input_buffer(task)).filter(|buf| !buf.is_empty())
+}
+
+/// Whether a connecting socket is connected: `Ok(false)` while still under way, the error
+/// when it failed.
+fn connect_outcome(tcp: &TcpStream) -> io::Result<bool> {
+    if let Some(e) = tcp.take_error()? {
+        return Err(e);
+    }
     match tcp.peer_addr() {
         Ok(_) => Ok(true),
         Err(e) if e.kind() == io::ErrorKind::NotConnected => Ok(false),
-        Err(_) => Err(()),
+        Err(e) => Err(e),
     }
 }
 
@@ -379,7 +405,44 @@ fn connected(tcp: &TcpStream) -> Result<bool, ()> {
 /// certificate's IP SANs).
 fn tls_session(config: Arc<ClientConfig>, host: &str) -> Result<ClientConnection, TransportError> {
     let name = ServerName::try_from(host.to_owned()).map_err(|_| TransportError::Tls(TlsError::Other))?;
-    ClientConnection::new(config, name).map_err(|e| tls_failure(&e))
+    ClientConnection::new(config, name).map_err(|e| {
+        log_warn!("TLS session for {host} could not start: {e}");
+        tls_failure(&e)
+    })
+}
+
+/// One write of `data` to a plain socket: how many bytes went (0 when it is full or there is
+/// nothing to write).
+fn write_plain(
+    tcp: &mut TcpStream,
+    writable: &mut bool,
+    data: &[u8],
+    id: u64,
+) -> Result<usize, TransportError> {
+    while !data.is_empty() && *writable {
+        match tcp.write(data) {
+            Ok(0) => return Err(io_failure(id, "write", &io::ErrorKind::WriteZero.into())),
+            Ok(n) => return Ok(n),
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => *writable = false,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(io_failure(id, "write", &e)),
+        }
+    }
+    Ok(0)
+}
+
+/// Hands `data` to rustls (as much as it buffers) and writes its records out: how many bytes
+/// of `data` it took, `None` when neither moved anything.
+fn write_through_tls(
+    tls: &mut ClientConnection,
+    tcp: &mut TcpStream,
+    writable: &mut bool,
+    data: &[u8],
+    id: u64,
+) -> Result<Option<usize>, TransportError> {
+    let taken = if data.is_empty() { 0 } else { tls.writer().write(data).unwrap_or(0) };
+    let sent = write_tls(tls, tcp, writable, id)?;
+    Ok((taken > 0 || sent).then_some(taken))
 }
 
 /// Writes TLS records until rustls has none or the socket is full; whether any were sent.
@@ -387,6 +450,7 @@ fn write_tls(
     tls: &mut ClientConnection,
     tcp: &mut TcpStream,
     writable: &mut bool,
+    id: u64,
 ) -> Result<bool, TransportError> {
     let mut sent = false;
     while *writable && tls.wants_write() {
@@ -394,7 +458,7 @@ fn write_tls(
             Ok(_) => sent = true,
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => *writable = false,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(transport_error(&e)),
+            Err(e) => return Err(io_failure(id, "write", &e)),
         }
     }
     Ok(sent)
@@ -406,24 +470,37 @@ fn read(
     tls: Option<&mut ClientConnection>,
     readable: &mut bool,
     buf: &mut [u8],
+    id: u64,
 ) -> Read1 {
-    let Some(tls) = tls else {
-        if !*readable {
-            return Read1::Blocked;
+    match tls {
+        None => read_plain(tcp, readable, buf, id),
+        Some(tls) => read_through_tls(tls, tcp, readable, buf, id),
+    }
+}
+
+/// One read from a plain socket.
+fn read_plain(tcp: &mut TcpStream, readable: &mut bool, buf: &mut [u8], id: u64) -> Read1 {
+    while *readable {
+        match tcp.read(buf) {
+            Ok(0) => return Read1::Eof,
+            Ok(n) => return Read1::Data(n),
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => *readable = false,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Read1::Failed(io_failure(id, "read", &e)),
         }
-        return loop {
-            match tcp.read(buf) {
-                Ok(0) => break Read1::Eof,
-                Ok(n) => break Read1::Data(n),
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                    *readable = false;
-                    break Read1::Blocked;
-                }
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => break Read1::Failed(transport_error(&e)),
-            }
-        };
-    };
+    }
+    Read1::Blocked
+}
+
+/// One read of plaintext from rustls, reading and decrypting records from the socket until
+/// there is some, the socket is drained, or the stream ends.
+fn read_through_tls(
+    tls: &mut ClientConnection,
+    tcp: &mut TcpStream,
+    readable: &mut bool,
+    buf: &mut [u8],
+    id: u64,
+) -> Read1 {
     let mut tcp_eof = false;
     loop {
         match tls.reader().read(buf) {
@@ -435,32 +512,53 @@ fn read(
             // The TCP stream ended without close_notify; WebSocket's own close handshake
             // tells a clean end from a truncated one, so this is a plain end of stream.
             Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => return Read1::Eof,
-            Err(_) => return Read1::Failed(TransportError::Tls(TlsError::Other)),
+            Err(e) => {
+                log_warn!("socketTaskId {id} TLS read failed: {e}");
+                return Read1::Failed(TransportError::Tls(TlsError::Other));
+            }
         }
         if !*readable {
             return Read1::Blocked;
         }
-        match tls.read_tls(tcp) {
-            Ok(n) => {
-                tcp_eof = n == 0;
-                if let Err(e) = tls.process_new_packets() {
-                    // Send the alert rustls queued, best effort.
-                    let _ = tls.write_tls(tcp);
-                    return Read1::Failed(tls_failure(&e));
-                }
-            }
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                *readable = false;
-                return Read1::Blocked;
-            }
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Read1::Failed(transport_error(&e)),
+        match receive_tls(tls, tcp, readable, id) {
+            Ok(eof) => tcp_eof = eof,
+            Err(outcome) => return outcome,
         }
     }
 }
 
-/// What an I/O error means for the task.
-fn transport_error(e: &io::Error) -> TransportError {
+/// Reads TLS records from the socket into rustls and decrypts them: `Ok(true)` at the end of
+/// the TCP stream, `Err` with the read's outcome when the socket is drained or it failed.
+fn receive_tls(
+    tls: &mut ClientConnection,
+    tcp: &mut TcpStream,
+    readable: &mut bool,
+    id: u64,
+) -> Result<bool, Read1> {
+    loop {
+        match tls.read_tls(tcp) {
+            Ok(n) => {
+                if let Err(e) = tls.process_new_packets() {
+                    log_warn!("socketTaskId {id} TLS failed: {e}");
+                    // Send the alert rustls queued, best effort.
+                    let _ = tls.write_tls(tcp);
+                    return Err(Read1::Failed(tls_failure(&e)));
+                }
+                return Ok(n == 0);
+            }
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                *readable = false;
+                return Err(Read1::Blocked);
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(Read1::Failed(io_failure(id, "read", &e))),
+        }
+    }
+}
+
+/// What an I/O error means for the task, logged.
+fn io_failure(id: u64, what: &str, e: &io::Error) -> TransportError {
+    log_info!("socketTaskId {id} {what} failed: {e}");
     match e.kind() {
         io::ErrorKind::ConnectionReset | io::ErrorKind::ConnectionAborted | io::ErrorKind::BrokenPipe => {
             TransportError::Reset

@@ -2,6 +2,7 @@
 //! `mio::Registry` under the token the caller chose, and the caller forwards readiness
 //! events. The ready-made loop ([`crate::Client`]) is built on it.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use mio::{Registry, Token};
@@ -9,19 +10,16 @@ use rand::SeedableRng;
 use rand::rngs::{StdRng, SysRng};
 use rustls::ClientConfig;
 use sockettask::{
-    Buffers, CloseCode, CloseError, ConnectError, ConnectOptions, Event, Instant, Message, ReadyState,
-    Scheme, SendError, TransportError, Url,
+    CloseCode, CloseError, ConnectError, ConnectOptions, Event, Handle, Instant, Message, ReadyState, Scheme,
+    SendError, Url,
 };
-use std::sync::Arc;
 
+use crate::buffers::{self, BufferLens, Core, Sizer};
 use crate::connection::{Conn, Io, Start};
 use crate::dns;
 use crate::error::SetupError;
 use crate::options::Options;
 use crate::task::SocketTask;
-
-/// The core as this transport instantiates it: heap buffers, ChaCha12 mask RNG, 5 tasks.
-pub(crate) type Core = sockettask::Client<Box<[u8]>, StdRng>;
 
 /// Maps `std::time::Instant` onto the core's clock, counted from the driver's creation.
 #[derive(Clone, Copy, Debug)]
@@ -81,6 +79,7 @@ impl Clock {
 #[derive(Debug)]
 pub struct Driver {
     core: Core,
+    sizer: Sizer,
     conns: Vec<Option<Conn>>,
     tls: Arc<ClientConfig>,
     no_delay: bool,
@@ -102,25 +101,28 @@ impl AsMut<Driver> for Driver {
 }
 
 impl Driver {
-    /// A driver with five task slots sized by `options`.
+    /// A driver with five task slots, their buffers sized by `options` (see
+    /// [`Options::buffers`]).
     pub fn new(options: Options) -> Result<Driver, SetupError> {
         let tls = options.tls.client_config()?;
         // Mask keys must be unpredictable (RFC 6455 §5.3): ChaCha12 seeded from the OS,
         // which is what `rand`'s StdRng is, without a system call per frame and without a
         // panic path if the OS generator fails.
         let rng = StdRng::try_from_rng(&mut SysRng).map_err(SetupError::Random)?;
-        let (rx, tx) = options.buffer_lens(sockettask::DEFAULT_MAX_TASKS)?;
-        let storage = (0..sockettask::DEFAULT_MAX_TASKS)
-            .map(|_| Buffers::new(vec![0; rx].into_boxed_slice(), vec![0; tx].into_boxed_slice()));
-        let core = Core::new(options.config, rng, storage)?;
+        let sizer = Sizer::new(&options, sockettask::DEFAULT_MAX_TASKS)?;
+        let core = Core::new(options.config, rng, sizer.storage())?;
         let conns = (0..core.capacity()).map(|_| None).collect();
         let clock = Clock { start: std::time::Instant::now() };
-        Ok(Driver { core, conns, tls, no_delay: options.tcp_no_delay, clock, dirty: false })
+        Ok(Driver { core, sizer, conns, tls, no_delay: options.tcp_no_delay, clock, dirty: false })
     }
 
     /// `connectSocket`: checks `options` (S3, every failure a `fail` with nothing sent),
     /// then starts the task; its socket is registered under `token` in `registry`. The
     /// outcome of connecting arrives as events.
+    ///
+    /// A handshake request longer than the free slot's send buffer grows it, up to the bound
+    /// of the send buffer (see [`Options`]); a longer one is refused with
+    /// [`ConnectError::RequestTooLarge`], whose `capacity` is that bound.
     pub fn connect_socket(
         &mut self,
         registry: &Registry,
@@ -128,20 +130,34 @@ impl Driver {
         token: Token,
     ) -> Result<SocketTask, ConnectError> {
         let now = self.clock.now();
-        let handle = self.core.connect_socket(now, &options)?;
+        let (handle, url) = self.start_task(now, &options)?;
         self.dirty = true;
-        let Ok(url) = Url::parse(options.url) else {
-            self.core.handle_transport_error(now, handle, TransportError::Connect);
-            return Ok(SocketTask::new(handle));
-        };
         let tls = (url.scheme() == Scheme::Wss).then(|| Arc::clone(&self.tls));
         let start = Start { url, token, tls, no_delay: self.no_delay };
-        let mut io = Io { core: &mut self.core, registry, now };
+        let mut io = Io { core: &mut self.core, sizer: &mut self.sizer, registry, now };
         let conn = Conn::start(&mut io, handle, start);
         if let Some(old) = self.conns.get_mut(handle.slot()).and_then(|slot| slot.replace(conn)) {
             old.shutdown(registry);
         }
         Ok(SocketTask::new(handle))
+    }
+
+    /// Starts the task in the core, growing the free slots' send buffers once when the
+    /// request does not fit; the URL comes back as the core parsed it.
+    fn start_task<'u>(
+        &mut self,
+        now: Instant,
+        options: &ConnectOptions<'u>,
+    ) -> Result<(Handle, Url<'u>), ConnectError> {
+        match self.core.connect_socket_url(now, options) {
+            Err(ConnectError::RequestTooLarge { required, .. }) => {
+                if !self.sizer.grow_for_request(&mut self.core, required, now) {
+                    return Err(ConnectError::RequestTooLarge { required, capacity: self.sizer.max_tx() });
+                }
+                self.core.connect_socket_url(now, options)
+            }
+            started => started,
+        }
     }
 
     /// Forwards one readiness event; `false` when its token is none of the driver's.
@@ -156,15 +172,21 @@ impl Driver {
 
     /// How long the caller's `poll` may sleep: zero when there is work to do now (commands
     /// to write, events not yet polled, a read stopped at its cap), the time to the next core
-    /// timer, or `None` (no deadline: only readiness wakes the driver). `None` also when the
-    /// driver [is idle](Driver::is_idle), where nothing will come: check that first.
+    /// timer or to a grown buffer's shrink (see
+    /// [`BufferPolicy::shrink_after`](crate::BufferPolicy::shrink_after)), or `None` (no
+    /// deadline: only readiness wakes the driver). `None` also when the driver
+    /// [is idle](Driver::is_idle), where nothing will come: check that first.
     pub fn poll_timeout(&self) -> Option<Duration> {
         let busy = self.dirty || self.conns.iter().flatten().any(|c| c.wants_turn(&self.core));
         if busy {
             return Some(Duration::ZERO);
         }
         let now = self.clock.now();
-        let timer = self.core.poll_timeout().map(|t| t - now);
+        let timer = match (self.core.poll_timeout(), self.sizer.next_shrink(&self.core)) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        let timer = timer.map(|t| t - now);
         let resolving = dns::Lookup::needs_recheck() && self.conns.iter().flatten().any(Conn::resolving);
         let recheck = resolving.then_some(dns::RECHECK);
         match (timer, recheck) {
@@ -173,18 +195,20 @@ impl Driver {
         }
     }
 
-    /// Does the I/O that is possible now, applies due timers, and returns the next event of
-    /// any task. Call until it returns `None` after every `poll`.
+    /// Does the I/O that is possible now, applies due timers, resizes buffers (growing them
+    /// while reading, shrinking those that qualify), and returns the next event of any task.
+    /// Call until it returns `None` after every `poll`.
     pub fn poll_event(&mut self, registry: &Registry) -> Option<(SocketTask, Event<'_>)> {
         let now = self.clock.now();
         // Every turn, due or not: the core also arms timers from this time when it resumes
         // parsing inside `poll_event`.
         self.core.handle_timeout(now);
-        let mut io = Io { core: &mut self.core, registry, now };
+        let mut io = Io { core: &mut self.core, sizer: &mut self.sizer, registry, now };
         for conn in self.conns.iter_mut().flatten() {
             conn.pump(&mut io);
         }
         self.reap(registry);
+        self.sizer.tend(&mut self.core, now);
         let next = self.core.poll_event();
         self.dirty = next.is_some();
         next.map(|(handle, event)| (SocketTask::new(handle), event))
@@ -192,16 +216,36 @@ impl Driver {
 
     /// `SocketTask.send` (S14): queues `message` as one frame. Only in OPEN; refused when it
     /// is over the message limit (`MessageTooLarge`) or does not fit beside what is queued
-    /// (`BufferFull`), in payload bytes.
+    /// even in a send buffer grown to its bound (`BufferFull`), in payload bytes.
     pub fn send(&mut self, task: SocketTask, message: Message<'_>) -> Result<(), SendError> {
-        self.dirty = true;
-        self.core.send(task.handle(), message)
+        self.queue(task, message.as_bytes().len(), |core, h| core.send(h, message))
     }
 
     /// Queues a ping with up to 125 bytes of payload (RFC 6455 §5.5). Only in OPEN.
     pub fn ping(&mut self, task: SocketTask, payload: &[u8]) -> Result<(), SendError> {
+        self.queue(task, payload.len(), |core, h| core.ping(h, payload))
+    }
+
+    /// Runs a queueing command; on `BufferFull`, grows the send buffer (when it may) and
+    /// runs it once more.
+    fn queue(
+        &mut self,
+        task: SocketTask,
+        len: usize,
+        command: impl Fn(&mut Core, Handle) -> Result<(), SendError>,
+    ) -> Result<(), SendError> {
         self.dirty = true;
-        self.core.ping(task.handle(), payload)
+        let (h, now) = (task.handle(), self.clock.now());
+        let queued = match command(&mut self.core, h) {
+            Err(SendError::BufferFull { .. }) if self.sizer.grow_tx(&mut self.core, h, len, now) => {
+                command(&mut self.core, h)
+            }
+            queued => queued,
+        };
+        if queued.is_ok() {
+            self.sizer.note_use(&self.core, h.slot(), now);
+        }
+        queued
     }
 
     /// `SocketTask.close` (S15, S16): `code` defaults to 1000; `reason` at most 123 bytes.
@@ -225,6 +269,23 @@ impl Driver {
         self.core.buffered_amount(task.handle())
     }
 
+    /// The lengths of the task's buffers now, `None` once it no longer holds its slot. They
+    /// start at [`BufferPolicy::initial`](crate::BufferPolicy::initial), grow with what the
+    /// task receives and sends, and shrink back (see [`Options::buffers`]).
+    pub fn buffer_lens(&self, task: SocketTask) -> Option<BufferLens> {
+        let handle = task.handle();
+        self.core.handles().any(|h| h == handle).then(|| buffers::lens(&self.core, handle.slot()))?
+    }
+
+    /// The bytes of every slot's buffers together, tasks' and free slots': what the driver's
+    /// buffers cost now.
+    pub fn buffer_bytes(&self) -> usize {
+        (0..self.core.capacity())
+            .filter_map(|slot| buffers::lens(&self.core, slot))
+            .map(BufferLens::total)
+            .sum()
+    }
+
     /// Every task that holds a slot (not yet CLOSED, or CLOSED with events still to poll).
     pub fn tasks(&self) -> impl Iterator<Item = SocketTask> + '_ {
         self.core.handles().map(SocketTask::new)
@@ -245,5 +306,48 @@ impl Driver {
                 conn.shutdown(registry);
             }
         }
+    }
+}
+
+/// The mini-program's commands on a task, run by the [`Driver`] that owns it (or the
+/// [`Client`](crate::Client) around it).
+impl SocketTask {
+    /// `SocketTask.send` (S14): text → text frame, bytes → binary frame. `Ok` means queued
+    /// (`sendSocketMessage:ok`); a refused send changes nothing.
+    pub fn send(self, on: &mut impl AsMut<Driver>, message: Message<'_>) -> Result<(), SendError> {
+        on.as_mut().send(self, message)
+    }
+
+    /// Queues a ping with up to 125 bytes of payload (RFC 6455 §5.5). Only in OPEN. The
+    /// server's pong is not reported (the core ignores pongs); a ping keeps an idle
+    /// connection alive through middleboxes.
+    pub fn ping(self, on: &mut impl AsMut<Driver>, payload: &[u8]) -> Result<(), SendError> {
+        on.as_mut().ping(self, payload)
+    }
+
+    /// `SocketTask.close` (S15, S16): `code` defaults to 1000 (or 3000–4999); `reason` at
+    /// most 123 UTF-8 bytes. `Ok` is `closeSocket:ok`; `onClose` follows.
+    pub fn close(
+        self,
+        on: &mut impl AsMut<Driver>,
+        code: Option<CloseCode>,
+        reason: &str,
+    ) -> Result<(), CloseError> {
+        on.as_mut().close(self, code, reason)
+    }
+
+    /// `SocketTask.readyState` (S9).
+    pub fn ready_state(self, on: &impl AsRef<Driver>) -> ReadyState {
+        on.as_ref().ready_state(self)
+    }
+
+    /// Bytes queued by `send` and not yet handed to the socket.
+    pub fn buffered_amount(self, on: &impl AsRef<Driver>) -> usize {
+        on.as_ref().buffered_amount(self)
+    }
+
+    /// The lengths of the task's buffers now ([`Driver::buffer_lens`]).
+    pub fn buffer_lens(self, on: &impl AsRef<Driver>) -> Option<BufferLens> {
+        on.as_ref().buffer_lens(self)
     }
 }

@@ -11,14 +11,30 @@ use sockettask::ConfigError;
 pub enum SetupError {
     /// The buffer sizes do not suit the core.
     Config(ConfigError),
-    /// The message limit or the outgoing queue is too large to allocate the buffers of every
-    /// task slot (`Limits::max_message_size` of `usize::MAX` means no limit to the core, but
-    /// this transport sizes its buffers from it).
+    /// The message limit or the outgoing queue is too large for a buffer of that length to
+    /// be allocated at all (`Limits::max_message_size` of `usize::MAX` means no limit to the
+    /// core, but this transport bounds its buffers by it).
     BuffersTooLarge {
         /// `config.limits.max_message_size`.
         max_message_size: usize,
         /// [`crate::Options::max_buffered_amount`].
         max_buffered_amount: usize,
+    },
+    /// [`BufferPolicy::initial`](crate::BufferPolicy::initial) is shorter than the core's
+    /// smallest buffer.
+    InitialBufferTooSmall {
+        /// The policy's `initial`.
+        initial: usize,
+        /// [`MIN_BUFFER_LEN`](sockettask::MIN_BUFFER_LEN).
+        min: usize,
+    },
+    /// [`BufferPolicy::shrink_above`](crate::BufferPolicy::shrink_above) is shorter than
+    /// `initial`: a buffer of the initial length would be shrunk to itself, again and again.
+    ShrinkBelowInitial {
+        /// The policy's `shrink_above`.
+        shrink_above: usize,
+        /// The policy's `initial`.
+        initial: usize,
     },
     /// The TLS configuration could not be built.
     Tls(rustls::Error),
@@ -37,6 +53,12 @@ impl fmt::Display for SetupError {
                 "buffers for max_message_size {max_message_size} and max_buffered_amount \
                  {max_buffered_amount} cannot be allocated"
             ),
+            SetupError::InitialBufferTooSmall { initial, min } => {
+                write!(f, "initial buffer length {initial} is below the smallest buffer, {min} bytes")
+            }
+            SetupError::ShrinkBelowInitial { shrink_above, initial } => {
+                write!(f, "shrink_above {shrink_above} is below the initial buffer length {initial}")
+            }
             SetupError::Tls(e) => write!(f, "invalid TLS configuration: {e}"),
             SetupError::Random(e) => write!(f, "the system random number generator failed: {e}"),
             SetupError::Io(e) => write!(f, "could not create the poll instance: {e}"),
@@ -48,7 +70,9 @@ impl std::error::Error for SetupError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             SetupError::Config(e) => Some(e),
-            SetupError::BuffersTooLarge { .. } => None,
+            SetupError::BuffersTooLarge { .. }
+            | SetupError::InitialBufferTooSmall { .. }
+            | SetupError::ShrinkBelowInitial { .. } => None,
             SetupError::Tls(e) => Some(e),
             SetupError::Random(e) => Some(e),
             SetupError::Io(e) => Some(e),

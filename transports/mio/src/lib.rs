@@ -15,6 +15,14 @@
 //! - [`Driver`] plugs the sockets into a `mio::Poll` the caller already runs, under tokens
 //!   the caller chooses; the caller forwards readiness and polls events.
 //!
+//! Each task slot's buffers start small and grow on demand up to the limits, then shrink
+//! back ([`BufferPolicy`], in [`Options::buffers`]): memory follows use, not the limits.
+//!
+//! With the `log` feature (off by default; nothing at all when off), the transport logs
+//! through the `log` facade what only it knows — name resolution, each TCP connect and its
+//! failure, TLS and I/O failures, buffer growth and shrink (sizes only) — and turns on the
+//! core's own log of each task's open, close and error. Never payload bytes.
+//!
 //! TLS uses rustls 0.23 with the *ring* provider set explicitly, SNI, and certificate and
 //! host-name verification always on; the roots are `webpki-roots` unless [`Tls`] names
 //! others (a private CA in DER or PEM, or, with the `native-roots` feature, the operating
@@ -37,9 +45,29 @@
 //! client.run()?;
 //! # Ok(()) }
 //! ```
+//!
+//! # Layering
+//!
+//! Each file uses only the files below it in this list, never one above:
+//!
+//! - `client.rs`: [`Client`], its own `mio::Poll` and the listeners (the `on_*` methods of
+//!   [`SocketTask`]); uses `driver`, `options`, `error`, `task`.
+//! - `driver.rs`: [`Driver`], the core and the clock (the commands of [`SocketTask`]); uses
+//!   `connection`, `buffers`, `dns`, `options`, `error`, `task`.
+//! - `connection.rs`: one task's stream (resolve, connect, TLS, bytes to and from the core);
+//!   uses `buffers`, `dns`, `tls`, `logging`.
+//! - `buffers.rs`: the core's storage, grown and shrunk ([`BufferLens`]); uses `options`,
+//!   `error`, `logging`.
+//! - `options.rs`: [`Options`] and [`BufferPolicy`]; uses `tls`, `error`.
+//! - Leaves, using nothing of this crate: `tls.rs` (roots, rustls), `dns.rs` (the lookup
+//!   thread), `error.rs`, `task.rs` (the [`SocketTask`] type alone), `logging.rs` (the log
+//!   shim).
 #![forbid(unsafe_code)]
 #![warn(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
+mod logging;
+
+mod buffers;
 mod client;
 mod connection;
 mod dns;
@@ -49,10 +77,11 @@ mod options;
 mod task;
 mod tls;
 
+pub use buffers::BufferLens;
 pub use client::{Client, RunEnd};
 pub use driver::Driver;
 pub use error::{PollError, SetupError};
-pub use options::{DEFAULT_MAX_BUFFERED_AMOUNT, Options};
+pub use options::{BufferPolicy, DEFAULT_MAX_BUFFERED_AMOUNT, Options};
 pub use task::SocketTask;
 pub use tls::{RootsError, Tls};
 

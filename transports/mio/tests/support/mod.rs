@@ -211,6 +211,12 @@ fn echo_loop<S: Read + Write>(ws: &mut WebSocket<S>) {
 
 /// Reads an HTTP request head and answers 101 with the right accept key.
 pub fn accept_upgrade<S: Read + Write>(stream: &mut S) -> std::io::Result<()> {
+    accept_upgrade_with(stream, "").map(drop)
+}
+
+/// Reads an HTTP request head and answers 101 with the right accept key and `extra` header
+/// lines (each ending in CRLF) after the required ones; returns the request head.
+pub fn accept_upgrade_with<S: Read + Write>(stream: &mut S, extra: &str) -> std::io::Result<String> {
     let head = read_head(stream)?;
     let key = head
         .lines()
@@ -218,10 +224,29 @@ pub fn accept_upgrade<S: Read + Write>(stream: &mut S) -> std::io::Result<()> {
         .map(|(_, v)| v.trim().to_owned())
         .unwrap_or_default();
     let response = format!(
-        "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {}\r\n\r\n",
+        "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {}\r\n{extra}\r\n",
         derive_accept_key(key.as_bytes())
     );
-    stream.write_all(response.as_bytes())
+    stream.write_all(response.as_bytes())?;
+    Ok(head)
+}
+
+/// One unmasked server frame, FIN set.
+pub fn server_frame(opcode: u8, payload: &[u8]) -> Vec<u8> {
+    let mut frame = vec![0x80 | opcode];
+    match payload.len() {
+        n @ 0..=125 => frame.push(n as u8),
+        n @ 126..=0xffff => {
+            frame.push(126);
+            frame.extend_from_slice(&(n as u16).to_be_bytes());
+        }
+        n => {
+            frame.push(127);
+            frame.extend_from_slice(&(n as u64).to_be_bytes());
+        }
+    }
+    frame.extend_from_slice(payload);
+    frame
 }
 
 /// Reads until the end of an HTTP head.
