@@ -14,6 +14,11 @@
 //! install it, never a skip.
 #![forbid(unsafe_code)]
 
+// The README's three ways in compile (and run, where no network is needed) as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeDoctests;
+
 pub mod hostile;
 pub mod memory;
 pub mod peers;
