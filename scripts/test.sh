@@ -41,6 +41,13 @@ cargo build -p sockettask --no-default-features --target thumbv7em-none-eabihf
 cargo build -p sockettask-embedded-io --target thumbv7em-none-eabihf
 cargo build -p sockettask-embedded-io --target thumbv7em-none-eabihf --features async
 
+step "logging: the log lines of the core and the mio transport, the defmt builds for thumbv7em-none-eabihf"
+cargo test -p sockettask --features log --test log
+cargo test -p sockettask-mio --features log --test log
+cargo build -p sockettask --no-default-features --features defmt --target thumbv7em-none-eabihf
+# DEFMT_LOG=debug compiles the debug and info lines in (defmt drops them by default).
+DEFMT_LOG=debug cargo build -p sockettask-embedded-io --features defmt,async --target thumbv7em-none-eabihf
+
 step "Miri: adversarial buffer storage (safe AsRef/AsMut impls that lie), event order, limits, close, text frames"
 rustup component add --toolchain nightly miri rust-src >/dev/null 2>&1 || true
 cargo +nightly miri test -p sockettask --test soundness --test event_order --test limits --test close

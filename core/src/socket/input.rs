@@ -1,0 +1,145 @@
+//! The input side of a task: bytes (copied in, or read in place), the end of the stream and
+//! the time, turned into inputs of the transition table ([`Socket::on`]) by [`Socket::pump`],
+//! and only while no event waits (S11).
+
+use rand_core::Rng;
+
+use super::{Env, Input, Phase, Socket, StreamEnd, Timer, frame_input, get_timer, narrow, set_timer};
+use crate::error::HandshakeError;
+use crate::handshake::response::{find_end, validate};
+
+impl Socket {
+    /// Whether the task takes bytes: not after the peer's close, a failure, or the end.
+    pub(super) fn reads(&self) -> bool {
+        match self.phase {
+            Phase::Connecting { .. } | Phase::Open | Phase::Closing { peer: None } => !self.rx.ended(),
+            Phase::Closing { peer: Some(_) } | Phase::Failing { .. } | Phase::Closed => false,
+        }
+    }
+
+    /// Takes as much of `data` as the receive buffer holds and parses it. Bytes the task no
+    /// longer reads are all taken, and dropped.
+    pub(crate) fn input<R: Rng>(&mut self, env: &mut Env<'_, R>, rx: &mut [u8], data: &[u8]) -> usize {
+        let mut consumed = 0;
+        while self.reads() {
+            let n = self.rx.push(rx, data.get(consumed..).unwrap_or_default());
+            consumed += n;
+            self.pump(env, rx);
+            if n == 0 || consumed == data.len() {
+                return consumed;
+            }
+        }
+        data.len()
+    }
+
+    /// The free part of the receive buffer, for a driver that reads in place. While the task
+    /// only waits for the stream's end (after the peer's close, or failing) it is free space
+    /// whose bytes are dropped: the driver reads on, to see the end, without judging when.
+    pub(crate) fn input_space<'b>(&mut self, rx: &'b mut [u8]) -> &'b mut [u8] {
+        if self.reads() || self.discards() { self.rx.space(rx) } else { &mut [] }
+    }
+
+    /// Whether the task drops what it is given, waiting for the end of the stream.
+    fn discards(&self) -> bool {
+        matches!(self.phase, Phase::Closing { peer: Some(_) } | Phase::Failing { .. }) && !self.rx.ended()
+    }
+
+    /// Parses `n` bytes the driver wrote into [`Socket::input_space`] (drops them when the
+    /// task reads no more).
+    pub(crate) fn input_written<R: Rng>(&mut self, env: &mut Env<'_, R>, rx: &mut [u8], n: usize) {
+        if self.reads() {
+            self.rx.commit(rx.len(), n);
+            self.pump(env, rx);
+        }
+    }
+
+    /// The stream ended (EOF) or failed; takes effect once the bytes before it are parsed.
+    pub(crate) fn stream_end<R: Rng>(&mut self, env: &mut Env<'_, R>, rx: &mut [u8], end: StreamEnd) {
+        if !matches!(self.phase, Phase::Closed) {
+            self.rx.end_stream(end);
+            self.pump(env, rx);
+        }
+    }
+
+    /// Applies every timer due at `env.now`; while events wait to be polled, only once they
+    /// are (S11: the state of a waiting event is the state it was queued in).
+    pub(crate) fn timeout<R: Rng>(&mut self, env: &mut Env<'_, R>) {
+        for timer in [Timer::Connect, Timer::Close] {
+            if get_timer(&self.timers, timer).is_some_and(|t| t <= env.now) {
+                set_timer(&mut self.timers, timer, None);
+                if let Some(expired) = self.expired.get_mut(timer as usize) {
+                    *expired = true;
+                }
+            }
+        }
+        // The two are never armed at once; were both expired, the other would come from the
+        // next pump.
+        if self.events.is_empty()
+            && let Some(input) = self.take_expired()
+        {
+            self.on(env, input);
+        }
+    }
+
+    /// The input of a timer that expired and has not taken effect yet.
+    fn take_expired(&mut self) -> Option<Input<'static>> {
+        match &mut self.expired {
+            [connect @ true, _] => {
+                *connect = false;
+                Some(Input::ConnectTimeout)
+            }
+            [_, close @ true] => {
+                *close = false;
+                Some(Input::CloseTimeout)
+            }
+            [false, false] => None,
+        }
+    }
+
+    /// Parses buffered bytes into inputs of the table until an event waits or more bytes are
+    /// needed. Only new input and event polling call it (S11: state follows event order).
+    pub(crate) fn pump<R: Rng>(&mut self, env: &mut Env<'_, R>, rx: &mut [u8]) {
+        while self.events.is_empty() {
+            let Some(input) = self.parse(env, rx) else { return };
+            self.on(env, input);
+        }
+    }
+
+    /// The next input the buffered bytes (or the stream's end) make, if any.
+    fn parse<'r, R>(&mut self, env: &Env<'_, R>, rx: &'r mut [u8]) -> Option<Input<'r>> {
+        // A timer that expired behind the events just handed out comes before the bytes.
+        if let Some(input) = self.take_expired() {
+            return Some(input);
+        }
+        match &mut self.phase {
+            Phase::Connecting { accept, offered, scanned } => {
+                let filled = self.rx.filled();
+                let limit = self.header_limit;
+                let end = match find_end(rx.get(..filled).unwrap_or_default(), *scanned) {
+                    Some(end) if end <= limit => end,
+                    None if filled < limit => {
+                        *scanned = filled;
+                        return self.rx.take_end().map(Input::End);
+                    }
+                    _ => return Some(Input::Refused(HandshakeError::HeaderBlockTooLarge { limit })),
+                };
+                let block = rx.get_mut(..end).unwrap_or_default();
+                Some(match validate(block, accept, offered, env.config.protocol_check) {
+                    // The block is bounded by `max_header_block`: a protocol past 4 GiB into
+                    // it cannot be.
+                    Ok(protocol) => Input::Opened { block, protocol: protocol.and_then(narrow) },
+                    Err(e) => Input::Refused(e),
+                })
+            }
+            Phase::Open | Phase::Closing { peer: None } => match self.rx.advance(rx, &self.limits) {
+                Err(e) => Some(Input::Violation(e)),
+                Ok(None) => self.rx.take_end().map(Input::End),
+                Ok(Some(output)) => Some(frame_input(output, rx)),
+            },
+            Phase::Closing { peer: Some(_) } | Phase::Failing { .. } | Phase::Closed => {
+                self.rx.discard();
+                self.rx.take_end().map(Input::End)
+            }
+        }
+    }
+}
