@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Turns criterion's results into the Markdown table of benches/README.md.
 
-Reads target/criterion/**/new/{benchmark,estimates}.json (the median of each benchmark) and
-target/criterion/memory.json (written by the `memory` bench), prints Markdown to stdout:
+Reads target/criterion/**/new/{benchmark,estimates}.json (the median of each benchmark),
+target/criterion/memory.json and target/criterion/resident.json (written by the `memory` and
+`resident` benches), prints Markdown to stdout:
 one row per case, the median time of every contender, sockettask's throughput, and the
 ratios ours / best other and ours / memcpy (times: below 1 means sockettask is faster), and
 the physical limit of the case with sockettask's speed as a share of it.
@@ -140,6 +141,30 @@ def memory(root):
     return lines
 
 
+def resident(root):
+    """The per-task resident-memory table written by the `resident` bench, or []."""
+    path = os.path.join(root, "criterion", "resident.json")
+    if not os.path.exists(path):
+        return []
+    with open(path) as f:
+        data = json.load(f)
+    phases = [("client", "client alone"), ("idle", "idle"), ("peak", "peak during 1 MiB"),
+              ("after", "after 1 MiB"), ("back", "back to idle")]
+    lines = [f"| KiB per task ({data['tasks']} tasks): RSS / anonymous RSS / heap | "
+             + " | ".join(title for _, title in phases) + " |",
+             "|---|" + "---:|" * len(phases)]
+
+    def kib(n):
+        return "–" if n is None else f"{n / 1024:.1f}"
+
+    for name, figures in data["per_task"].items():
+        cells = [" / ".join(kib(figures[key][field]) for field in ("rss", "anon", "heap")) for key, _ in phases]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    if data.get("spread"):
+        lines += ["", f"Spread over the {data['runs']} runs (min–max per task): " + "; ".join(data["spread"]) + "."]
+    return lines
+
+
 def machine():
     def run(*cmd):
         try:
@@ -164,6 +189,9 @@ def main():
     mem = memory(root)
     if mem:
         print("\n" + "\n".join(mem))
+    res = resident(root)
+    if res:
+        print("\n" + "\n".join(res))
     if behind:
         print("\nBehind another contender in: " + "; ".join(behind) + ".")
 

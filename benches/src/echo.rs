@@ -332,8 +332,9 @@ pub struct Ours {
 }
 
 impl Ours {
-    /// The driver's options for `size`-byte messages: receive and send buffers sized to the
-    /// message and the window, not to the 1 MiB defaults.
+    /// The driver's options for `size`-byte messages: limits (which bound the buffers) set to
+    /// the message and the window, not to the 1 MiB defaults; the buffers start at the
+    /// default 4 KiB and grow to what the flow needs.
     pub fn options(size: usize) -> Options {
         let limits = Limits { max_message_size: size.max(64 << 10), ..Limits::default() };
         Options {
@@ -350,9 +351,18 @@ impl Ours {
     ///
     /// If connecting fails (benchmark set-up only).
     pub fn connect(sockets: usize, size: usize) -> Ours {
+        Self::connect_with(sockets, size, Self::options(size))
+    }
+
+    /// As [`Ours::connect`], with the driver built from `options`.
+    ///
+    /// # Panics
+    ///
+    /// If the options are refused or connecting fails (benchmark set-up only).
+    pub fn connect_with(sockets: usize, size: usize, options: Options) -> Ours {
         let port = crate::server::echo_server().ws;
         let poll = Poll::new().expect("poll");
-        let mut driver = Driver::new(Self::options(size)).expect("driver");
+        let mut driver = Driver::new(options).expect("driver");
         let url = format!("ws://127.0.0.1:{port}/");
         let tasks = (0..sockets)
             .map(|i| {
@@ -368,6 +378,31 @@ impl Ours {
             });
         }
         ours
+    }
+
+    /// The bytes of the driver's buffers, every slot's ([`Driver::buffer_bytes`]).
+    pub fn buffer_bytes(&self) -> usize {
+        self.driver.buffer_bytes()
+    }
+
+    /// Turns the loop with nothing to send for `time` (the driver's timers run: its buffers
+    /// shrink on one).
+    ///
+    /// # Panics
+    ///
+    /// If an event arrives meanwhile (nothing was sent, so nothing should).
+    pub fn rest(&mut self, time: std::time::Duration) {
+        let end = std::time::Instant::now() + time;
+        while let Some(left) = end.checked_duration_since(std::time::Instant::now()) {
+            let timeout = self.driver.poll_timeout().map_or(left, |t| t.min(left));
+            self.poll.poll(&mut self.events, Some(timeout)).expect("poll");
+            for event in self.events.iter() {
+                self.driver.handle_readiness(event);
+            }
+            if let Some((_, event)) = self.driver.poll_event(self.poll.registry()) {
+                panic!("expected no event while resting, got {event:?}");
+            }
+        }
     }
 
     /// One loop turn: wait for readiness, forward it, hand every event to `on_event`.

@@ -3,9 +3,10 @@
 //! `AsyncRead + AsyncWrite` (fastwebsockets), a client already past the handshake, the
 //! loopback echo server every contender talks to, and a counting allocator.
 //!
-//! The benches themselves are in `benches/`: `send`, `receive`, `handshake`, `echo` (criterion)
-//! and `memory` (prints sizes and peak heap). `table.py` turns criterion's results into the
-//! Markdown table of the README.
+//! The benches themselves are in `benches/`: `send`, `receive`, `handshake`, `echo` (criterion),
+//! `memory` (prints sizes and peak heap) and `resident` (resident memory per task, idle and
+//! after a 1 MiB message, one process per contender). `table.py` turns criterion's results
+//! into the Markdown table of the README.
 
 pub mod alloc;
 pub mod echo;
