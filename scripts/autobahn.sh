@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Runs the Autobahn|Testsuite fuzzing server (../shared/autobahn, see its README) against the
-# `autobahn_client` example built in release: every section, 1 to 13. Fails when the harness
-# does: a FAILED case, a missing case, an unclean close, or any NON-STRICT case
-# (AUTOBAHN_MAX_NON_STRICT=0). Sections 12 and 13 (permessage-deflate) are UNIMPLEMENTED
-# until the client negotiates the extension; they are counted, not limited.
+# `autobahn_client` example built in release: every section, 1 to 13, with permessage-deflate
+# offered (AUTOBAHN_DEFLATE=1, for sections 12 and 13). Fails when the harness does: a FAILED
+# case, a missing case, an unclean close, any NON-STRICT case (AUTOBAHN_MAX_NON_STRICT=0) or
+# any UNIMPLEMENTED one (AUTOBAHN_MAX_UNIMPLEMENTED=0).
 #
 # Environment: SOCKETTASK_SHARED (default ../shared) is the shared folder; any AUTOBAHN_*
 # knob of run.sh may be set as well (AUTOBAHN_CASES=1.*,2.* for a quick look).
@@ -26,6 +26,8 @@ status=0
 # The example reads AUTOBAHN_URL and AUTOBAHN_AGENT, which run.sh sets for it.
 AUTOBAHN_PY="$target/autobahn-venv/bin/python" \
     AUTOBAHN_MAX_NON_STRICT=${AUTOBAHN_MAX_NON_STRICT:-0} \
+    AUTOBAHN_MAX_UNIMPLEMENTED=${AUTOBAHN_MAX_UNIMPLEMENTED:-0} \
+    AUTOBAHN_DEFLATE=${AUTOBAHN_DEFLATE:-1} \
     AUTOBAHN_TIMEOUT=${AUTOBAHN_TIMEOUT:-600} \
     AUTOBAHN_REPORT_DIR=${AUTOBAHN_REPORT_DIR:-$target/autobahn-reports} \
     "$autobahn/run.sh" sockettask "$target/release/examples/autobahn_client" || status=$?

@@ -26,6 +26,8 @@ if [ -n "${SOCKETTASK_NO_IPV6:-}" ]; then
     echo "note: SOCKETTASK_NO_IPV6 is set: the IPv6 loopback test only checks that ::1 is missing"
 fi
 cargo test --workspace --all-features
+# What --all-features cannot show: a permessage-deflate offer refused by a core built without it.
+cargo test -p sockettask --test deflate_not_built
 
 step "load test in release: 5 sockets x 100 000 messages against Node ws"
 cargo test -p sockettask-tests --release --test load -- --nocapture
@@ -40,6 +42,7 @@ step "no_std builds for thumbv7em-none-eabihf: the core, the embedded-io transpo
 cargo build -p sockettask --no-default-features --target thumbv7em-none-eabihf
 cargo build -p sockettask-embedded-io --target thumbv7em-none-eabihf
 cargo build -p sockettask-embedded-io --target thumbv7em-none-eabihf --features async
+cargo build -p sockettask --no-default-features --features deflate --target thumbv7em-none-eabihf
 
 step "logging: the log lines of the core and the mio transport, the defmt builds for thumbv7em-none-eabihf"
 cargo test -p sockettask --features log --test log

@@ -13,6 +13,7 @@ use crate::close_code::CloseCode;
 use crate::config::{Config, ConnectOptions, MIN_BUFFER_LEN, Schemes};
 use crate::error::{CloseError, ConfigError, ConnectError, Refusal, SendError, TransportError, UrlError};
 use crate::event::{Event, Message};
+use crate::handshake::extension::{DeflateOfferError, PerMessageDeflate};
 use crate::handshake::request::{find_header_refusal, find_protocol_refusal};
 use crate::handshake::{Key, Request};
 use crate::log::{info, scheme_name};
@@ -154,16 +155,18 @@ where
         }
         let index = self.free_slot().ok_or(Refusal::TooManyTasks(self.slots.len()))?;
         let offered = join_protocols(options.protocols)?;
+        let deflate = check_deflate_offer(options.per_message_deflate)?;
         let key = Key::generate(&mut self.rng);
         let request = Request { url: &url, key: &key, protocols: options.protocols, headers: options.header };
         let slot = self.slots.get_mut(index).ok_or(Refusal::TooManyTasks(N))?;
-        let queued = queue_request(&request, slot.buffers.tx.as_mut())?;
+        let queued = queue_request(&request, deflate.as_ref(), slot.buffers.tx.as_mut())?;
         let id = NonZeroU64::new(self.next_id).ok_or(Refusal::TooManyTasks(N))?;
         self.next_id += 1;
         let handshake = Handshake {
             accept: key.accept(),
             offered,
             timeout: options.effective_timeout(self.config.connect_timeout),
+            deflate,
         };
         let lens = slot.buffers.max_lens();
         slot.task = Some((id, Socket::new(handshake, queued, now, &self.config, lens)));
@@ -187,6 +190,26 @@ where
     /// payload bytes, and a refused send changes nothing.
     pub fn send(&mut self, handle: Handle, message: Message<'_>) -> Result<(), SendError> {
         self.queue(handle, |socket, env| socket.send(env, message))
+    }
+
+    /// `SocketTask.send` of a message the caller compressed (permessage-deflate, RFC 7692
+    /// §7.2.1): `compressed` is `message` as raw DEFLATE, flushed (`Z_SYNC_FLUSH`) and with
+    /// the 4-byte tail `00 00 ff ff` removed, from a compressor that follows what the server
+    /// accepted ([`Open::per_message_deflate`](crate::Open): `client_max_window_bits`,
+    /// `client_no_context_takeover`). It goes out as one frame with RSV1 set.
+    ///
+    /// The core never compresses (it has no allocator for a compressor's state); a transport
+    /// with one does, and may always send a message uncompressed with [`Client::send`]
+    /// instead (RFC 7692 §6: it is per message). The message limit applies to `message`;
+    /// [`SendError::BufferFull`] counts the compressed payload. Refused with
+    /// [`SendError::NotCompressing`] when the server did not accept the extension.
+    pub fn send_compressed(
+        &mut self,
+        handle: Handle,
+        message: Message<'_>,
+        compressed: &[u8],
+    ) -> Result<(), SendError> {
+        self.queue(handle, |socket, env| socket.send_compressed(env, message, compressed))
     }
 
     /// Queues a ping with up to 125 bytes of payload (RFC 6455 §5.5). Only in OPEN.
@@ -535,15 +558,33 @@ fn join_protocols(protocols: &[&str]) -> Result<String<MAX_PROTOCOLS_BYTES>, Ref
     Ok(joined)
 }
 
-fn queue_request(request: &Request<'_>, tx: &mut [u8]) -> Result<Transmit, Refusal<'static>> {
-    let len = request.encoded_len();
+/// The `permessage-deflate` offer to send: checked (RFC 7692 §7 values), and refused when the
+/// core was built without the `deflate` feature, which inflates what the server compresses.
+fn check_deflate_offer(
+    offer: Option<PerMessageDeflate>,
+) -> Result<Option<PerMessageDeflate>, Refusal<'static>> {
+    let Some(offer) = offer else { return Ok(None) };
+    offer.validate().map_err(Refusal::InvalidDeflateOffer)?;
+    if cfg!(feature = "deflate") {
+        Ok(Some(offer))
+    } else {
+        Err(Refusal::InvalidDeflateOffer(DeflateOfferError::NotBuilt))
+    }
+}
+
+fn queue_request(
+    request: &Request<'_>,
+    deflate: Option<&PerMessageDeflate>,
+    tx: &mut [u8],
+) -> Result<Transmit, Refusal<'static>> {
+    let len = request.encoded_len_with(deflate);
     let capacity = tx.len();
     let mut queued = Transmit::default();
     if len > capacity {
         return Err(Refusal::RequestTooLarge { required: len, capacity });
     }
     queued
-        .push_with(tx, len, |space| request.encode(space).unwrap_or(0))
+        .push_with(tx, len, |space| request.encode_with(deflate, space).unwrap_or(0))
         .map_err(|_| Refusal::RequestTooLarge { required: len, capacity })?;
     Ok(queued)
 }

@@ -3,7 +3,7 @@
 
 use core::time::Duration;
 
-use crate::handshake::{ForbiddenHeaders, ProtocolCheck};
+use crate::handshake::{ForbiddenHeaders, PerMessageDeflate, ProtocolCheck};
 
 /// Connect timeout when neither the call nor the config gives one (S6): 60 s.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(60);
@@ -144,7 +144,7 @@ impl Config {
 }
 
 /// The options of one `connectSocket` call (S1), named as the mini-program names them:
-/// `url`, `header`, `protocols`, `timeout`.
+/// `url`, `header`, `protocols`, `timeout`, `perMessageDeflate`.
 ///
 /// ```
 /// use core::time::Duration;
@@ -167,12 +167,16 @@ pub struct ConnectOptions<'a> {
     pub protocols: &'a [&'a str],
     /// Connect timeout for this task; `None` or zero uses [`Config::connect_timeout`].
     pub timeout: Option<core::time::Duration>,
+    /// The mini-program's `perMessageDeflate`: offer `permessage-deflate` (RFC 7692) with
+    /// these parameters. `None` (the default) offers no extension, and a server that answers
+    /// with one fails the handshake (S8).
+    pub per_message_deflate: Option<PerMessageDeflate>,
 }
 
 impl<'a> ConnectOptions<'a> {
     /// Options with just a URL.
     pub const fn new(url: &'a str) -> Self {
-        ConnectOptions { url, header: &[], protocols: &[], timeout: None }
+        ConnectOptions { url, header: &[], protocols: &[], timeout: None, per_message_deflate: None }
     }
 
     /// Sets the extra request headers (`header`).
@@ -190,6 +194,23 @@ impl<'a> ConnectOptions<'a> {
     /// Sets the connect timeout.
     pub const fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
+        self
+    }
+
+    /// Offers `permessage-deflate` with the parameters of `offer` (`perMessageDeflate`).
+    ///
+    /// ```
+    /// use sockettask::ConnectOptions;
+    ///
+    /// // What the browsers offer: `permessage-deflate; client_max_window_bits`.
+    /// let options = ConnectOptions::new("wss://example.com/chat").per_message_deflate(Default::default());
+    /// let offer = options.per_message_deflate.expect("offered");
+    /// assert_eq!(offer.server_max_window_bits, None);
+    /// assert!(offer.validate().is_ok());
+    /// assert_eq!(ConnectOptions::new("wss://example.com/chat").per_message_deflate, None);
+    /// ```
+    pub const fn per_message_deflate(mut self, offer: PerMessageDeflate) -> Self {
+        self.per_message_deflate = Some(offer);
         self
     }
 
@@ -214,6 +235,19 @@ mod tests {
         assert!(!config.allows_host("com"), "no parent match");
         assert!(!config.allows_host("localhost"), "localhost only when listed");
         assert!(Config::default().allows_host("anything"));
+    }
+
+    #[test]
+    fn per_message_deflate_is_off_by_default_and_set_by_the_builder() {
+        assert_eq!(ConnectOptions::new("wss://a").per_message_deflate, None);
+        let offer = PerMessageDeflate { server_max_window_bits: Some(10), ..PerMessageDeflate::new() };
+        const OPTIONS: ConnectOptions<'static> = ConnectOptions::new("wss://a")
+            .timeout(Duration::from_secs(1))
+            .per_message_deflate(PerMessageDeflate::new());
+        assert_eq!(OPTIONS.per_message_deflate, Some(PerMessageDeflate::default()));
+        let options = ConnectOptions::new("wss://a").protocols(&["p"]).per_message_deflate(offer);
+        assert_eq!(options.per_message_deflate, Some(offer));
+        assert_eq!(options.protocols, ["p"], "the other options stay");
     }
 
     #[test]

@@ -17,6 +17,7 @@
 use core::fmt;
 
 use crate::close_code::CloseCode;
+use crate::handshake::extension::{DeflateOfferError, ExtensionError};
 use crate::ready_state::ReadyState;
 
 mod excerpt;
@@ -156,6 +157,9 @@ pub enum ConnectError {
         /// Bytes the outgoing buffer has.
         capacity: usize,
     },
+    /// The `perMessageDeflate` offer has a value RFC 7692 does not allow, or the core was built
+    /// without its `deflate` feature.
+    InvalidDeflateOffer(DeflateOfferError),
     /// The offered subprotocols do not fit the space kept to verify the server's choice.
     ProtocolsTooLong {
         /// Bytes the comma-separated list needs.
@@ -190,6 +194,7 @@ impl fmt::Display for ConnectError {
             ConnectError::RequestTooLarge { required, capacity } => {
                 write!(f, "the handshake request needs {required} bytes, the buffer has {capacity}")
             }
+            ConnectError::InvalidDeflateOffer(e) => fmt::Display::fmt(e, f),
             ConnectError::ProtocolsTooLong { required, capacity } => {
                 write!(f, "the subprotocol list needs {required} bytes, at most {capacity} are kept")
             }
@@ -213,6 +218,7 @@ pub(crate) enum Refusal<'a> {
     TooManyTasks(usize),
     RequestTooLarge { required: usize, capacity: usize },
     ProtocolsTooLong { required: usize, capacity: usize },
+    InvalidDeflateOffer(DeflateOfferError),
 }
 
 impl From<Refusal<'_>> for ConnectError {
@@ -231,6 +237,7 @@ impl From<Refusal<'_>> for ConnectError {
             Refusal::ProtocolsTooLong { required, capacity } => {
                 ConnectError::ProtocolsTooLong { required, capacity }
             }
+            Refusal::InvalidDeflateOffer(e) => ConnectError::InvalidDeflateOffer(e),
         }
     }
 }
@@ -254,6 +261,9 @@ pub enum SendError {
         /// message fits).
         available: usize,
     },
+    /// `send_compressed` on a task whose server did not accept permessage-deflate
+    /// ([`Open::per_message_deflate`](crate::Open) is `None`).
+    NotCompressing,
     /// Never: the message is larger than the task's message limit (the smaller of
     /// `Limits::max_message_size` and what the send buffer can hold; 125 bytes for a ping).
     MessageTooLarge {
@@ -276,6 +286,7 @@ impl fmt::Display for SendError {
         match self {
             SendError::NotOpen(state) => write!(f, "the task is {state}, not OPEN"),
             SendError::UnknownHandle => f.write_str("unknown socket handle"),
+            SendError::NotCompressing => f.write_str("permessage-deflate was not negotiated"),
             SendError::BufferFull { required, available } => {
                 write!(f, "a {required}-byte message does not fit now: {available} bytes can be queued")
             }
@@ -390,8 +401,10 @@ pub enum HandshakeError {
     DuplicateAccept,
     /// `Sec-WebSocket-Accept` is not the digest of the key sent.
     WrongAccept,
-    /// `Sec-WebSocket-Extensions` names an extension the client did not offer (it offers none).
+    /// `Sec-WebSocket-Extensions` names an extension the client did not offer.
     UnofferedExtension,
+    /// The server's answer to the `permessage-deflate` offer breaks RFC 7692 §7.
+    Extension(ExtensionError),
     /// The server chose a subprotocol the client did not offer.
     UnofferedProtocol,
     /// The client offered subprotocols and the server chose none (strict mode, S5).
@@ -421,6 +434,7 @@ impl fmt::Display for HandshakeError {
             HandshakeError::UnofferedExtension => {
                 f.write_str("server selected an extension that was not offered")
             }
+            HandshakeError::Extension(e) => fmt::Display::fmt(e, f),
             HandshakeError::UnofferedProtocol => {
                 f.write_str("server selected a subprotocol that was not offered")
             }
@@ -470,6 +484,10 @@ pub enum ProtocolError {
     MessageTooLarge,
     /// A message in more fragments than the configured limit (S20).
     TooManyFragments,
+    /// A compressed message (permessage-deflate, RFC 7692) whose payload is not DEFLATE data
+    /// or does not end at a block boundary: 1002, as a payload that breaks the negotiated
+    /// extension (RFC 6455 §7.4.1 keeps 1007 for data inconsistent with the message type).
+    InvalidCompressedData,
 }
 
 impl ProtocolError {
@@ -518,6 +536,7 @@ impl ProtocolError {
             ProtocolError::FrameTooLarge => "frame exceeds the frame size limit",
             ProtocolError::MessageTooLarge => "message exceeds the message size limit",
             ProtocolError::TooManyFragments => "message exceeds the fragment count limit",
+            ProtocolError::InvalidCompressedData => "invalid compressed data",
         }
     }
 }
@@ -721,6 +740,7 @@ fn connect_err_msg(e: &ConnectError, f: &mut fmt::Formatter<'_>) -> fmt::Result 
         ConnectError::NotInDomainList { .. } => f.write_str("url not in domain list"),
         ConnectError::TooManyTasks { .. } => f.write_str("exceed max task count"),
         ConnectError::RequestTooLarge { .. } => f.write_str("request too large"),
+        ConnectError::InvalidDeflateOffer(_) => f.write_str("invalid perMessageDeflate"),
     }
 }
 
@@ -729,6 +749,7 @@ fn send_err_msg(e: &SendError, f: &mut fmt::Formatter<'_>) -> fmt::Result {
     match e {
         SendError::NotOpen(_) | SendError::UnknownHandle => f.write_str("SocketTask.readyState is not OPEN"),
         SendError::BufferFull { .. } => f.write_str("buffer is full"),
+        SendError::NotCompressing => f.write_str("perMessageDeflate is off"),
         SendError::MessageTooLarge { .. } => f.write_str("message is too large"),
     }
 }

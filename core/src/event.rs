@@ -3,6 +3,7 @@
 use crate::close_code::CloseCode;
 use crate::error::TaskError;
 use crate::handshake::Headers;
+use crate::handshake::extension::Negotiated;
 
 /// A whole WebSocket message: text as `&str`, binary as bytes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -40,6 +41,10 @@ pub struct Open<'a> {
     pub header: Headers<'a>,
     /// The subprotocol the server chose, if any.
     pub protocol: Option<&'a str>,
+    /// The `permessage-deflate` parameters the server accepted (RFC 7692), when the task
+    /// offered it ([`ConnectOptions::per_message_deflate`](crate::ConnectOptions)) and the
+    /// server took the offer; `None`: messages are never compressed.
+    pub per_message_deflate: Option<Negotiated>,
 }
 
 /// The `onClose` payload (S13).

@@ -192,10 +192,15 @@ pub use error::{
 };
 pub use event::{Close, Event, Message, Open};
 pub use frame::close::MAX_REASON_LEN;
+pub use handshake::extension::{
+    DeflateOfferError, DeflateParameter, ExtensionError, Negotiated, PerMessageDeflate,
+};
 pub use handshake::request::ForbiddenHeaders;
 pub use handshake::response::{HeaderIter, Headers, MAX_RESPONSE_HEADERS, ProtocolCheck};
 pub use ready_state::ReadyState;
 pub use receive::RX_OVERHEAD;
+#[cfg(feature = "deflate")]
+pub use receive::inflate_overhead;
 pub use time::Instant;
 pub use transmit::{DATA_RESERVE, TX_OVERHEAD};
 pub use url::{HostKind, Scheme, Url};

@@ -6,12 +6,21 @@
 //! message's first frame stays where it arrived; the payloads of continuation frames are moved
 //! down to join it, so a message is always one contiguous slice, validated as it grows and
 //! handed out by reference. Control frames are parsed whole from the unparsed bytes.
+//!
+//! With permessage-deflate (module `inflate`, feature `deflate`) the buffer also keeps the window
+//! of the inflated stream, before the message, and a compressed message is inflated into the
+//! message's place as its frames arrive.
 
 use core::ops::Range;
 
 use crate::error::{ProtocolError, TransportError};
-use crate::frame::{Decoded, FrameHeader, OpCode, decode_header};
+use crate::frame::{Decoded, FrameHeader, OpCode, Rsv1, decode_header};
 use crate::utf8::Utf8Validator;
+
+#[cfg(feature = "deflate")]
+mod inflate;
+#[cfg(feature = "deflate")]
+pub use inflate::inflate_overhead;
 
 /// The receive-buffer bytes kept beyond the largest message: one whole control frame
 /// (2 + 125) and the next frame header (14), rounded up.
@@ -85,6 +94,23 @@ struct Assembly {
     end: usize,
     fragments: usize,
     utf8: Utf8Validator,
+    /// RSV1 was set on its first frame: its payload is inflated into `start..end`.
+    #[cfg(feature = "deflate")]
+    compressed: bool,
+}
+
+impl Assembly {
+    /// Whether the message is compressed (permessage-deflate).
+    #[cfg(feature = "deflate")]
+    const fn compressed(&self) -> bool {
+        self.compressed
+    }
+
+    /// Whether the message is compressed: never without permessage-deflate.
+    #[cfg(not(feature = "deflate"))]
+    const fn compressed(&self) -> bool {
+        false
+    }
 }
 
 /// How the byte stream ended. It takes effect once every byte before it is parsed.
@@ -95,7 +121,8 @@ pub(crate) enum StreamEnd {
 }
 
 /// Parser state over one receive buffer: the bytes of the stream so far, and its end.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
+#[cfg_attr(not(feature = "deflate"), derive(Copy))]
 pub(crate) struct Receive {
     filled: usize,
     cursor: usize,
@@ -103,6 +130,9 @@ pub(crate) struct Receive {
     msg: Assembly,
     pin: Pin,
     end: Option<StreamEnd>,
+    /// permessage-deflate's inflater, once negotiated ([`Receive::enable_inflate`]).
+    #[cfg(feature = "deflate")]
+    inflate: Option<inflate::Inflate>,
 }
 
 impl Default for Receive {
@@ -114,6 +144,8 @@ impl Default for Receive {
             msg: Assembly::default(),
             pin: Pin::Free,
             end: None,
+            #[cfg(feature = "deflate")]
+            inflate: None,
         }
     }
 }
@@ -136,20 +168,68 @@ impl Receive {
     }
 
     /// The free tail of the buffer, after reclaiming parsed bytes when that frees a
-    /// worthwhile amount and no event borrows the buffer.
+    /// worthwhile amount and no event borrows the buffer. With permessage-deflate, no more
+    /// than the unparsed bytes a compressed message can always inflate beside (the read
+    /// budget of `inflate`).
     pub(crate) fn space<'b>(&mut self, rx: &'b mut [u8]) -> &'b mut [u8] {
-        let free = rx.len().saturating_sub(self.filled);
-        if self.pin == Pin::Free && self.parsed_bytes() > 0 && free < rx.len() / 2 {
-            self.compact(rx);
+        if self.pin == Pin::Free {
+            self.reclaim(rx);
         }
-        rx.get_mut(self.filled..).unwrap_or_default()
+        let end = self.read_end(rx.len());
+        rx.get_mut(self.filled..end).unwrap_or_default()
     }
 
-    /// Buffered bytes nothing needs any more: those before the message under assembly, and
-    /// those between its end and the cursor (the headers of its later fragments, control
-    /// frames parsed between fragments or between messages).
+    /// Makes room for reads: moves what is kept to the front when the free tail is less than
+    /// half the buffer (a compressed message under way has its own rule).
+    fn reclaim(&mut self, rx: &mut [u8]) {
+        #[cfg(feature = "deflate")]
+        if self.msg.compressed {
+            self.make_room(rx, inflate::Room::Read);
+            return;
+        }
+        let free = rx.len().saturating_sub(self.filled);
+        if self.parsed_bytes() > 0 && free < rx.len() / 2 {
+            self.compact(rx);
+        }
+    }
+
+    /// Where reads stop: the end of the buffer, or the read budget of permessage-deflate.
+    fn read_end(&self, len: usize) -> usize {
+        #[cfg(feature = "deflate")]
+        if let Some(inflate) = &self.inflate {
+            let budget = inflate.read_budget(len).saturating_sub(self.filled - self.cursor);
+            return len.min(self.filled + budget);
+        }
+        len
+    }
+
+    /// Buffered bytes nothing needs any more: those before the message under assembly but
+    /// the inflate window, and those between its end and the cursor (the headers of its later
+    /// fragments, control frames parsed between fragments or between messages, compressed
+    /// bytes inflated).
     fn parsed_bytes(&self) -> usize {
-        self.msg.start + (self.cursor - self.msg.end)
+        self.msg.start - self.window().len() + (self.cursor - self.msg.end)
+    }
+
+    /// The inflate window's bytes in the buffer: the end of the inflated stream, kept for the
+    /// next compressed message to refer back to (empty without permessage-deflate). It always
+    /// ends at or before the message under assembly, and right before a compressed one.
+    fn window(&self) -> Range<usize> {
+        #[cfg(feature = "deflate")]
+        if let Some(inflate) = &self.inflate {
+            return inflate.window.clone();
+        }
+        0..0
+    }
+
+    /// Moves the inflate window to `to` (nothing without permessage-deflate).
+    fn set_window(&mut self, to: Range<usize>) {
+        #[cfg(feature = "deflate")]
+        if let Some(inflate) = &mut self.inflate {
+            inflate.window = to;
+        }
+        #[cfg(not(feature = "deflate"))]
+        let _ = to;
     }
 
     /// Records `n` bytes the driver wrote into [`Receive::space`].
@@ -173,12 +253,16 @@ impl Receive {
             return;
         }
         self.pin = Pin::Free;
+        #[cfg(feature = "deflate")]
+        self.keep_window();
         self.msg = Assembly { start: self.cursor, end: self.cursor, ..Assembly::default() };
         if self.cursor == self.filled {
-            self.cursor = 0;
-            self.filled = 0;
-            self.msg.start = 0;
-            self.msg.end = 0;
+            // Nothing left but the inflate window, if any: start again right after it.
+            let floor = self.window().end;
+            self.cursor = floor;
+            self.filled = floor;
+            self.msg.start = floor;
+            self.msg.end = floor;
         }
     }
 
@@ -243,6 +327,8 @@ impl Receive {
         if self.pin == Pin::Held {
             return Ok(None);
         }
+        #[cfg(feature = "deflate")]
+        let limits = &self.inflate_limits(rx.len(), limits);
         let result = self.parse(rx, limits);
         if !matches!(result, Ok(Some(Output::Message(..)))) {
             self.check_partial_text(rx)?;
@@ -254,7 +340,7 @@ impl Receive {
         loop {
             let step = match self.frame {
                 FrameState::Header => self.header(rx, limits)?,
-                FrameState::Data { remaining, fin } => self.data(rx, remaining, fin)?,
+                FrameState::Data { remaining, fin } => self.data(rx, remaining, fin, limits.max_message)?,
                 FrameState::Control { kind, len } => self.control(kind, len),
             };
             match step {
@@ -267,7 +353,7 @@ impl Receive {
 
     fn header(&mut self, rx: &[u8], limits: &FrameLimits) -> Result<Step, ProtocolError> {
         let unparsed = rx.get(self.cursor..self.filled).unwrap_or_default();
-        let Decoded::Complete { header, len } = decode_header(unparsed)? else {
+        let Decoded::Complete { header, len } = decode_header(unparsed, self.rsv1())? else {
             return Ok(Step::Blocked);
         };
         self.cursor += len;
@@ -300,6 +386,10 @@ impl Receive {
                     end: self.cursor,
                     ..Assembly::default()
                 };
+                #[cfg(feature = "deflate")]
+                if header.rsv1 {
+                    self.start_compressed();
+                }
             }
             (None, Some(_)) => {}
         }
@@ -307,8 +397,9 @@ impl Receive {
         if self.msg.fragments > limits.max_fragments {
             return Err(ProtocolError::TooManyFragments);
         }
+        // A compressed payload says nothing of the inflated size: that is checked as it grows.
         let so_far = (self.msg.end - self.msg.start) as u64;
-        if so_far.saturating_add(len) > limits.max_message as u64 {
+        if !self.msg.compressed() && so_far.saturating_add(len) > limits.max_message as u64 {
             return Err(ProtocolError::MessageTooLarge);
         }
         self.frame = FrameState::Data { remaining: len, fin: header.fin };
@@ -322,7 +413,19 @@ impl Receive {
         Ok(())
     }
 
-    fn data(&mut self, rx: &mut [u8], remaining: u64, fin: bool) -> Result<Step, ProtocolError> {
+    fn data(
+        &mut self,
+        rx: &mut [u8],
+        remaining: u64,
+        fin: bool,
+        limit: usize,
+    ) -> Result<Step, ProtocolError> {
+        #[cfg(feature = "deflate")]
+        if self.msg.compressed {
+            return self.inflate_data(rx, remaining, fin, limit);
+        }
+        #[cfg(not(feature = "deflate"))]
+        let _ = limit;
         let unparsed = self.filled - self.cursor;
         let take = usize::try_from(remaining).map_or(unparsed, |r| r.min(unparsed));
         let remaining = remaining - take as u64;
@@ -350,6 +453,15 @@ impl Receive {
             return Ok(());
         }
         self.msg.utf8.feed(rx.get(self.msg.start..self.msg.end).unwrap_or_default())
+    }
+
+    /// What RSV1 means on this connection.
+    fn rsv1(&self) -> Rsv1 {
+        #[cfg(feature = "deflate")]
+        if self.inflate.is_some() {
+            return Rsv1::Compressed;
+        }
+        Rsv1::Reserved
     }
 
     fn finish_message(&mut self) -> Step {
@@ -415,12 +527,15 @@ impl Receive {
         match self.pin {
             Pin::Held => copy(0..self.filled, 0, new),
             Pin::Free => {
-                let msg_len = self.msg.end - self.msg.start;
-                copy(self.msg.start..self.msg.end, 0, new);
-                copy(self.cursor..self.filled, msg_len, new);
-                self.msg.start = 0;
-                self.msg.end = msg_len;
-                self.cursor = msg_len;
+                let window = self.window();
+                let (kept, msg_len) = (window.len(), self.msg.end - self.msg.start);
+                copy(window, 0, new);
+                copy(self.msg.start..self.msg.end, kept, new);
+                copy(self.cursor..self.filled, kept + msg_len, new);
+                self.set_window(0..kept);
+                self.msg.start = kept;
+                self.msg.end = kept + msg_len;
+                self.cursor = kept + msg_len;
                 self.filled = in_use;
             }
         }
@@ -434,14 +549,36 @@ impl Receive {
     /// fragments (and the pings between them), or a long run of control frames between
     /// messages, filled the buffer until no byte could be taken and no event was left to
     /// poll: the task stalled for good.
-    fn compact(&mut self, rx: &mut [u8]) {
+    ///
+    /// The inflate window goes first, the message right after it: `gap` free bytes are left
+    /// between the message and the unparsed bytes (0 unless a compressed message needs room to
+    /// grow into).
+    fn compact_with_gap(&mut self, rx: &mut [u8], gap: usize) {
+        let window = self.window();
+        let kept = window.len();
         let msg_len = self.msg.end - self.msg.start;
         let unparsed = self.filled - self.cursor;
-        rx.copy_within(self.msg.start..self.msg.end, 0);
-        rx.copy_within(self.cursor..self.filled, msg_len);
-        self.msg.start = 0;
-        self.msg.end = msg_len;
-        self.cursor = msg_len;
-        self.filled = msg_len + unparsed;
+        let at = kept + msg_len + gap;
+        // Each region moves down or stays, in order, so none overwrites one still to move;
+        // the unparsed bytes may move up, above where the message now ends.
+        move_within(rx, window, 0);
+        move_within(rx, self.msg.start..self.msg.end, kept);
+        move_within(rx, self.cursor..self.filled, at);
+        self.set_window(0..kept);
+        self.msg.start = kept;
+        self.msg.end = kept + msg_len;
+        self.cursor = at;
+        self.filled = at + unparsed;
+    }
+
+    fn compact(&mut self, rx: &mut [u8]) {
+        self.compact_with_gap(rx, 0);
+    }
+}
+
+/// Copies `from` to start at `to` within `rx` (nothing when it is already there).
+fn move_within(rx: &mut [u8], from: Range<usize>, to: usize) {
+    if from.start != to && from.end <= rx.len() && to + from.len() <= rx.len() {
+        rx.copy_within(from, to);
     }
 }

@@ -9,7 +9,7 @@ use heapless::Vec;
 
 use crate::close_code::CloseCode;
 use crate::frame::close::encode_close_payload;
-use crate::frame::{MAX_HEADER_LEN, OpCode, encode_frame, frame_len, max_payload_len};
+use crate::frame::{Head, MAX_HEADER_LEN, OpCode, encode_frame, frame_len, max_payload_len};
 
 /// The longest control payload (RFC 6455 §5.5).
 pub(crate) const CONTROL_PAYLOAD_MAX: usize = 125;
@@ -107,7 +107,7 @@ impl Transmit {
     /// the pings out of order.
     pub(crate) fn push_pong(&mut self, tx: &mut [u8], mask: [u8; 4], payload: &[u8]) {
         self.pong = None;
-        if self.push_frame(tx, (OpCode::Pong, true), mask, payload, Reserve::Pong).is_err() {
+        if self.push_frame(tx, Head::whole(OpCode::Pong), mask, payload, Reserve::Pong).is_err() {
             self.pong = ControlPayload::from_slice(payload).ok();
         }
     }
@@ -120,7 +120,7 @@ impl Transmit {
         let mut payload = [0; CONTROL_PAYLOAD_MAX];
         let len = encode_close_payload(close, &mut payload);
         let payload = payload.get(..len).unwrap_or_default();
-        let _ = self.push_frame(tx, (OpCode::Close, true), mask, payload, Reserve::Close);
+        let _ = self.push_frame(tx, Head::whole(OpCode::Close), mask, payload, Reserve::Close);
     }
 
     /// Queues raw bytes written by `write` into at most `len` bytes of space (the handshake
@@ -141,14 +141,14 @@ impl Transmit {
     pub(crate) fn push_frame(
         &mut self,
         tx: &mut [u8],
-        frame: (OpCode, bool),
+        head: Head,
         mask: [u8; 4],
         payload: &[u8],
         reserve: Reserve,
     ) -> Result<(), QueueError> {
         let len = frame_len(payload.len());
         let space = self.reserve_space(tx, len, reserve)?;
-        let written = encode_frame(frame.0, frame.1, mask, payload, space).unwrap_or(0);
+        let written = encode_frame(head, mask, payload, space).unwrap_or(0);
         self.tail += written;
         Ok(())
     }

@@ -10,8 +10,10 @@
 //! When a header breaks several rules at once, the first broken rule in this order is
 //! reported, and each is reported as soon as the bytes it needs have arrived:
 //!
-//! 1. RSV1–3 set: [`ProtocolError::ReservedBits`] (byte 0);
-//! 2. a reserved opcode: [`ProtocolError::ReservedOpcode`] (byte 0);
+//! 1. RSV1–3 set, except RSV1 where [`Rsv1::Compressed`] allows it:
+//!    [`ProtocolError::ReservedBits`] (byte 0);
+//! 2. a reserved opcode: [`ProtocolError::ReservedOpcode`] (byte 0), then RSV1 on a control or
+//!    continuation frame under [`Rsv1::Compressed`]: [`ProtocolError::ReservedBits`];
 //! 3. the mask bit set: [`ProtocolError::MaskedFrame`] (byte 1);
 //! 4. a control frame with FIN clear: [`ProtocolError::FragmentedControl`] (bytes 0–1);
 //! 5. a control frame announcing more than 125 bytes, including the 16- and 64-bit length
@@ -29,6 +31,16 @@ use crate::frame::{FrameHeader, OpCode};
 /// Largest payload of a control frame (RFC 6455 §5.5).
 const MAX_CONTROL_PAYLOAD: u8 = 125;
 
+/// What RSV1 means on this connection's frames.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Rsv1 {
+    /// No negotiated extension gives it a meaning: set, it fails the connection.
+    Reserved,
+    /// permessage-deflate: set on the first frame of a compressed message (RFC 7692 §6).
+    #[cfg(feature = "deflate")]
+    Compressed,
+}
+
 /// The outcome of [`decode_header`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Decoded {
@@ -43,7 +55,7 @@ pub(crate) enum Decoded {
     Incomplete,
 }
 
-/// Decodes a server frame header from the start of `buf`.
+/// Decodes a server frame header from the start of `buf`, RSV1 meaning what `rsv1` says.
 ///
 /// Returns [`Decoded::Incomplete`] until the whole header (2, 4 or 10 bytes) is in `buf`, or
 /// the first broken rule as soon as it can be seen (see the [module docs](self) for the
@@ -52,11 +64,11 @@ pub(crate) enum Decoded {
 ///
 /// The tests run RFC 6455 §5.7's unmasked "Hello", and its masked twin, which a client must
 /// refuse (`decode_header_example`).
-pub(crate) fn decode_header(buf: &[u8]) -> Result<Decoded, ProtocolError> {
+pub(crate) fn decode_header(buf: &[u8], rsv1: Rsv1) -> Result<Decoded, ProtocolError> {
     let Some((&[b0, b1], extended)) = buf.split_first_chunk::<2>() else {
         return Ok(Decoded::Incomplete);
     };
-    let (fin, opcode) = decode_first_byte(b0)?;
+    let (fin, compressed, opcode) = decode_first_byte(b0, rsv1)?;
     let len7 = decode_second_byte(b1)?;
     if opcode.is_control() {
         check_control(fin, len7)?;
@@ -68,26 +80,39 @@ pub(crate) fn decode_header(buf: &[u8]) -> Result<Decoded, ProtocolError> {
     };
     Ok(match length {
         Some((payload_len, extended_len)) => Decoded::Complete {
-            header: FrameHeader { fin, opcode, mask: None, payload_len },
+            header: FrameHeader { fin, rsv1: compressed, opcode, mask: None, payload_len },
             len: 2 + extended_len,
         },
         None => Decoded::Incomplete,
     })
 }
 
-/// FIN, RSV1–3 and the opcode.
-fn decode_first_byte(b0: u8) -> Result<(bool, OpCode), ProtocolError> {
+/// FIN, RSV1 (where allowed; RSV2–3 never are) and the opcode.
+fn decode_first_byte(b0: u8, rsv1: Rsv1) -> Result<(bool, bool, OpCode), ProtocolError> {
     // RFC 6455 §5.2: RSV1–3 "MUST be 0 unless an extension is negotiated that defines
     // meanings for non-zero values. If a nonzero value is received and none of the negotiated
     // extensions defines the meaning of such a nonzero value, the receiving endpoint MUST
-    // _Fail the WebSocket Connection_." This client never negotiates an extension.
-    if b0 & 0x70 != 0 {
+    // _Fail the WebSocket Connection_." The only extension this client negotiates,
+    // permessage-deflate, defines RSV1 alone.
+    let allowed = match rsv1 {
+        Rsv1::Reserved => 0,
+        #[cfg(feature = "deflate")]
+        Rsv1::Compressed => 0x40,
+    };
+    if b0 & 0x70 & !allowed != 0 {
         return Err(ProtocolError::ReservedBits);
     }
     // RFC 6455 §5.2: "If an unknown opcode is received, the receiving endpoint MUST _Fail
     // the WebSocket Connection_."
     let opcode = OpCode::from_u8(b0 & 0x0F)?;
-    Ok((b0 & 0x80 != 0, opcode))
+    let compressed = b0 & 0x40 != 0;
+    // RFC 7692 §6: "An endpoint MUST NOT set the "Per-Message Compressed" bit of control
+    // frames and non-first fragments of a data message. An endpoint receiving such a frame
+    // MUST _Fail the WebSocket Connection_."
+    if compressed && !matches!(opcode, OpCode::Text | OpCode::Binary) {
+        return Err(ProtocolError::ReservedBits);
+    }
+    Ok((b0 & 0x80 != 0, compressed, opcode))
 }
 
 /// The mask bit and the 7-bit length.
@@ -153,21 +178,28 @@ mod tests {
 
     use super::*;
     use crate::frame::mask::apply_mask;
-    use crate::frame::{encode_frame, frame_len};
+    use crate::frame::{Head, encode_frame, frame_len};
     use proptest::prelude::*;
     use std::vec;
     use std::vec::Vec;
 
     fn complete(fin: bool, opcode: OpCode, payload_len: u64, len: usize) -> Result<Decoded, ProtocolError> {
-        Ok(Decoded::Complete { header: FrameHeader { fin, opcode, mask: None, payload_len }, len })
+        Ok(Decoded::Complete {
+            header: FrameHeader { fin, rsv1: false, opcode, mask: None, payload_len },
+            len,
+        })
     }
 
     /// Every strict prefix of `header` is Incomplete; the whole of it decodes to `expected`.
     fn assert_decodes(header: &[u8], expected: Result<Decoded, ProtocolError>) {
         for len in 0..header.len() {
-            assert_eq!(decode_header(&header[..len]), Ok(Decoded::Incomplete), "prefix {len} of {header:x?}");
+            assert_eq!(
+                decode_header(&header[..len], Rsv1::Reserved),
+                Ok(Decoded::Incomplete),
+                "prefix {len} of {header:x?}"
+            );
         }
-        assert_eq!(decode_header(header), expected, "{header:x?}");
+        assert_eq!(decode_header(header, Rsv1::Reserved), expected, "{header:x?}");
     }
 
     // --- RFC 6455 §5.7 examples, verbatim ---
@@ -175,7 +207,7 @@ mod tests {
     #[test]
     fn rfc_unmasked_hello() {
         let frame = [0x81, 0x05, 0x48, 0x65, 0x6C, 0x6C, 0x6F];
-        assert_eq!(decode_header(&frame), complete(true, OpCode::Text, 5, 2));
+        assert_eq!(decode_header(&frame, Rsv1::Reserved), complete(true, OpCode::Text, 5, 2));
         assert_eq!(&frame[2..], b"Hello");
     }
 
@@ -183,14 +215,14 @@ mod tests {
     fn rfc_fragmented_hello() {
         let first = [0x01, 0x03, 0x48, 0x65, 0x6C];
         let second = [0x80, 0x02, 0x6C, 0x6F];
-        assert_eq!(decode_header(&first), complete(false, OpCode::Text, 3, 2));
-        assert_eq!(decode_header(&second), complete(true, OpCode::Continuation, 2, 2));
+        assert_eq!(decode_header(&first, Rsv1::Reserved), complete(false, OpCode::Text, 3, 2));
+        assert_eq!(decode_header(&second, Rsv1::Reserved), complete(true, OpCode::Continuation, 2, 2));
     }
 
     #[test]
     fn rfc_unmasked_ping() {
         let frame = [0x89, 0x05, 0x48, 0x65, 0x6C, 0x6C, 0x6F];
-        assert_eq!(decode_header(&frame), complete(true, OpCode::Ping, 5, 2));
+        assert_eq!(decode_header(&frame, Rsv1::Reserved), complete(true, OpCode::Ping, 5, 2));
     }
 
     #[test]
@@ -207,7 +239,7 @@ mod tests {
     #[test]
     fn rfc_masked_hello_is_refused() {
         let frame = [0x81, 0x85, 0x37, 0xFA, 0x21, 0x3D, 0x7F, 0x9F, 0x4D, 0x51, 0x58];
-        assert_eq!(decode_header(&frame), Err(ProtocolError::MaskedFrame));
+        assert_eq!(decode_header(&frame, Rsv1::Reserved), Err(ProtocolError::MaskedFrame));
     }
 
     // --- incomplete headers ---
@@ -223,7 +255,10 @@ mod tests {
 
     #[test]
     fn bytes_after_the_header_are_ignored() {
-        assert_eq!(decode_header(&[0x8A, 0x00, 0xFF, 0xFF]), complete(true, OpCode::Pong, 0, 2));
+        assert_eq!(
+            decode_header(&[0x8A, 0x00, 0xFF, 0xFF], Rsv1::Reserved),
+            complete(true, OpCode::Pong, 0, 2)
+        );
     }
 
     // --- each rule, reported as soon as its bytes are in ---
@@ -231,87 +266,99 @@ mod tests {
     #[test]
     fn reserved_bits_are_refused() {
         for rsv in [0x40, 0x20, 0x10, 0x70] {
-            assert_eq!(decode_header(&[0x81 | rsv, 0x00]), Err(ProtocolError::ReservedBits));
+            assert_eq!(decode_header(&[0x81 | rsv, 0x00], Rsv1::Reserved), Err(ProtocolError::ReservedBits));
         }
     }
 
     #[test]
     fn reserved_opcodes_are_refused() {
         for op in (0x3..=0x7).chain(0xB..=0xF) {
-            assert_eq!(decode_header(&[0x80 | op, 0x00]), Err(ProtocolError::ReservedOpcode(op)));
+            assert_eq!(
+                decode_header(&[0x80 | op, 0x00], Rsv1::Reserved),
+                Err(ProtocolError::ReservedOpcode(op))
+            );
         }
     }
 
     #[test]
     fn masked_frames_are_refused_on_the_second_byte() {
-        assert_eq!(decode_header(&[0x82, 0x80]), Err(ProtocolError::MaskedFrame));
-        assert_eq!(decode_header(&[0x82, 0xFF]), Err(ProtocolError::MaskedFrame));
+        assert_eq!(decode_header(&[0x82, 0x80], Rsv1::Reserved), Err(ProtocolError::MaskedFrame));
+        assert_eq!(decode_header(&[0x82, 0xFF], Rsv1::Reserved), Err(ProtocolError::MaskedFrame));
     }
 
     #[test]
     fn fragmented_control_frames_are_refused() {
         for op in [0x8, 0x9, 0xA] {
-            assert_eq!(decode_header(&[op, 0x00]), Err(ProtocolError::FragmentedControl));
+            assert_eq!(decode_header(&[op, 0x00], Rsv1::Reserved), Err(ProtocolError::FragmentedControl));
         }
     }
 
     #[test]
     fn control_frames_over_125_bytes_are_refused_on_the_second_byte() {
-        assert_eq!(decode_header(&[0x89, 0x7D]), complete(true, OpCode::Ping, 125, 2));
+        assert_eq!(decode_header(&[0x89, 0x7D], Rsv1::Reserved), complete(true, OpCode::Ping, 125, 2));
         for len7 in [0x7E, 0x7F] {
             for op in [0x88, 0x89, 0x8A] {
-                assert_eq!(decode_header(&[op, len7]), Err(ProtocolError::ControlTooLong));
+                assert_eq!(decode_header(&[op, len7], Rsv1::Reserved), Err(ProtocolError::ControlTooLong));
             }
         }
     }
 
     #[test]
     fn non_minimal_16_bit_lengths_are_refused() {
-        assert_eq!(decode_header(&[0x82, 0x7E, 0x00, 0x00]), Err(ProtocolError::NonMinimalLength));
-        assert_eq!(decode_header(&[0x82, 0x7E, 0x00, 0x7D]), Err(ProtocolError::NonMinimalLength));
+        assert_eq!(
+            decode_header(&[0x82, 0x7E, 0x00, 0x00], Rsv1::Reserved),
+            Err(ProtocolError::NonMinimalLength)
+        );
+        assert_eq!(
+            decode_header(&[0x82, 0x7E, 0x00, 0x7D], Rsv1::Reserved),
+            Err(ProtocolError::NonMinimalLength)
+        );
     }
 
     #[test]
     fn non_minimal_64_bit_lengths_are_refused() {
         let mut header = [0x82, 0x7F, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF];
-        assert_eq!(decode_header(&header), Err(ProtocolError::NonMinimalLength));
+        assert_eq!(decode_header(&header, Rsv1::Reserved), Err(ProtocolError::NonMinimalLength));
         header[8..].copy_from_slice(&[0, 5]);
-        assert_eq!(decode_header(&header), Err(ProtocolError::NonMinimalLength));
+        assert_eq!(decode_header(&header, Rsv1::Reserved), Err(ProtocolError::NonMinimalLength));
     }
 
     #[test]
     fn sixty_four_bit_lengths_with_the_top_bit_set_are_refused_on_its_byte() {
-        assert_eq!(decode_header(&[0x82, 0x7F, 0x80]), Err(ProtocolError::LengthOverflow));
+        assert_eq!(decode_header(&[0x82, 0x7F, 0x80], Rsv1::Reserved), Err(ProtocolError::LengthOverflow));
         let header = [0x82, 0x7F, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF];
-        assert_eq!(decode_header(&header), Err(ProtocolError::LengthOverflow));
+        assert_eq!(decode_header(&header, Rsv1::Reserved), Err(ProtocolError::LengthOverflow));
     }
 
     // --- check order when several rules are broken ---
 
     #[test]
     fn reserved_bits_come_before_everything() {
-        assert_eq!(decode_header(&[0x73, 0xFF]), Err(ProtocolError::ReservedBits));
+        assert_eq!(decode_header(&[0x73, 0xFF], Rsv1::Reserved), Err(ProtocolError::ReservedBits));
     }
 
     #[test]
     fn opcode_comes_before_mask() {
-        assert_eq!(decode_header(&[0x83, 0xFF]), Err(ProtocolError::ReservedOpcode(3)));
+        assert_eq!(decode_header(&[0x83, 0xFF], Rsv1::Reserved), Err(ProtocolError::ReservedOpcode(3)));
     }
 
     #[test]
     fn mask_comes_before_control_rules() {
-        assert_eq!(decode_header(&[0x09, 0xFF]), Err(ProtocolError::MaskedFrame));
+        assert_eq!(decode_header(&[0x09, 0xFF], Rsv1::Reserved), Err(ProtocolError::MaskedFrame));
     }
 
     #[test]
     fn fragmentation_comes_before_control_length() {
-        assert_eq!(decode_header(&[0x09, 0x7E]), Err(ProtocolError::FragmentedControl));
+        assert_eq!(decode_header(&[0x09, 0x7E], Rsv1::Reserved), Err(ProtocolError::FragmentedControl));
     }
 
     #[test]
     fn control_length_comes_before_length_encoding() {
-        assert_eq!(decode_header(&[0x88, 0x7E, 0x00, 0x00]), Err(ProtocolError::ControlTooLong));
-        assert_eq!(decode_header(&[0x88, 0x7F, 0x80]), Err(ProtocolError::ControlTooLong));
+        assert_eq!(
+            decode_header(&[0x88, 0x7E, 0x00, 0x00], Rsv1::Reserved),
+            Err(ProtocolError::ControlTooLong)
+        );
+        assert_eq!(decode_header(&[0x88, 0x7F, 0x80], Rsv1::Reserved), Err(ProtocolError::ControlTooLong));
     }
 
     // --- properties ---
@@ -337,12 +384,18 @@ mod tests {
 
     fn round_trip(opcode: OpCode, fin: bool, key: [u8; 4], payload: &[u8]) {
         let mut frame = vec![0; frame_len(payload.len())];
-        assert_eq!(encode_frame(opcode, fin, key, payload, &mut frame), Ok(frame.len()));
+        assert_eq!(
+            encode_frame(Head { opcode, fin, rsv1: false }, key, payload, &mut frame),
+            Ok(frame.len())
+        );
         let seen = unmask_as_server(&frame);
-        let Ok(Decoded::Complete { header, len }) = decode_header(&seen) else {
+        let Ok(Decoded::Complete { header, len }) = decode_header(&seen, Rsv1::Reserved) else {
             panic!("{opcode:?} with {} bytes does not decode", payload.len());
         };
-        assert_eq!(header, FrameHeader { fin, opcode, mask: None, payload_len: payload.len() as u64 });
+        assert_eq!(
+            header,
+            FrameHeader { fin, rsv1: false, opcode, mask: None, payload_len: payload.len() as u64 }
+        );
         assert_eq!(&seen[len..], payload);
     }
 
@@ -384,7 +437,7 @@ mod tests {
 
         #[test]
         fn decode_header_never_panics(bytes in prop::collection::vec(any::<u8>(), 0..16)) {
-            if let Ok(Decoded::Complete { header, len }) = decode_header(&bytes) {
+            if let Ok(Decoded::Complete { header, len }) = decode_header(&bytes, Rsv1::Reserved) {
                 prop_assert!(len <= bytes.len() && header.mask.is_none());
             }
         }
@@ -395,14 +448,14 @@ mod tests {
     #[test]
     fn decode_header_example() {
         use crate::ProtocolError;
-        use crate::frame::{Decoded, FrameHeader, OpCode, decode_header};
+        use crate::frame::{Decoded, FrameHeader, OpCode, Rsv1, decode_header};
 
         let frame = [0x81, 0x05, b'H', b'e', b'l', b'l', b'o'];
-        let header = FrameHeader { fin: true, opcode: OpCode::Text, mask: None, payload_len: 5 };
-        assert_eq!(decode_header(&frame), Ok(Decoded::Complete { header, len: 2 }));
-        assert_eq!(decode_header(&frame[..1]), Ok(Decoded::Incomplete));
+        let header = FrameHeader { fin: true, rsv1: false, opcode: OpCode::Text, mask: None, payload_len: 5 };
+        assert_eq!(decode_header(&frame, Rsv1::Reserved), Ok(Decoded::Complete { header, len: 2 }));
+        assert_eq!(decode_header(&frame[..1], Rsv1::Reserved), Ok(Decoded::Incomplete));
 
         let masked = [0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58];
-        assert_eq!(decode_header(&masked), Err(ProtocolError::MaskedFrame));
+        assert_eq!(decode_header(&masked, Rsv1::Reserved), Err(ProtocolError::MaskedFrame));
     }
 }

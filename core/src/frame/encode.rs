@@ -29,15 +29,30 @@ pub(crate) const fn max_payload_len(space: usize) -> usize {
     }
 }
 
+/// What a frame's first byte says besides RSV2 and RSV3 (always zero): the opcode, FIN, and
+/// RSV1, set on the first frame of a compressed message (RFC 7692 §6).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Head {
+    pub(crate) opcode: OpCode,
+    pub(crate) fin: bool,
+    pub(crate) rsv1: bool,
+}
+
+impl Head {
+    /// A whole, uncompressed frame of `opcode`.
+    pub(crate) const fn whole(opcode: OpCode) -> Head {
+        Head { opcode, fin: true, rsv1: false }
+    }
+}
+
 /// Writes a masked frame into `out`; `Err(required)` when `out` is too small.
 ///
 /// On success returns the frame's length, [`frame_len`]`(payload.len())`. On `Err(required)`
-/// nothing meaningful was written. RSV1–3 are zero (no extension is ever negotiated).
+/// nothing meaningful was written.
 ///
 /// The tests encode RFC 6455 §5.7's masked "Hello" (`encode_frame_example`).
 pub(crate) fn encode_frame(
-    opcode: OpCode,
-    fin: bool,
+    head: Head,
     mask: [u8; 4],
     payload: &[u8],
     out: &mut [u8],
@@ -46,7 +61,8 @@ pub(crate) fn encode_frame(
     let Some(out) = out.get_mut(..required) else {
         return Err(required);
     };
-    let header = FrameHeader { fin, opcode, mask: Some(mask), payload_len: payload.len() as u64 };
+    let Head { opcode, fin, rsv1 } = head;
+    let header = FrameHeader { fin, rsv1, opcode, mask: Some(mask), payload_len: payload.len() as u64 };
     let header_len = header.encode(out)?;
     let (_, body) = out.split_at_mut(header_len);
     copy_masked(payload, body, mask);
@@ -66,7 +82,7 @@ mod tests {
 
     fn encode(opcode: OpCode, fin: bool, payload: &[u8]) -> Vec<u8> {
         let mut out = vec![0; frame_len(payload.len())];
-        assert_eq!(encode_frame(opcode, fin, KEY, payload, &mut out), Ok(out.len()));
+        assert_eq!(encode_frame(Head { opcode, fin, rsv1: false }, KEY, payload, &mut out), Ok(out.len()));
         out
     }
 
@@ -137,7 +153,7 @@ mod tests {
             let required = frame_len(payload_len);
             let mut out = vec![0; required];
             for len in 0..required {
-                let got = encode_frame(OpCode::Binary, true, KEY, &payload, &mut out[..len]);
+                let got = encode_frame(Head::whole(OpCode::Binary), KEY, &payload, &mut out[..len]);
                 assert_eq!(got, Err(required), "payload {payload_len}, out {len}");
             }
         }
@@ -146,7 +162,7 @@ mod tests {
     #[test]
     fn larger_output_keeps_bytes_after_the_frame() {
         let mut out = [0xEE; 20];
-        assert_eq!(encode_frame(OpCode::Ping, true, KEY, b"Hello", &mut out), Ok(11));
+        assert_eq!(encode_frame(Head::whole(OpCode::Ping), KEY, b"Hello", &mut out), Ok(11));
         assert_eq!(out[11..], [0xEE; 9]);
     }
 
@@ -166,9 +182,9 @@ mod tests {
         use crate::frame::{OpCode, encode_frame};
 
         let mut out = [0; 16];
-        let n = encode_frame(OpCode::Text, true, [0x37, 0xfa, 0x21, 0x3d], b"Hello", &mut out);
+        let n = encode_frame(Head::whole(OpCode::Text), [0x37, 0xfa, 0x21, 0x3d], b"Hello", &mut out);
         assert_eq!(n, Ok(11));
         assert_eq!(out[..11], [0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58]);
-        assert_eq!(encode_frame(OpCode::Text, true, [0; 4], b"Hello", &mut out[..10]), Err(11));
+        assert_eq!(encode_frame(Head::whole(OpCode::Text), [0; 4], b"Hello", &mut out[..10]), Err(11));
     }
 }

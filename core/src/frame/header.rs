@@ -64,6 +64,9 @@ impl OpCode {
 pub(crate) struct FrameHeader {
     /// Final fragment.
     pub(crate) fin: bool,
+    /// RSV1. Set only where a negotiated extension gives it a meaning: with permessage-deflate,
+    /// on the first frame of a compressed message (RFC 7692 §6).
+    pub(crate) rsv1: bool,
     /// The opcode.
     pub(crate) opcode: OpCode,
     /// Masking key, when masked.
@@ -84,9 +87,9 @@ impl FrameHeader {
     /// (writing nothing) when `out` is shorter than [`FrameHeader::encoded_len`].
     ///
     /// The length takes its minimal encoding (RFC 6455 §5.2: "the minimal number of bytes
-    /// MUST be used to encode the length"); RSV1–3 are zero. A `payload_len` with its top bit
-    /// set is written as given, and no receiver accepts it: keeping lengths below 2^63 is the
-    /// caller's job.
+    /// MUST be used to encode the length"); RSV1 is [`FrameHeader::rsv1`], RSV2–3 are zero. A
+    /// `payload_len` with its top bit set is written as given, and no receiver accepts it:
+    /// keeping lengths below 2^63 is the caller's job.
     pub(crate) fn encode(&self, out: &mut [u8]) -> Result<usize, usize> {
         let required = self.encoded_len();
         let Some(out) = out.get_mut(..required) else {
@@ -95,9 +98,10 @@ impl FrameHeader {
         let (fixed, rest) = out.split_at_mut(2);
         let (length, key) = rest.split_at_mut(length_field_len(self.payload_len) - 2);
         let fin = if self.fin { 0x80 } else { 0 };
+        let rsv1 = if self.rsv1 { 0x40 } else { 0 };
         let mask_bit = if self.mask.is_some() { 0x80 } else { 0 };
         let len7 = write_extended_length(self.payload_len, length);
-        fixed.copy_from_slice(&[fin | self.opcode as u8, mask_bit | len7]);
+        fixed.copy_from_slice(&[fin | rsv1 | self.opcode as u8, mask_bit | len7]);
         if let Some(mask) = self.mask {
             key.copy_from_slice(&mask);
         }
@@ -140,7 +144,7 @@ mod tests {
     use super::*;
 
     fn header(payload_len: u64, mask: Option<[u8; 4]>) -> FrameHeader {
-        FrameHeader { fin: true, opcode: OpCode::Binary, mask, payload_len }
+        FrameHeader { fin: true, rsv1: false, opcode: OpCode::Binary, mask, payload_len }
     }
 
     fn encoded(h: FrameHeader) -> ([u8; MAX_HEADER_LEN], usize) {
@@ -209,8 +213,10 @@ mod tests {
 
     #[test]
     fn fin_clear_and_opcode_in_first_byte() {
-        let h = FrameHeader { fin: false, opcode: OpCode::Text, mask: None, payload_len: 3 };
+        let h = FrameHeader { fin: false, rsv1: false, opcode: OpCode::Text, mask: None, payload_len: 3 };
         assert_eq!(encoded(h).0[..2], [0x01, 0x03]);
+        let h = FrameHeader { fin: true, rsv1: true, opcode: OpCode::Text, mask: None, payload_len: 3 };
+        assert_eq!(encoded(h).0[..2], [0xC1, 0x03]);
     }
 
     // --- short output ---
@@ -240,7 +246,13 @@ mod tests {
     fn encoded_len_example() {
         use crate::frame::{FrameHeader, OpCode};
 
-        let h = FrameHeader { fin: true, opcode: OpCode::Binary, mask: Some([1, 2, 3, 4]), payload_len: 256 };
+        let h = FrameHeader {
+            fin: true,
+            rsv1: false,
+            opcode: OpCode::Binary,
+            mask: Some([1, 2, 3, 4]),
+            payload_len: 256,
+        };
         assert_eq!(h.encoded_len(), 2 + 2 + 4);
     }
 
@@ -248,7 +260,7 @@ mod tests {
     fn encode_example() {
         use crate::frame::{FrameHeader, OpCode};
 
-        let h = FrameHeader { fin: true, opcode: OpCode::Text, mask: None, payload_len: 5 };
+        let h = FrameHeader { fin: true, rsv1: false, opcode: OpCode::Text, mask: None, payload_len: 5 };
         let mut out = [0; 14];
         assert_eq!(h.encode(&mut out), Ok(2));
         assert_eq!(out[..2], [0x81, 0x05]);

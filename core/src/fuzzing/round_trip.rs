@@ -124,7 +124,9 @@ fn server_read(wire: &[u8], out: &mut [u8]) -> (bool, u8, usize, usize) {
     let mut header = [0u8; 10];
     header[..at].copy_from_slice(&wire[..at]);
     header[1] &= 0x7F;
-    let Ok(Decoded::Complete { header: decoded, len: header_len }) = decode_header(&header[..at]) else {
+    let Ok(Decoded::Complete { header: decoded, len: header_len }) =
+        decode_header(&header[..at], crate::frame::Rsv1::Reserved)
+    else {
         panic!("client header {:?} does not decode", &wire[..at]);
     };
     assert_eq!((decoded.payload_len, header_len), (len as u64, at));

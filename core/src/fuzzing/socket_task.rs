@@ -144,6 +144,7 @@ impl Tasks<'_> {
             protocols: PROTOCOLS[pick / 4 % 3],
             header: HEADERS[pick / 12 % 3],
             timeout: TIMEOUTS[pick / 36 % 4],
+            per_message_deflate: None,
         };
         if self.issued.len() + 1 >= MAX_IDS {
             return;

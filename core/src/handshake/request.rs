@@ -1,11 +1,13 @@
 //! The request layer of the opening handshake: the bytes of the client's upgrade request (S7,
-//! RFC 6455 §4.1) and the rules on what the caller may add to it (S3.2, S3.3, S5).
+//! RFC 6455 §4.1), with the `permessage-deflate` offer when there is one (RFC 7692 §5), and
+//! the rules on what the caller may add to it (S3.2, S3.3, S5).
 //!
-//! The request is written into a caller buffer; [`Request::encoded_len`] says beforehand how
-//! many bytes that takes, and both run the same writer so they cannot disagree.
+//! The request is written into a caller buffer; [`Request::encoded_len_with`] says beforehand
+//! how many bytes that takes, and both run the same writer so they cannot disagree.
 
 use crate::error::Refusal;
 use crate::handshake::Key;
+use crate::handshake::extension::{DeflateParameter, PERMESSAGE_DEFLATE, PerMessageDeflate};
 use crate::url::{HostKind, Url};
 
 /// The header names a caller may not set (S3.3), lower-case: `referer`, and the ones the
@@ -49,34 +51,54 @@ pub(crate) struct Request<'a> {
 }
 
 impl Request<'_> {
-    /// Bytes `encode` writes.
+    /// Bytes `encode` writes: the request without an extension offer.
+    #[cfg(test)]
     pub(crate) fn encoded_len(&self) -> usize {
+        self.encoded_len_with(None)
+    }
+
+    /// Writes the request without an extension offer; `Err(required)` when `out` is too
+    /// small. The same as [`Request::encode_with`] with `None`.
+    #[cfg(test)]
+    pub(crate) fn encode(&self, out: &mut [u8]) -> Result<usize, usize> {
+        self.encode_with(None, out)
+    }
+
+    /// Bytes `encode_with(deflate, ..)` writes.
+    pub(crate) fn encoded_len_with(&self, deflate: Option<&PerMessageDeflate>) -> usize {
         let mut counter = Counter(0);
-        self.write(&mut counter);
+        self.write(deflate, &mut counter);
         counter.0
     }
 
-    /// Writes the request; `Err(required)` when `out` is too small.
+    /// Writes the request, offering `permessage-deflate` when `deflate` is given;
+    /// `Err(required)` when `out` is too small.
     ///
     /// The layout is S7's, in this order: request line, `Host`, `Upgrade`, `Connection`,
     /// `Sec-WebSocket-Key`, `Sec-WebSocket-Version`, `Sec-WebSocket-Protocol` (only when
-    /// protocols are offered), then the caller's headers in their order.
+    /// protocols are offered), `Sec-WebSocket-Extensions` (only with an offer), then the
+    /// caller's headers in their order.
     ///
     /// A caller header that [`find_header_refusal`] would refuse or drop is never written: the
     /// encoder cannot be made to send a second `Host` or to split a header with CR LF, even
-    /// when the check was skipped.
-    pub(crate) fn encode(&self, out: &mut [u8]) -> Result<usize, usize> {
-        let required = self.encoded_len();
+    /// when the check was skipped. Likewise an offer that [`PerMessageDeflate::validate`]
+    /// refuses is left out, so the one `Sec-WebSocket-Extensions` line is always valid.
+    pub(crate) fn encode_with(
+        &self,
+        deflate: Option<&PerMessageDeflate>,
+        out: &mut [u8],
+    ) -> Result<usize, usize> {
+        let required = self.encoded_len_with(deflate);
         if out.len() < required {
             return Err(required);
         }
         let mut cursor = Cursor { out, pos: 0 };
-        self.write(&mut cursor);
+        self.write(deflate, &mut cursor);
         Ok(cursor.pos)
     }
 
-    /// The one writer behind both `encoded_len` and `encode`.
-    fn write(&self, sink: &mut impl Sink) {
+    /// The one writer behind both `encoded_len_with` and `encode_with`.
+    fn write(&self, deflate: Option<&PerMessageDeflate>, sink: &mut impl Sink) {
         // RFC 6455 §4.1: "The method of the request MUST be GET, and the HTTP version MUST
         // be at least 1.1."
         sink.put(b"GET ");
@@ -93,6 +115,7 @@ impl Request<'_> {
         sink.put_str(self.key.as_str());
         sink.put(b"\r\nSec-WebSocket-Version: 13\r\n");
         self.write_protocols(sink);
+        write_deflate_offer(sink, deflate);
         for &(name, value) in self.headers.iter().filter(|&&(n, v)| is_sendable(n, v)) {
             sink.put_str(name);
             sink.put(b": ");
@@ -134,6 +157,48 @@ impl Request<'_> {
             sink.put_str(protocol);
         }
         sink.put(b"\r\n");
+    }
+}
+
+/// RFC 7692 §5: "To offer use of a PMCE, a client MUST include the extension name of the PMCE
+/// in the |Sec-WebSocket-Extensions| header field of its opening handshake", with the offer's
+/// parameters after it (RFC 6455 §9.1: `extension-token *( ";" extension-param )`), in RFC 7692
+/// §7's order.
+///
+/// `client_max_window_bits` is always offered, without a value when the caller sets none:
+/// §7.1.2.2, "By including this parameter in an extension negotiation offer, a client informs
+/// the peer server that the client supports the "client_max_window_bits" extension parameter
+/// in an extension negotiation response". This client can always keep to a smaller window
+/// (in the worst case by sending messages uncompressed, which RFC 7692 §6 allows), and a
+/// server that wants one would otherwise have to decline the offer ("If a received extension
+/// negotiation offer doesn't have the "client_max_window_bits" extension parameter, the
+/// corresponding extension negotiation response to the offer MUST NOT include" it). The
+/// browsers offer it the same way.
+fn write_deflate_offer(sink: &mut impl Sink, deflate: Option<&PerMessageDeflate>) {
+    let Some(offer) = deflate.filter(|offer| offer.is_valid()) else { return };
+    sink.put(b"Sec-WebSocket-Extensions: ");
+    sink.put_str(PERMESSAGE_DEFLATE);
+    let flags = [
+        (DeflateParameter::ServerNoContextTakeover, offer.server_no_context_takeover),
+        (DeflateParameter::ClientNoContextTakeover, offer.client_no_context_takeover),
+    ];
+    for (parameter, _) in flags.iter().filter(|(_, on)| *on) {
+        put_parameter(sink, *parameter, None);
+    }
+    if let Some(bits) = offer.server_max_window_bits {
+        put_parameter(sink, DeflateParameter::ServerMaxWindowBits, Some(bits));
+    }
+    put_parameter(sink, DeflateParameter::ClientMaxWindowBits, offer.client_max_window_bits);
+    sink.put(b"\r\n");
+}
+
+/// Writes `; name` or `; name=value`.
+fn put_parameter(sink: &mut impl Sink, parameter: DeflateParameter, value: Option<u8>) {
+    sink.put(b"; ");
+    sink.put_str(parameter.name());
+    if let Some(value) = value {
+        sink.put(b"=");
+        put_decimal(sink, value.into());
     }
 }
 
@@ -184,7 +249,7 @@ pub(crate) fn is_token(s: &str) -> bool {
 }
 
 /// RFC 7230 §3.2.6 `tchar`: visible ASCII except the delimiters `"(),/:;<=>?@[\]{}`.
-fn is_tchar(b: u8) -> bool {
+pub(crate) fn is_tchar(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
 }
 
@@ -289,6 +354,27 @@ mod tests {
         String::from_utf8(out[..n].to_vec()).unwrap()
     }
 
+    /// Encodes with a `permessage-deflate` offer and checks `encoded_len_with` against what was
+    /// written.
+    fn encode_offering(url: &str, headers: &[(&str, &str)], deflate: PerMessageDeflate) -> String {
+        let url = Url::parse(url).unwrap();
+        let key = key();
+        let request = Request { url: &url, key: &key, protocols: &["chat"], headers };
+        let mut out = vec![0u8; 1024];
+        let n = request.encode_with(Some(&deflate), &mut out).unwrap();
+        assert_eq!(n, request.encoded_len_with(Some(&deflate)));
+        String::from_utf8(out[..n].to_vec()).unwrap()
+    }
+
+    /// The one `Sec-WebSocket-Extensions` line of a request, without its line break.
+    fn extensions_line(request: &str) -> &str {
+        let mut lines =
+            request.split("\r\n").filter(|l| l.to_ascii_lowercase().starts_with("sec-websocket-extensions:"));
+        let line = lines.next().expect("an extensions line");
+        assert_eq!(lines.next(), None, "exactly one extensions line");
+        line
+    }
+
     const FIXED: &str = "Upgrade: websocket\r\n\
         Connection: Upgrade\r\n\
         Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
@@ -376,6 +462,112 @@ mod tests {
         let mut exact = vec![0u8; len];
         assert_eq!(request.encode(&mut exact), Ok(len));
         assert!(exact.ends_with(b"\r\n\r\n"));
+    }
+
+    // --- the permessage-deflate offer (RFC 7692 §5, §7.1) ---
+
+    /// RFC 7692 §5: the offer is the extension's name in `Sec-WebSocket-Extensions`; it goes
+    /// after the protocols and before the caller's headers. The plain offer is the browsers':
+    /// `client_max_window_bits` without a value says the client supports the parameter in an
+    /// answer (§7.1.2.2).
+    #[test]
+    fn encode_plain_deflate_offer() {
+        let got = encode_offering("wss://a/x", &[("X-Token", "t")], PerMessageDeflate::default());
+        let want = std::format!(
+            "GET /x HTTP/1.1\r\nHost: a\r\n{FIXED}Sec-WebSocket-Protocol: chat\r\n\
+             Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\nX-Token: t\r\n\r\n"
+        );
+        assert_eq!(got, want);
+    }
+
+    /// RFC 7692 §7.1: every parameter the caller sets, in §7's order; window sizes in decimal
+    /// without leading zeros (§7.1.2.1).
+    #[test]
+    fn encode_every_offer_parameter() {
+        let offer = PerMessageDeflate {
+            server_no_context_takeover: true,
+            client_no_context_takeover: true,
+            server_max_window_bits: Some(9),
+            client_max_window_bits: Some(15),
+        };
+        let got = encode_offering("wss://a", &[], offer);
+        assert_eq!(
+            extensions_line(&got),
+            "Sec-WebSocket-Extensions: permessage-deflate; server_no_context_takeover; \
+             client_no_context_takeover; server_max_window_bits=9; client_max_window_bits=15"
+        );
+        for (offer, want) in [
+            (
+                PerMessageDeflate { server_max_window_bits: Some(10), ..PerMessageDeflate::new() },
+                "permessage-deflate; server_max_window_bits=10; client_max_window_bits",
+            ),
+            (
+                PerMessageDeflate { client_max_window_bits: Some(8), ..PerMessageDeflate::new() },
+                "permessage-deflate; client_max_window_bits=8",
+            ),
+            (
+                PerMessageDeflate { client_no_context_takeover: true, ..PerMessageDeflate::new() },
+                "permessage-deflate; client_no_context_takeover; client_max_window_bits",
+            ),
+            (
+                PerMessageDeflate { server_no_context_takeover: true, ..PerMessageDeflate::new() },
+                "permessage-deflate; server_no_context_takeover; client_max_window_bits",
+            ),
+        ] {
+            let got = encode_offering("wss://a", &[], offer);
+            assert_eq!(extensions_line(&got), std::format!("Sec-WebSocket-Extensions: {want}"));
+        }
+    }
+
+    /// An offer `validate` refuses is never written, so the request stays valid even when the
+    /// connect-time check was skipped.
+    #[test]
+    fn encode_leaves_an_invalid_offer_out() {
+        for offer in [
+            PerMessageDeflate { server_max_window_bits: Some(16), ..PerMessageDeflate::new() },
+            PerMessageDeflate { client_max_window_bits: Some(7), ..PerMessageDeflate::new() },
+        ] {
+            let got = encode_offering("wss://a", &[], offer);
+            assert!(!got.to_ascii_lowercase().contains("extensions"), "{got}");
+            assert_eq!(got, encode("wss://a", &["chat"], &[]));
+        }
+        assert!(!encode("wss://a", &[], &[]).contains("Extensions"), "no offer, no header");
+    }
+
+    /// S3.3: a caller's `Sec-WebSocket-Extensions` is refused, or dropped in `Drop` mode, also
+    /// when an offer is made: the request has exactly the one line the offer writes.
+    #[test]
+    fn caller_extensions_header_never_joins_the_offer() {
+        let headers =
+            [("Sec-WebSocket-Extensions", "x-evil"), ("sec-websocket-extensions", "permessage-deflate")];
+        for (name, value) in headers {
+            assert_eq!(
+                check_headers(&[(name, value)], ForbiddenHeaders::Reject),
+                Err(ConnectError::ForbiddenHeader { name: name.into() })
+            );
+        }
+        assert_eq!(check_headers(&headers, ForbiddenHeaders::Drop), Ok(()));
+        let got = encode_offering("wss://a", &headers, PerMessageDeflate::default());
+        assert_eq!(
+            extensions_line(&got),
+            "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits"
+        );
+        assert!(!got.contains("x-evil"));
+    }
+
+    #[test]
+    fn encode_with_an_offer_into_a_short_buffer_reports_the_size_needed() {
+        let url = Url::parse("wss://example.com").unwrap();
+        let key = key();
+        let request = Request { url: &url, key: &key, protocols: &[], headers: &[] };
+        let offer = PerMessageDeflate { server_max_window_bits: Some(10), ..PerMessageDeflate::new() };
+        let len = request.encoded_len_with(Some(&offer));
+        let extension = "Sec-WebSocket-Extensions: permessage-deflate; server_max_window_bits=10; client_max_window_bits\r\n";
+        assert_eq!(len, request.encoded_len() + extension.len());
+        let mut short = vec![0u8; len - 1];
+        assert_eq!(request.encode_with(Some(&offer), &mut short), Err(len));
+        let mut exact = vec![0u8; len];
+        assert_eq!(request.encode_with(Some(&offer), &mut exact), Ok(len));
     }
 
     // --- caller headers (S3.2, S3.3) ---
@@ -475,6 +667,12 @@ mod tests {
             port in proptest::option::of(1u16..),
             protocols in proptest::collection::vec("[a-z0-9.]{1,8}", 0..4),
             headers in proptest::collection::vec(("[A-Za-z-]{0,10}", "[ -~\r\n]{0,10}"), 0..4),
+            deflate in proptest::option::of((
+                proptest::bool::ANY,
+                proptest::bool::ANY,
+                proptest::option::of(0u8..=20),
+                proptest::option::of(0u8..=20),
+            )),
         ) {
             let port = port.map(|p| std::format!(":{p}")).unwrap_or_default();
             let input = std::format!("wss://example.com{port}{path}");
@@ -483,9 +681,18 @@ mod tests {
             let protocols: Vec<&str> = protocols.iter().map(String::as_str).collect();
             let headers: Vec<(&str, &str)> = headers.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
             let request = Request { url: &url, key: &key, protocols: &protocols, headers: &headers };
+            let deflate = deflate.map(|(s, c, sb, cb)| PerMessageDeflate {
+                server_no_context_takeover: s,
+                client_no_context_takeover: c,
+                server_max_window_bits: sb,
+                client_max_window_bits: cb,
+            });
             let mut out = vec![0u8; 2048];
-            let n = request.encode(&mut out).unwrap();
-            proptest::prop_assert_eq!(n, request.encoded_len());
+            let n = request.encode_with(deflate.as_ref(), &mut out).unwrap();
+            proptest::prop_assert_eq!(n, request.encoded_len_with(deflate.as_ref()));
+            let offered = deflate.is_some_and(|d| d.validate().is_ok());
+            let lines = out[..n].split(|&b| b == b'\n').filter(|l| l.starts_with(b"Sec-WebSocket-Extensions: ")).count();
+            proptest::prop_assert_eq!(lines, usize::from(offered));
             proptest::prop_assert!(out[..n].ends_with(b"\r\n\r\n"));
             let text = core::str::from_utf8(&out[..n]).unwrap();
             proptest::prop_assert_eq!(text.matches("\r\n\r\n").count(), 1);

@@ -16,6 +16,7 @@ use core::ops::Range;
 
 use crate::error::HandshakeError;
 use crate::handshake::Accept;
+use crate::handshake::extension::{ExtensionError, Negotiated, PerMessageDeflate, negotiate};
 
 /// How many response headers are parsed at most.
 pub const MAX_RESPONSE_HEADERS: usize = 32;
@@ -51,10 +52,59 @@ pub(crate) fn find_end(buf: &[u8], from: usize) -> Option<usize> {
     })
 }
 
+/// Why [`validate_with`] refused a response: one of RFC 6455 §4.1's checks, or the
+/// `permessage-deflate` negotiation (RFC 7692 §7.1). A response that names an extension not
+/// offered is always [`HandshakeError::UnofferedExtension`], as it was before extensions
+/// could be offered (S8).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Rejection {
+    /// An RFC 6455 check failed, or an extension was not offered.
+    Handshake(HandshakeError),
+    /// The server's `permessage-deflate` answer breaks RFC 7692 §5 or §7.
+    Extension(ExtensionError),
+}
+
+impl From<HandshakeError> for Rejection {
+    fn from(error: HandshakeError) -> Self {
+        Rejection::Handshake(error)
+    }
+}
+
+impl From<ExtensionError> for Rejection {
+    fn from(error: ExtensionError) -> Self {
+        match error {
+            ExtensionError::Unoffered => Rejection::Handshake(HandshakeError::UnofferedExtension),
+            other => Rejection::Extension(other),
+        }
+    }
+}
+
+/// [`validate_with`] without an extension offer: any extension in the response fails it with
+/// [`HandshakeError::UnofferedExtension`] (S8). Returns the byte range of the chosen protocol
+/// inside the rewritten `block`. For the tests and the fuzz targets; tasks call
+/// [`validate_with`].
+#[cfg(any(test, fuzzing))]
+pub(crate) fn validate(
+    block: &mut [u8],
+    accept: &Accept,
+    offered: &str,
+    check: ProtocolCheck,
+) -> Result<Option<Range<usize>>, HandshakeError> {
+    match validate_with(block, accept, offered, check, None) {
+        Ok((protocol, _)) => Ok(protocol),
+        Err(Rejection::Handshake(error)) => Err(error),
+        // Without an offer, `negotiate` fails only with `Unoffered`, which is a
+        // `Rejection::Handshake`; the same error stands for anything else.
+        Err(Rejection::Extension(_)) => Err(HandshakeError::UnofferedExtension),
+    }
+}
+
 /// Validates a complete header block and rewrites it, in place, into the lines [`Headers`]
 /// reads. `block` is exactly the bytes [`find_end`] delimited; `offered` is the protocol list
-/// as sent (`"a, b"`, empty when none). Returns the byte range of the chosen protocol inside
-/// the rewritten `block`.
+/// as sent (`"a, b"`, empty when none); `deflate` is the `permessage-deflate` offer as sent
+/// (`None` when none was). Returns the byte range of the chosen protocol inside the rewritten
+/// `block`, and the negotiated `permessage-deflate` parameters when the server accepted the
+/// offer.
 ///
 /// httparse parses the block once, with obs-fold allowed: RFC 9112 §5.2, "A user agent that
 /// receives an obs-fold in a response message that is not within a "message/http" container
@@ -68,7 +118,8 @@ pub(crate) fn find_end(buf: &[u8], from: usize) -> Option<usize> {
 ///
 /// Checks, in order: httparse's syntax ([`HandshakeError::Malformed`]), HTTP/1.1
 /// ([`HandshakeError::Version`]), status 101, `Upgrade`, `Connection`,
-/// `Sec-WebSocket-Accept`, `Sec-WebSocket-Extensions`, then the subprotocol (S5). A block
+/// `Sec-WebSocket-Accept`, `Sec-WebSocket-Extensions` (every line, against `deflate`:
+/// [`negotiate`]), then the subprotocol (S5). A block
 /// httparse finds incomplete, or complete before its end (it must end at the first empty
 /// line, as [`find_end`] ends it), is `Malformed(httparse::Error::NewLine)`.
 ///
@@ -78,12 +129,13 @@ pub(crate) fn find_end(buf: &[u8], from: usize) -> Option<usize> {
 /// field MUST either reject the message as invalid or consume each whitespace-preceded line
 /// without further processing of it"; this client rejects, since ignoring lines would hide
 /// them from the checks.
-pub(crate) fn validate(
+pub(crate) fn validate_with(
     block: &mut [u8],
     accept: &Accept,
     offered: &str,
     check: ProtocolCheck,
-) -> Result<Option<Range<usize>>, HandshakeError> {
+    deflate: Option<&PerMessageDeflate>,
+) -> Result<(Option<Range<usize>>, Option<Negotiated>), Rejection> {
     let fields = parse(block)?;
     rewrite(block, &fields);
     let block: &[u8] = block;
@@ -91,9 +143,14 @@ pub(crate) fn validate(
     check_upgrade(headers)?;
     check_connection(headers)?;
     check_accept(headers, accept)?;
-    check_extensions(headers)?;
+    // RFC 6455 §4.1: "If the response includes a |Sec-WebSocket-Extensions| header field and
+    // this header field indicates the use of an extension that was not present in the
+    // client's handshake (the server has indicated an extension not requested by the
+    // client), the client MUST _Fail the WebSocket Connection_." Without an offer, any
+    // non-empty value fails; with one, RFC 7692's rules decide.
+    let negotiated = negotiate(named(headers, "sec-websocket-extensions"), deflate)?;
     let chosen = chosen_protocol(headers, offered, check)?;
-    chosen.map(|value| range_in(block, value)).transpose()
+    Ok((chosen.map(|value| range_in(block, value)).transpose()?, negotiated))
 }
 
 /// Where one header field's name and value lie in the block, as httparse found them.
@@ -243,17 +300,6 @@ fn check_accept(headers: Headers<'_>, accept: &Accept) -> Result<(), HandshakeEr
     }
     if value != accept.as_bytes() {
         return Err(HandshakeError::WrongAccept);
-    }
-    Ok(())
-}
-
-/// RFC 6455 §4.1: "If the response includes a |Sec-WebSocket-Extensions| header field and
-/// this header field indicates the use of an extension that was not present in the client's
-/// handshake (the server has indicated an extension not requested by the client), the client
-/// MUST _Fail the WebSocket Connection_." This client offers none.
-fn check_extensions(headers: Headers<'_>) -> Result<(), HandshakeError> {
-    if named(headers, "sec-websocket-extensions").any(|v| !v.is_empty()) {
-        return Err(HandshakeError::UnofferedExtension);
     }
     Ok(())
 }
@@ -473,6 +519,7 @@ mod tests {
 
     use super::*;
     use crate::handshake::Key;
+    use crate::handshake::extension::{ExtensionError, Negotiated, PerMessageDeflate};
 
     /// The accept of RFC 6455 §1.3's key.
     fn accept() -> Accept {
@@ -679,6 +726,123 @@ mod tests {
     fn extensions_are_never_accepted() {
         invalid!(with("Sec-WebSocket-Extensions: permessage-deflate\r\n") => HandshakeError::UnofferedExtension);
         invalid!(with("Sec-WebSocket-Extensions:\r\nsec-websocket-extensions: x\r\n") => HandshakeError::UnofferedExtension);
+    }
+
+    // --- permessage-deflate (RFC 7692 §7.1), through validate_with ---
+
+    /// `validate_with` over a copy of `block`, offering `deflate` and the protocols `offered`:
+    /// the chosen protocol as text and what was negotiated.
+    fn run_with(
+        block: &str,
+        offered: &str,
+        deflate: Option<PerMessageDeflate>,
+    ) -> Result<(Option<String>, Option<Negotiated>), Rejection> {
+        let mut copy = block.as_bytes().to_vec();
+        let (range, negotiated) =
+            validate_with(&mut copy, &accept(), offered, ProtocolCheck::Strict, deflate.as_ref())?;
+        Ok((range.map(|r| String::from_utf8_lossy(&copy[r]).into_owned()), negotiated))
+    }
+
+    const PLAIN: Option<PerMessageDeflate> = Some(PerMessageDeflate::new());
+
+    fn negotiated(server_nct: bool, server_bits: u8) -> Negotiated {
+        Negotiated {
+            server_no_context_takeover: server_nct,
+            client_no_context_takeover: false,
+            server_max_window_bits: server_bits,
+            client_max_window_bits: 15,
+        }
+    }
+
+    /// RFC 7692 §5: the server accepts by naming the extension; §7.1 says what its parameters
+    /// mean. The protocol is chosen as before.
+    #[test]
+    fn deflate_accepted() {
+        let block = with("Sec-WebSocket-Extensions: permessage-deflate; server_max_window_bits=10\r\n");
+        let offer = Some(PerMessageDeflate { server_max_window_bits: Some(10), ..PerMessageDeflate::new() });
+        assert_eq!(run_with(&block, "", offer), Ok((None, Some(negotiated(false, 10)))));
+        let block = with("Sec-WebSocket-Protocol: chat\r\nsec-websocket-extensions: permessage-deflate\r\n");
+        assert_eq!(run_with(&block, "chat", PLAIN), Ok((Some("chat".into()), Some(negotiated(false, 15)))));
+    }
+
+    /// RFC 7692 §5: an answer without the extension declines it; the handshake still succeeds.
+    #[test]
+    fn deflate_declined() {
+        assert_eq!(run_with(&with(""), "", PLAIN), Ok((None, None)));
+        assert_eq!(run_with(&with("Sec-WebSocket-Extensions:\r\n"), "", PLAIN), Ok((None, None)));
+    }
+
+    /// RFC 9110 §5.3: the lines of the header are one list; RFC 9112 §5.2: an obs-fold inside
+    /// it is read as spaces.
+    #[test]
+    fn deflate_answer_over_lines_and_folds() {
+        let block = with(
+            "Sec-WebSocket-Extensions: \r\nSec-WebSocket-Extensions: permessage-deflate;\r\n \
+             server_no_context_takeover\r\n",
+        );
+        assert_eq!(run_with(&block, "", PLAIN), Ok((None, Some(negotiated(true, 15)))));
+        let block = with(
+            "Sec-WebSocket-Extensions: permessage-deflate\r\nSec-WebSocket-Extensions: permessage-deflate\r\n",
+        );
+        assert_eq!(
+            run_with(&block, "", PLAIN),
+            Err(Rejection::Extension(ExtensionError::DuplicateExtension))
+        );
+    }
+
+    /// RFC 7692 §7: a broken answer fails the handshake with what was wrong. An extension that
+    /// was not offered stays `UnofferedExtension` (RFC 6455 §4.1, S8).
+    #[test]
+    fn deflate_refusals() {
+        use crate::handshake::extension::DeflateParameter;
+        let asked = Some(PerMessageDeflate { server_no_context_takeover: true, ..PerMessageDeflate::new() });
+        for (line, offer, want) in [
+            ("x-custom", PLAIN, Rejection::Handshake(HandshakeError::UnofferedExtension)),
+            ("permessage-deflate, x-custom", PLAIN, Rejection::Handshake(HandshakeError::UnofferedExtension)),
+            ("permessage-deflate", None, Rejection::Handshake(HandshakeError::UnofferedExtension)),
+            ("permessage-deflate; x=1", PLAIN, Rejection::Extension(ExtensionError::UnknownParameter)),
+            ("permessage-deflate;", PLAIN, Rejection::Extension(ExtensionError::Malformed)),
+            (
+                "permessage-deflate",
+                asked,
+                Rejection::Extension(ExtensionError::MissingParameter(
+                    DeflateParameter::ServerNoContextTakeover,
+                )),
+            ),
+        ] {
+            let block = with(&format!("Sec-WebSocket-Extensions: {line}\r\n"));
+            assert_eq!(run_with(&block, "", offer), Err(want), "{line}");
+        }
+    }
+
+    /// The checks keep their order: `Sec-WebSocket-Accept` before the extensions, the
+    /// extensions before the subprotocol.
+    #[test]
+    fn deflate_checks_keep_their_place() {
+        let head = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n";
+        let block = format!(
+            "{head}Sec-WebSocket-Accept: wrong\r\nSec-WebSocket-Extensions: permessage-deflate;\r\n\r\n"
+        );
+        assert_eq!(run_with(&block, "", PLAIN), Err(Rejection::Handshake(HandshakeError::WrongAccept)));
+        let block =
+            with("Sec-WebSocket-Extensions: permessage-deflate;\r\nSec-WebSocket-Protocol: other\r\n");
+        assert_eq!(run_with(&block, "chat", PLAIN), Err(Rejection::Extension(ExtensionError::Malformed)));
+    }
+
+    /// `validate` is `validate_with` without an offer, as the task calls it today.
+    #[test]
+    fn validate_is_validate_with_no_offer() {
+        for extra in
+            ["", "Sec-WebSocket-Extensions: permessage-deflate\r\n", "Sec-WebSocket-Extensions: ,\r\n"]
+        {
+            let block = with(extra);
+            let old = run(&block, "", ProtocolCheck::Strict);
+            let new = run_with(&block, "", None).map(|(protocol, negotiated)| {
+                assert_eq!(negotiated, None);
+                protocol
+            });
+            assert_eq!(old.map_err(Rejection::Handshake), new, "{extra:?}");
+        }
     }
 
     // --- subprotocols (S5) ---

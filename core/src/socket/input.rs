@@ -6,7 +6,7 @@ use rand_core::Rng;
 
 use super::{Env, Input, Phase, Socket, StreamEnd, Timer, frame_input, get_timer, narrow, set_timer};
 use crate::error::HandshakeError;
-use crate::handshake::response::{find_end, validate};
+use crate::handshake::response::{Rejection, find_end, validate_with};
 
 impl Socket {
     /// Whether the task takes bytes: not after the peer's close, a failure, or the end.
@@ -112,7 +112,7 @@ impl Socket {
             return Some(input);
         }
         match &mut self.phase {
-            Phase::Connecting { accept, offered, scanned } => {
+            Phase::Connecting { accept, offered, scanned, deflate } => {
                 let filled = self.rx.filled();
                 let limit = self.header_limit;
                 let end = match find_end(rx.get(..filled).unwrap_or_default(), *scanned) {
@@ -124,11 +124,15 @@ impl Socket {
                     _ => return Some(Input::Refused(HandshakeError::HeaderBlockTooLarge { limit })),
                 };
                 let block = rx.get_mut(..end).unwrap_or_default();
-                Some(match validate(block, accept, offered, env.config.protocol_check) {
+                let check = env.config.protocol_check;
+                Some(match validate_with(block, accept, offered, check, deflate.as_ref()) {
                     // The block is bounded by `max_header_block`: a protocol past 4 GiB into
                     // it cannot be.
-                    Ok(protocol) => Input::Opened { block, protocol: protocol.and_then(narrow) },
-                    Err(e) => Input::Refused(e),
+                    Ok((protocol, deflate)) => {
+                        Input::Opened { block, protocol: protocol.and_then(narrow), deflate }
+                    }
+                    Err(Rejection::Handshake(e)) => Input::Refused(e),
+                    Err(Rejection::Extension(e)) => Input::Refused(HandshakeError::Extension(e)),
                 })
             }
             Phase::Open | Phase::Closing { peer: None } => match self.rx.advance(rx, &self.limits) {

@@ -38,8 +38,9 @@ use crate::config::{Config, FailureEvents};
 use crate::error::{CloseError, HandshakeError, ProtocolError, SendError, TaskError};
 use crate::event::Message;
 use crate::frame::close::{MAX_REASON_LEN, parse_close};
-use crate::frame::{OpCode, max_payload_len};
+use crate::frame::{Head, OpCode, max_payload_len};
 use crate::handshake::Accept;
+use crate::handshake::extension::{Negotiated, PerMessageDeflate};
 use crate::log::{Cause, debug, info, log_closing};
 use crate::ready_state::ReadyState;
 pub(crate) use crate::receive::StreamEnd;
@@ -92,6 +93,8 @@ enum Phase {
         accept: Accept,
         offered: String<MAX_PROTOCOLS_BYTES>,
         scanned: usize,
+        /// The `permessage-deflate` offer sent, if any.
+        deflate: Option<PerMessageDeflate>,
     },
     Open,
     /// A close frame went out; waiting for the peer's close (`Some(code)` once here, its
@@ -115,6 +118,7 @@ enum Input<'a> {
     Opened {
         block: &'a [u8],
         protocol: Option<Range<u32>>,
+        deflate: Option<Negotiated>,
     },
     /// The handshake response is complete and invalid, or too large.
     Refused(HandshakeError),
@@ -149,6 +153,7 @@ enum Pending {
     /// The chosen protocol's place in the header block, if any.
     Open {
         protocol: Option<Range<u32>>,
+        deflate: Option<Negotiated>,
     },
     Message(MessageKind),
     Error(TaskError),
@@ -168,6 +173,7 @@ pub(crate) struct Handshake {
     pub(crate) accept: Accept,
     pub(crate) offered: String<MAX_PROTOCOLS_BYTES>,
     pub(crate) timeout: Duration,
+    pub(crate) deflate: Option<PerMessageDeflate>,
 }
 
 /// One task.
@@ -190,6 +196,8 @@ pub(crate) struct Socket {
     header_limit: usize,
     /// The largest payload `send` takes: the message limit, bounded by the send buffer.
     max_send: usize,
+    /// The `permessage-deflate` parameters the server accepted, once OPEN.
+    deflate: Option<Negotiated>,
     /// The length the receive buffer may grow to (see [`crate::Buffers::growable`]).
     rx_max: usize,
 }
@@ -211,7 +219,12 @@ impl Socket {
         let mut timers = [None; 2];
         set_timer(&mut timers, Timer::Connect, Some(now + handshake.timeout));
         Socket {
-            phase: Phase::Connecting { accept: handshake.accept, offered: handshake.offered, scanned: 0 },
+            phase: Phase::Connecting {
+                accept: handshake.accept,
+                offered: handshake.offered,
+                scanned: 0,
+                deflate: handshake.deflate,
+            },
             rx: Receive::default(),
             tx: queued,
             events: Deque::new(),
@@ -225,6 +238,7 @@ impl Socket {
             },
             header_limit: limits.max_header_block.min(rx_max),
             max_send,
+            deflate: None,
             rx_max,
         }
     }
@@ -262,7 +276,9 @@ impl Socket {
     fn on<R: Rng>(&mut self, env: &mut Env<'_, R>, input: Input<'_>) {
         use {Cause as C, Input as I, Phase as P};
         match (&self.phase, input) {
-            (P::Connecting { .. }, I::Opened { block, protocol }) => self.opened(env, block, protocol),
+            (P::Connecting { .. }, I::Opened { block, protocol, deflate }) => {
+                self.opened(env, block, protocol, deflate)
+            }
             (P::Connecting { .. }, I::Refused(e)) => self.fail_before_open(env, TaskError::Handshake(e)),
             (P::Connecting { .. }, I::End(end)) => self.fail_before_open(env, end.error_before_open()),
             (P::Connecting { .. }, I::ConnectTimeout) => self.fail_before_open(env, TaskError::Timeout),
@@ -323,7 +339,13 @@ impl Socket {
     // ---- what the transitions do -----------------------------------------------------------
 
     /// OPEN: the header block stays in the receive buffer for `onOpen`, frames follow it.
-    fn opened<R>(&mut self, env: &Env<'_, R>, block: &[u8], protocol: Option<Range<u32>>) {
+    fn opened<R>(
+        &mut self,
+        env: &Env<'_, R>,
+        block: &[u8],
+        protocol: Option<Range<u32>>,
+        deflate: Option<Negotiated>,
+    ) {
         info!(
             "socketTaskId {} open, protocol \"{}\"",
             env.id,
@@ -331,7 +353,13 @@ impl Socket {
         );
         set_timer(&mut self.timers, Timer::Connect, None);
         self.rx.start_frames(block.len());
-        self.push(Pending::Open { protocol });
+        self.deflate = deflate;
+        #[cfg(feature = "deflate")]
+        if let Some(d) = deflate {
+            self.rx.enable_inflate(d.server_max_window_bits, d.server_no_context_takeover);
+            self.rx.set_max_len(self.rx_max);
+        }
+        self.push(Pending::Open { protocol, deflate });
         self.phase = Phase::Open;
     }
 
@@ -433,37 +461,52 @@ impl Socket {
         env: &mut Env<'_, R>,
         message: Message<'_>,
     ) -> Result<(), SendError> {
-        let opcode = match message {
-            Message::Text(_) => OpCode::Text,
-            Message::Binary(_) => OpCode::Binary,
-        };
-        self.queue_data(env, opcode, message.as_bytes(), self.max_send)
+        let head = Head::whole(opcode_of(message));
+        self.queue_data(env, head, message.as_bytes(), message.len(), self.max_send)
+    }
+
+    /// RFC 7692 §7.2.1: queues `message`, compressed by the caller into `compressed` (raw
+    /// DEFLATE, the 4-byte tail removed), as one frame with RSV1 set. The message limit
+    /// applies to the message; the send buffer holds the compressed payload.
+    pub(crate) fn send_compressed<R: Rng>(
+        &mut self,
+        env: &mut Env<'_, R>,
+        message: Message<'_>,
+        compressed: &[u8],
+    ) -> Result<(), SendError> {
+        if matches!(self.phase, Phase::Open) && self.deflate.is_none() {
+            return Err(SendError::NotCompressing);
+        }
+        let head = Head { opcode: opcode_of(message), fin: true, rsv1: true };
+        self.queue_data(env, head, compressed, message.len(), self.max_send)
     }
 
     /// Queues a ping: at most 125 bytes of payload (RFC 6455 §5.5), which always fit beside
     /// the reserve of a send buffer of [`MIN_BUFFER_LEN`](crate::MIN_BUFFER_LEN) bytes.
     pub(crate) fn ping<R: Rng>(&mut self, env: &mut Env<'_, R>, payload: &[u8]) -> Result<(), SendError> {
-        self.queue_data(env, OpCode::Ping, payload, CONTROL_PAYLOAD_MAX)
+        self.queue_data(env, Head::whole(OpCode::Ping), payload, payload.len(), CONTROL_PAYLOAD_MAX)
     }
 
-    /// Queues one data frame (or a ping) whose payload may hold at most `limit` bytes; every
-    /// figure of a refusal counts payload bytes.
+    /// Queues one data frame (or a ping) whose message of `size` bytes may hold at most
+    /// `limit` bytes; every figure of a refusal counts payload bytes (the message's for the
+    /// limit, the frame's for the buffer).
     fn queue_data<R: Rng>(
         &mut self,
         env: &mut Env<'_, R>,
-        opcode: OpCode,
+        head: Head,
         payload: &[u8],
+        size: usize,
         limit: usize,
     ) -> Result<(), SendError> {
         if !matches!(self.phase, Phase::Open) {
             return Err(SendError::NotOpen(self.ready_state()));
         }
-        let required = payload.len();
-        if required > limit {
-            return Err(SendError::MessageTooLarge { required, limit });
+        if size > limit {
+            return Err(SendError::MessageTooLarge { required: size, limit });
         }
+        let required = payload.len();
         let mask = env.mask();
-        self.tx.push_frame(env.tx, (opcode, true), mask, payload, Reserve::Data).map_err(|e| match e {
+        self.tx.push_frame(env.tx, head, mask, payload, Reserve::Data).map_err(|e| match e {
             QueueError::Full { available, .. } => {
                 SendError::BufferFull { required, available: max_payload_len(available) }
             }
@@ -495,6 +538,14 @@ impl Socket {
         }
         self.on(env, Input::Close { code, reason });
         Ok(())
+    }
+}
+
+/// The opcode of a data message.
+fn opcode_of(message: Message<'_>) -> OpCode {
+    match message {
+        Message::Text(_) => OpCode::Text,
+        Message::Binary(_) => OpCode::Binary,
     }
 }
 

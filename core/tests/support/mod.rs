@@ -219,6 +219,61 @@ pub fn frame(opcode: u8, fin: bool, payload: &[u8]) -> Vec<u8> {
     out
 }
 
+/// An unmasked server frame with RSV1 set: with permessage-deflate, the first frame of a
+/// compressed message (RFC 7692 §6).
+pub fn frame_rsv1(opcode: u8, fin: bool, payload: &[u8]) -> Vec<u8> {
+    let mut out = frame(opcode, fin, payload);
+    out[0] |= 0x40;
+    out
+}
+
+/// The bytes a permessage-deflate sender removes from the end of each message (RFC 7692
+/// §7.2.1) and a receiver appends again.
+pub const DEFLATE_TAIL: [u8; 4] = [0x00, 0x00, 0xFF, 0xFF];
+
+/// A permessage-deflate server's compressor (RFC 7692 §7.2.1), from a reference
+/// implementation (zlib-rs through flate2), not the core: raw DEFLATE with a
+/// `window_bits` window, one sync flush per message, the 00 00 ff ff tail removed. With
+/// `no_context_takeover`, every message starts from an empty window.
+pub struct Deflater {
+    compress: flate2::Compress,
+    no_context_takeover: bool,
+}
+
+impl Deflater {
+    pub fn new(window_bits: u8, no_context_takeover: bool) -> Self {
+        let level = flate2::Compression::default();
+        Deflater {
+            compress: flate2::Compress::new_with_window_bits(level, false, window_bits),
+            no_context_takeover,
+        }
+    }
+
+    /// The compressed payload of one message. zlib emits nothing for a sync flush with
+    /// nothing new to flush (an empty message on a fresh stream, or after a message): the
+    /// payload is then empty, as such a server sends it.
+    pub fn message(&mut self, data: &[u8]) -> Vec<u8> {
+        if self.no_context_takeover {
+            self.compress.reset();
+        }
+        let mut out = Vec::with_capacity(data.len() + 64);
+        let mut input = data;
+        loop {
+            let before = self.compress.total_in();
+            self.compress.compress_vec(input, &mut out, flate2::FlushCompress::Sync).expect("deflate");
+            input = &input[(self.compress.total_in() - before) as usize..];
+            if input.is_empty() && out.len() < out.capacity() {
+                break;
+            }
+            out.reserve(out.capacity().max(64));
+        }
+        if let Some(stripped) = out.strip_suffix(&DEFLATE_TAIL) {
+            out.truncate(stripped.len());
+        }
+        out
+    }
+}
+
 pub fn text(s: &str) -> Vec<u8> {
     frame(OP_TEXT, true, s.as_bytes())
 }

@@ -12,14 +12,20 @@
 //! `/updateReports?agent=A`. Exits non-zero when the case count cannot be read. `ws://` is
 //! allowed explicitly ([`Schemes::AllowInsecure`]); buffers and limits are sized for the 9.x
 //! cases (16 MiB messages, 4 MiB messages in up to 65 536 fragments).
+//!
+//! With `AUTOBAHN_DEFLATE=1` (or `--deflate` as the first argument) each case's task offers
+//! permessage-deflate (sections 12 and 13): `client_max_window_bits` without a value, so the
+//! server may ask for a smaller client window, and no other parameter.
 
 use std::error::Error;
 use std::time::Duration;
 
-use sockettask_mio::{Client, Config, ConnectOptions, Limits, Message, Options, Schemes};
+use sockettask_mio::{Client, Config, ConnectOptions, Limits, Message, Options, PerMessageDeflate, Schemes};
 
 fn main() -> Result<(), Box<dyn Error>> {
-    let mut args = std::env::args().skip(1);
+    let mut args = std::env::args().skip(1).peekable();
+    let deflate_flag = args.next_if(|a| a == "--deflate").is_some();
+    let deflate = deflate_flag || std::env::var("AUTOBAHN_DEFLATE").is_ok_and(|v| v == "1");
     let mut setting = |variable: &str, default: &str| {
         args.next().or_else(|| std::env::var(variable).ok()).unwrap_or_else(|| default.to_owned())
     };
@@ -54,7 +60,11 @@ fn main() -> Result<(), Box<dyn Error>> {
 
     for case in 1..=count {
         let url = format!("{base}/runCase?case={case}&agent={agent}");
-        let task = client.connect_socket(ConnectOptions::new(&url)).map_err(|e| e.to_string())?;
+        let mut options = ConnectOptions::new(&url);
+        if deflate {
+            options = options.per_message_deflate(PerMessageDeflate::new());
+        }
+        let task = client.connect_socket(options).map_err(|e| e.to_string())?;
         task.on_message(&mut client, move |client, task, message| {
             if let Err(e) = task.send(client, message) {
                 eprintln!("case {case}: echo refused: {}", e.err_msg());

@@ -10,7 +10,7 @@
 use std::time::Duration;
 
 use rand::rngs::StdRng;
-use sockettask::{Buffers, DATA_RESERVE, Handle, Instant, RX_OVERHEAD, TX_OVERHEAD};
+use sockettask::{Buffers, DATA_RESERVE, Handle, Instant, RX_OVERHEAD, TX_OVERHEAD, inflate_overhead};
 
 use crate::error::SetupError;
 use crate::logging::log_debug;
@@ -193,12 +193,18 @@ impl Sizer {
     }
 }
 
+/// Compressed bytes a receive buffer at its bound holds ahead of the inflater.
+const INFLATE_READ_AHEAD: usize = 64 << 10;
+
 /// The lengths each task's buffers may grow to: a message of `max_message_size` bytes fits
 /// either, and the send buffer holds `max_buffered_amount` bytes of frames. Refused when a
 /// buffer of that length could not be allocated at all.
 fn max_lens(options: &Options) -> Result<BufferLens, SetupError> {
     let max_message = options.config.limits.max_message_size;
-    let rx = max_message.checked_add(RX_OVERHEAD);
+    // Room for permessage-deflate whatever the server accepts: the largest window (15 bits)
+    // and compressed input read ahead of the inflater, so it is not fed in 160-byte reads.
+    let inflate = inflate_overhead(15, false) + INFLATE_READ_AHEAD;
+    let rx = max_message.checked_add(RX_OVERHEAD + inflate);
     let tx = max_message
         .checked_add(TX_OVERHEAD)
         .zip(options.max_buffered_amount.checked_add(DATA_RESERVE))
@@ -290,15 +296,25 @@ mod tests {
         BufferLens { rx, tx }
     }
 
+    /// The receive bound holds the message, a control frame and a header, the largest
+    /// permessage-deflate window with its one byte past the limit, and 64 KiB read ahead.
+    const INFLATE: usize = (32 << 10) + 1 + (64 << 10);
+
     #[test]
     fn default_buffers_may_hold_one_mib_each_way() {
-        assert_eq!(max_lens(&Options::default()).unwrap(), lens((1 << 20) + 160, (1 << 20) + 14 + 262));
+        assert_eq!(
+            max_lens(&Options::default()).unwrap(),
+            lens((1 << 20) + 160 + INFLATE, (1 << 20) + 14 + 262)
+        );
     }
 
     #[test]
     fn the_larger_of_message_and_queue_bounds_the_send_buffer() {
-        assert_eq!(max_lens(&with(1000, 64 << 10)).unwrap(), lens(1160, (64 << 10) + 262));
-        assert_eq!(max_lens(&with(64 << 10, 1000)).unwrap(), lens((64 << 10) + 160, (64 << 10) + 276));
+        assert_eq!(max_lens(&with(1000, 64 << 10)).unwrap(), lens(1160 + INFLATE, (64 << 10) + 262));
+        assert_eq!(
+            max_lens(&with(64 << 10, 1000)).unwrap(),
+            lens((64 << 10) + 160 + INFLATE, (64 << 10) + 276)
+        );
     }
 
     #[test]
@@ -313,7 +329,7 @@ mod tests {
         let sizer = Sizer::new(&Options::default(), 5).unwrap();
         assert_eq!(sizer.start, lens(4096, 4096));
         let small = Sizer::new(&with(1000, 1000), 5).unwrap();
-        assert_eq!(small.start, lens(1160, 1276));
+        assert_eq!(small.start, lens(4096, 1276));
         let options = Options { buffers: crate::BufferPolicy::AT_LIMITS, ..Options::default() };
         assert_eq!(Sizer::new(&options, 5).unwrap().start, max_lens(&options).unwrap());
     }

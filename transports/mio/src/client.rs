@@ -5,7 +5,9 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use mio::{Events, Poll, Token};
-use sockettask::{Close, CloseCode, ConnectError, ConnectOptions, Event, Headers, Message, Open, TaskError};
+use sockettask::{
+    Close, CloseCode, ConnectError, ConnectOptions, Event, Headers, Message, Negotiated, Open, TaskError,
+};
 
 use crate::driver::Driver;
 use crate::error::{PollError, SetupError};
@@ -56,7 +58,7 @@ struct Scratch {
 /// An event copied out of the core into the client's scratch buffers, so listeners can use
 /// the client (send, close, connect) while they look at it.
 enum Copied {
-    Open { protocol: bool },
+    Open { protocol: bool, deflate: Option<Negotiated> },
     Text,
     Binary,
     Error(TaskError),
@@ -73,7 +75,7 @@ impl Copied {
                 // no second parser reads them.
                 scratch.bytes.extend_from_slice(open.header.as_bytes());
                 scratch.text.push_str(open.protocol.unwrap_or_default());
-                Copied::Open { protocol: open.protocol.is_some() }
+                Copied::Open { protocol: open.protocol.is_some(), deflate: open.per_message_deflate }
             }
             Event::Message(Message::Text(text)) => {
                 scratch.text.push_str(text);
@@ -93,9 +95,10 @@ impl Copied {
 
     fn view<'s>(&self, scratch: &'s Scratch) -> Event<'s> {
         match *self {
-            Copied::Open { protocol } => Event::Open(Open {
+            Copied::Open { protocol, deflate } => Event::Open(Open {
                 header: Headers::new(&scratch.bytes),
                 protocol: protocol.then_some(scratch.text.as_str()),
+                per_message_deflate: deflate,
             }),
             Copied::Text => Event::Message(Message::Text(&scratch.text)),
             Copied::Binary => Event::Message(Message::Binary(&scratch.bytes)),

@@ -10,11 +10,12 @@ use rand::SeedableRng;
 use rand::rngs::{StdRng, SysRng};
 use rustls::ClientConfig;
 use sockettask::{
-    CloseCode, CloseError, ConnectError, ConnectOptions, Event, Handle, Instant, Message, ReadyState, Scheme,
-    SendError, Url,
+    CloseCode, CloseError, ConnectError, ConnectOptions, Event, Handle, Instant, Message, Open, ReadyState,
+    Scheme, SendError, Url,
 };
 
 use crate::buffers::{self, BufferLens, Core, Sizer};
+use crate::compress::{self, Compressors};
 use crate::connection::{Conn, Io, Start};
 use crate::dns;
 use crate::error::SetupError;
@@ -78,7 +79,9 @@ impl Clock {
 /// ```
 #[derive(Debug)]
 pub struct Driver {
-    core: Core,
+    /// Boxed: with inflate state in every slot the core is some 60 KB, too much to move.
+    core: Box<Core>,
+    compressors: Compressors,
     sizer: Sizer,
     conns: Vec<Option<Conn>>,
     tls: Arc<ClientConfig>,
@@ -110,10 +113,12 @@ impl Driver {
         // panic path if the OS generator fails.
         let rng = StdRng::try_from_rng(&mut SysRng).map_err(SetupError::Random)?;
         let sizer = Sizer::new(&options, sockettask::DEFAULT_MAX_TASKS)?;
-        let core = Core::new(options.config, rng, sizer.storage())?;
+        let core = Box::new(Core::new(options.config, rng, sizer.storage())?);
+        let compressors = Compressors::new(options.compression, core.capacity());
         let conns = (0..core.capacity()).map(|_| None).collect();
         let clock = Clock { start: std::time::Instant::now() };
-        Ok(Driver { core, sizer, conns, tls, no_delay: options.tcp_no_delay, clock, dirty: false })
+        let no_delay = options.tcp_no_delay;
+        Ok(Driver { core, compressors, sizer, conns, tls, no_delay, clock, dirty: false })
     }
 
     /// `connectSocket`: checks `options` (S3, every failure a `fail` with nothing sent),
@@ -211,14 +216,39 @@ impl Driver {
         self.sizer.tend(&mut self.core, now);
         let next = self.core.poll_event();
         self.dirty = next.is_some();
+        if let Some((task, Event::Open(Open { per_message_deflate: Some(negotiated), .. }))) = &next {
+            self.compressors.opened(*task, *negotiated);
+        }
         next.map(|(handle, event)| (SocketTask::new(handle), event))
     }
 
     /// `SocketTask.send` (S14): queues `message` as one frame. Only in OPEN; refused when it
     /// is over the message limit (`MessageTooLarge`) or does not fit beside what is queued
     /// even in a send buffer grown to its bound (`BufferFull`), in payload bytes.
+    ///
+    /// When the server accepted `permessage-deflate`, a message of at least
+    /// [`Compression::min_size`](crate::Compression) bytes goes out compressed (the
+    /// uncompressed size is what the message limit counts), unless the send buffer could not
+    /// hold it even uncompressed: then it goes out as it is, or not at all, and the
+    /// compressor never saw it.
     pub fn send(&mut self, task: SocketTask, message: Message<'_>) -> Result<(), SendError> {
+        let h = task.handle();
+        if self.compressors.wants(h, message.len()) && self.room_for(h, compress::bound(message.len())) {
+            let payload = self.compressors.compress(h, message.as_bytes());
+            let sent = self.queue(task, payload.len(), |core, h| core.send_compressed(h, message, &payload));
+            self.compressors.recycle(payload);
+            return sent;
+        }
         self.queue(task, message.as_bytes().len(), |core, h| core.send(h, message))
+    }
+
+    /// Whether a payload of `len` bytes can be queued for `task` now, growing its send
+    /// buffer if it must.
+    fn room_for(&mut self, task: Handle, len: usize) -> bool {
+        let needed = self.core.send_buffer_len_for(task, len);
+        let lens = buffers::lens(&self.core, task.slot());
+        lens.is_some_and(|l| needed <= l.tx)
+            || self.sizer.grow_tx(&mut self.core, task, len, self.clock.now())
     }
 
     /// Queues a ping with up to 125 bytes of payload (RFC 6455 §5.5). Only in OPEN.

@@ -69,6 +69,7 @@ mod logging;
 
 mod buffers;
 mod client;
+mod compress;
 mod connection;
 mod dns;
 mod driver;
@@ -79,6 +80,7 @@ mod tls;
 
 pub use buffers::BufferLens;
 pub use client::{Client, RunEnd};
+pub use compress::Compression;
 pub use driver::Driver;
 pub use error::{PollError, SetupError};
 pub use options::{BufferPolicy, DEFAULT_MAX_BUFFERED_AMOUNT, Options};
@@ -91,7 +93,8 @@ pub use sockettask;
 // Every core type this crate's API hands out or takes, so a program needs no other import.
 pub use sockettask::{
     Close, CloseCode, CloseError, Config, ConfigError, ConnectError, ConnectOptions,
-    DEFAULT_MAX_MESSAGE_SIZE, ErrMsg, Event, Excerpt, FailureEvents, ForbiddenHeaders, HandshakeError,
-    HeaderIter, Headers, Limits, Message, Open, ProtocolCheck, ProtocolError, ReadyState, Schemes, SendError,
-    TaskError, TlsError, TransportError, UrlError,
+    DEFAULT_MAX_MESSAGE_SIZE, DeflateOfferError, ErrMsg, Event, Excerpt, ExtensionError, FailureEvents,
+    ForbiddenHeaders, HandshakeError, HeaderIter, Headers, Limits, Message, Negotiated, Open,
+    PerMessageDeflate, ProtocolCheck, ProtocolError, ReadyState, Schemes, SendError, TaskError, TlsError,
+    TransportError, UrlError,
 };

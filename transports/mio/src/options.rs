@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use sockettask::{Config, MIN_BUFFER_LEN};
 
+use crate::compress::Compression;
 use crate::error::SetupError;
 use crate::tls::Tls;
 
@@ -17,8 +18,10 @@ pub const DEFAULT_MAX_BUFFERED_AMOUNT: usize = 1 << 20;
 /// The largest message, sent or received, is one setting:
 /// [`config.limits.max_message_size`](sockettask::Limits::max_message_size) (1 MiB by
 /// default). It bounds each task's buffers, with [`Options::max_buffered_amount`]: the receive
-/// buffer may grow to `max_message_size +` [`RX_OVERHEAD`](sockettask::RX_OVERHEAD) bytes,
-/// the send buffer to enough for one message of `max_message_size` bytes
+/// buffer may grow to `max_message_size +` [`RX_OVERHEAD`](sockettask::RX_OVERHEAD) bytes
+/// plus what permessage-deflate may need (the largest window, 32 KiB + 1, and 64 KiB of
+/// compressed input read ahead; see
+/// [`inflate_overhead`](sockettask::inflate_overhead)), the send buffer to enough for one message of `max_message_size` bytes
 /// (`max_message_size +` [`TX_OVERHEAD`](sockettask::TX_OVERHEAD)) or for
 /// `max_buffered_amount` bytes of queued frames (`+`
 /// [`DATA_RESERVE`](sockettask::DATA_RESERVE)), whichever is larger.
@@ -65,6 +68,9 @@ pub struct Options {
     /// Trusted roots for `wss://`: `webpki-roots` by default; see [`Tls`] for a private CA
     /// (DER or PEM) or the operating system's store.
     pub tls: Tls,
+    /// How messages are compressed once a server accepts the `permessage-deflate` offer
+    /// ([`ConnectOptions::per_message_deflate`](sockettask::ConnectOptions)).
+    pub compression: Compression,
 }
 
 impl Default for Options {
@@ -75,6 +81,7 @@ impl Default for Options {
             buffers: BufferPolicy::default(),
             tcp_no_delay: true,
             tls: Tls::default(),
+            compression: Compression::default(),
         }
     }
 }

@@ -273,7 +273,9 @@ fn a_policy_that_makes_no_sense_is_refused() {
         matches!(refused, SetupError::ShrinkBelowInitial { shrink_above: 4096, initial: 8192 }),
         "{refused}"
     );
-    // At the limits from the start: 5 slots of 1 MiB (+ overheads) each way.
+    // At the limits from the start: 5 slots of 1 MiB (+ overheads) each way; the receive
+    // side also holds the largest permessage-deflate window (32 KiB + 1) and 64 KiB read ahead.
     let fixed = Driver::new(Options { buffers: BufferPolicy::AT_LIMITS, ..Options::default() }).unwrap();
-    assert_eq!(fixed.buffer_bytes(), 5 * ((MIB + 160) + (MIB + 276)));
+    let inflate = (32 << 10) + 1 + (64 << 10);
+    assert_eq!(fixed.buffer_bytes(), 5 * ((MIB + 160 + inflate) + (MIB + 276)));
 }
