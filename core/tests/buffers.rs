@@ -36,34 +36,8 @@ fn resize(h: &mut Harness, t: Handle, rx: usize, tx: usize) -> Result<(), ()> {
     h.client.replace_buffers(t.slot(), new).map(drop).map_err(drop)
 }
 
-/// Feeds `bytes` through `input_buffer` + `handle_read` as a transport does, growing the
-/// receive buffer whenever the task asks for room; returns the events and the growths.
-fn feed_growing(h: &mut Harness, t: Handle, mut bytes: &[u8]) -> (Vec<Ev>, usize) {
-    let (mut events, mut growths) = (Vec::new(), 0);
-    for _ in 0..10_000 {
-        if bytes.is_empty() {
-            break;
-        }
-        let space = h.client.input_buffer(t);
-        let n = space.len().min(bytes.len());
-        space[..n].copy_from_slice(&bytes[..n]);
-        if n > 0 {
-            h.client.handle_read(h.now, t, n);
-            bytes = &bytes[n..];
-        }
-        let polled = h.events(t);
-        if n == 0 && polled.is_empty() {
-            let wanted = h.client.buffer_use(t.slot()).rx_wanted.expect("stalled without asking for room");
-            let (rx, tx) = lens(h, t);
-            assert!(wanted > rx && wanted <= MAX_MESSAGE + RX_OVERHEAD, "wanted {wanted} (buffer {rx})");
-            resize(h, t, wanted, tx).expect("a larger buffer holds what is in use");
-            growths += 1;
-        }
-        events.extend(polled);
-    }
-    assert!(bytes.is_empty(), "input left over");
-    events.extend(h.events(t));
-    (events, growths)
+fn feed_growing(h: &mut Harness, t: Handle, bytes: &[u8]) -> (Vec<Ev>, usize) {
+    h.feed_growing(t, bytes, MAX_MESSAGE + RX_OVERHEAD)
 }
 
 #[test]

@@ -456,37 +456,8 @@ fn invalid_utf8_in_inflated_text_fails_fast() {
 
 // ---- buffers -----------------------------------------------------------------------------------
 
-/// Feeds through `input_buffer` + `handle_read`, growing the receive buffer whenever the task
-/// asks; the events and the number of growths.
-fn feed_growing(h: &mut Harness, t: Handle, mut bytes: &[u8], max_rx: usize) -> (Vec<Ev>, usize) {
-    let (mut events, mut growths) = (Vec::new(), 0);
-    for _ in 0..100_000 {
-        if bytes.is_empty() {
-            break;
-        }
-        let space = h.client.input_buffer(t);
-        let n = space.len().min(bytes.len());
-        space[..n].copy_from_slice(&bytes[..n]);
-        if n > 0 {
-            h.client.handle_read(h.now, t, n);
-            bytes = &bytes[n..];
-        }
-        let polled = h.events(t);
-        if n == 0 && polled.is_empty() {
-            let wanted = h.client.buffer_use(t.slot()).rx_wanted.expect("stalled without asking for room");
-            let rx = h.client.buffers(t.slot()).unwrap().rx.len();
-            assert!(wanted > rx && wanted <= max_rx, "wanted {wanted} (buffer {rx}, bound {max_rx})");
-            let tx = vec![0u8; h.client.buffers(t.slot()).unwrap().tx.len()];
-            h.client
-                .replace_buffers(t.slot(), Buffers::new(vec![0u8; wanted], tx))
-                .expect("room for what is in use");
-            growths += 1;
-        }
-        events.extend(polled);
-    }
-    assert!(bytes.is_empty(), "input left over");
-    events.extend(h.events(t));
-    (events, growths)
+fn feed_growing(h: &mut Harness, t: Handle, bytes: &[u8], max_rx: usize) -> (Vec<Ev>, usize) {
+    h.feed_growing(t, bytes, max_rx)
 }
 
 /// A growable buffer starts small and grows while a compressed message inflates, the window

@@ -465,6 +465,41 @@ impl Harness {
         events
     }
 
+    /// Feeds `bytes` through `input_buffer` + `handle_read` as a transport does, replacing the
+    /// receive buffer with a larger one whenever the task asks for room (`rx_wanted`, never
+    /// past `max_rx`); returns the events and how many times the buffer grew.
+    pub fn feed_growing(&mut self, h: Handle, mut bytes: &[u8], max_rx: usize) -> (Vec<Ev>, usize) {
+        let (mut events, mut growths) = (Vec::new(), 0);
+        for _ in 0..100_000 {
+            if bytes.is_empty() {
+                break;
+            }
+            let space = self.client.input_buffer(h);
+            let n = space.len().min(bytes.len());
+            space[..n].copy_from_slice(&bytes[..n]);
+            if n > 0 {
+                self.client.handle_read(self.now, h, n);
+                bytes = &bytes[n..];
+            }
+            let polled = self.events(h);
+            if n == 0 && polled.is_empty() {
+                let wanted =
+                    self.client.buffer_use(h.slot()).rx_wanted.expect("stalled without asking for room");
+                let rx = self.client.buffers(h.slot()).expect("slot").rx.len();
+                assert!(wanted > rx && wanted <= max_rx, "wanted {wanted} (buffer {rx}, bound {max_rx})");
+                let tx = vec![0u8; self.client.buffers(h.slot()).expect("slot").tx.len()];
+                self.client
+                    .replace_buffers(h.slot(), Buffers::new(vec![0u8; wanted], tx))
+                    .expect("a larger buffer holds what is in use");
+                growths += 1;
+            }
+            events.extend(polled);
+        }
+        assert!(bytes.is_empty(), "input left over");
+        events.extend(self.events(h));
+        (events, growths)
+    }
+
     /// Feeds `bytes` in the pieces `splits` cuts them into.
     pub fn feed_chunks(&mut self, h: Handle, bytes: &[u8], splits: &[usize]) -> Vec<Ev> {
         let mut events = Vec::new();
