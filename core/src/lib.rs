@@ -159,6 +159,9 @@
 // Network input must never panic: no unwrap, expect, panic or unchecked indexing outside tests.
 #![warn(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
+#[cfg(all(feature = "alloc", feature = "deflate"))]
+extern crate alloc;
+
 mod buffers;
 mod client;
 mod close_code;

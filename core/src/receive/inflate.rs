@@ -140,8 +140,9 @@ enum Input {
 #[derive(Clone)]
 pub(super) struct Inflate {
     /// miniz_oxide's state (about 10.5 KB: the Huffman tables), kept across messages with
-    /// context takeover.
-    state: DecompressorOxide,
+    /// context takeover. On the heap with the `alloc` feature, so a slot pays for it only once
+    /// the extension is negotiated; in the slot itself without.
+    state: State,
     /// `server_max_window_bits`.
     window_bits: u8,
     context: Context,
@@ -154,6 +155,22 @@ pub(super) struct Inflate {
     limit: Option<usize>,
     /// The length the receive buffer may grow to (0: unknown, see [`Receive::set_max_len`]).
     max_len: usize,
+}
+
+/// Where the inflater's state lives (see [`Inflate::state`]).
+#[cfg(feature = "alloc")]
+type State = alloc::boxed::Box<DecompressorOxide>;
+#[cfg(not(feature = "alloc"))]
+type State = DecompressorOxide;
+
+#[cfg(feature = "alloc")]
+fn new_state() -> State {
+    alloc::boxed::Box::default()
+}
+
+#[cfg(not(feature = "alloc"))]
+fn new_state() -> State {
+    DecompressorOxide::new()
 }
 
 impl fmt::Debug for Inflate {
@@ -173,7 +190,7 @@ impl fmt::Debug for Inflate {
 impl Inflate {
     fn new(window_bits: u8, context: Context) -> Self {
         Inflate {
-            state: DecompressorOxide::new(),
+            state: new_state(),
             window_bits,
             context,
             window: 0..0,
