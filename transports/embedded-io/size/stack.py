@@ -3,7 +3,10 @@
 
 Each function's frame is what its prologue reserves (push / vpush / sub sp); the depth is the
 deepest path of direct calls (bl / b.w tail calls) from the entry. Indirect calls (blx rN:
-fmt's vtables, panics) are not followed, so this is the depth of the driver's own paths."""
+fmt's vtables, panics) are not followed, so this is the depth of the driver's own paths.
+
+ARM mapping symbols (`$t` before Thumb code, `$d` before a literal pool) mark places inside a
+function, not functions: the code after them still belongs to the function above."""
 import re
 import sys
 
@@ -11,6 +14,8 @@ entry = sys.argv[1] if len(sys.argv) > 1 else "_start"
 frames, calls, fn = {}, {}, None
 for line in sys.stdin:
     m = re.match(r"^[0-9a-f]+ <(.+)>:$", line)
+    if m and m.group(1).startswith("$"):
+        continue
     if m:
         fn = m.group(1)
         frames[fn], calls[fn] = 0, set()

@@ -121,6 +121,142 @@
 //! A TLS alert or record error then arrives as the stream's error and ends the task like any
 //! other stream failure.
 //!
+//! # permessage-deflate
+//! With the `deflate` feature (it turns on `sockettask/deflate`), a task may offer
+//! permessage-deflate (RFC 7692) with
+//! [`ConnectOptions::per_message_deflate`](sockettask::ConnectOptions::per_message_deflate).
+//! When the server accepts, the core inflates each compressed message in place in the task's
+//! receive buffer as its frames arrive, without an allocator; `next_event` hands it out
+//! inflated. Messages go out uncompressed (RSV1 clear; RFC 7692 lets a sender choose per
+//! message), so no compressor sits on the device. This crate adds no code for it: the stream,
+//! the reads and the writes are the same.
+//!
+//! The LZ77 window is storage the caller brings, inside the receive buffer:
+//! - Size the receive buffer `max_message + RX_OVERHEAD + inflate_overhead(bits,
+//!   no_context_takeover)` ([`RX_OVERHEAD`](sockettask::RX_OVERHEAD) and
+//!   `sockettask::inflate_overhead`, both usable in `const`): `bits` is the
+//!   `server_max_window_bits` the server accepted, the window 2^`bits` bytes kept between
+//!   messages (none with `server_no_context_takeover`), and one byte more proves a message too
+//!   large. A shorter buffer cuts the message limit to fit.
+//! - Offer `server_max_window_bits: Some(9)` or `Some(10)`: a server that accepts must compress
+//!   within a 512 B or 1 KiB window, and the buffer holds no more. `None` lets the server take
+//!   up to 15, a 32 KiB window.
+//! - The message limit counts inflated bytes: a message that inflates past it fails the task
+//!   with 1009 as soon as the output passes the limit, so a small compressed frame cannot
+//!   become a decompression bomb.
+//! - RAM beyond the buffers: the inflate state (miniz_oxide's `DecompressorOxide`, ≈10.5 KB)
+//!   lives in every task slot of the [`Client`](sockettask::Client), `N` of them, whether the
+//!   task negotiates the extension or not. See the [footprint](#footprint) for flash and stack.
+//!
+//! A server that accepts the offer and sends "Hello" twice, compressed with context takeover
+//! (RFC 7692 §7.2.3.2), over an in-memory stream:
+//!
+//! ```
+//! # #[cfg(not(feature = "deflate"))] fn main() {}
+//! # #[cfg(feature = "deflate")]
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use sockettask::{
+//!     Buffers, Client, Config, ConnectOptions, Event, Instant, Limits, Message, PerMessageDeflate,
+//!     RX_OVERHEAD, Schemes, inflate_overhead,
+//! };
+//! use sockettask_embedded_io::Driver;
+//! # /// The server's side, in memory: it answers the upgrade request with a 101 that accepts
+//! # /// the offer, then sends its frames; the stream ends when they are all read.
+//! # struct Server {
+//! #     to_client: std::collections::VecDeque<u8>,
+//! #     from_client: Vec<u8>,
+//! #     frames: &'static [u8],
+//! # }
+//! # impl Server {
+//! #     fn new(frames: &'static [u8]) -> Self {
+//! #         Server { to_client: Default::default(), from_client: Vec::new(), frames }
+//! #     }
+//! #     /// What the client wrote after its upgrade request.
+//! #     fn written_frames(&self) -> &[u8] {
+//! #         let end = self.from_client.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+//! #         &self.from_client[end + 4..]
+//! #     }
+//! # }
+//! # impl embedded_io::ErrorType for Server { type Error = embedded_io::ErrorKind; }
+//! # impl embedded_io::Read for Server {
+//! #     fn read(&mut self, buf: &mut [u8]) -> Result<usize, Self::Error> {
+//! #         let n = buf.len().min(self.to_client.len());
+//! #         buf.iter_mut().zip(self.to_client.drain(..n)).for_each(|(b, x)| *b = x);
+//! #         Ok(n)
+//! #     }
+//! # }
+//! # impl embedded_io::Write for Server {
+//! #     fn write(&mut self, buf: &[u8]) -> Result<usize, Self::Error> {
+//! #         let answered = self.from_client.windows(4).any(|w| w == b"\r\n\r\n");
+//! #         self.from_client.extend_from_slice(buf);
+//! #         let request = String::from_utf8_lossy(&self.from_client).into_owned();
+//! #         if !answered && request.ends_with("\r\n\r\n") {
+//! #             let offer = "\r\nSec-WebSocket-Extensions: permessage-deflate; \
+//! #                 server_max_window_bits=10; client_max_window_bits\r\n";
+//! #             assert!(request.contains(offer), "{request}");
+//! #             let key = request.lines().find_map(|l| l.strip_prefix("Sec-WebSocket-Key: ")).unwrap();
+//! #             let accept = tungstenite::handshake::derive_accept_key(key.as_bytes());
+//! #             let response = format!("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\
+//! #                 Connection: Upgrade\r\nSec-WebSocket-Accept: {accept}\r\n\
+//! #                 Sec-WebSocket-Extensions: permessage-deflate; server_max_window_bits=10\r\n\r\n");
+//! #             self.to_client.extend(response.as_bytes());
+//! #             self.to_client.extend(self.frames);
+//! #         }
+//! #         Ok(buf.len())
+//! #     }
+//! #     fn flush(&mut self) -> Result<(), Self::Error> { Ok(()) }
+//! # }
+//!
+//! // Messages of up to 1 KiB, inflated, and a 1 KiB window kept between them.
+//! const MAX_MESSAGE: usize = 1024;
+//! const RX_LEN: usize = MAX_MESSAGE + RX_OVERHEAD + inflate_overhead(10, false);
+//! assert_eq!(RX_LEN, 1024 + 160 + (1024 + 1));
+//!
+//! let limits = Limits { max_message_size: MAX_MESSAGE, ..Limits::default() };
+//! let config = Config { schemes: Schemes::AllowInsecure, limits, ..Config::default() };
+//! let storage = [Buffers::new([0u8; RX_LEN], [0u8; RX_LEN])];
+//! let client: Client<_, _, 1> = Client::new(config, rand::rng(), storage)?;
+//! let mut driver = Driver::new(client, || Instant::ZERO);
+//!
+//! // The server answers `Sec-WebSocket-Extensions: permessage-deflate; server_max_window_bits=10`,
+//! // then sends "Hello" compressed (RSV1 set: 0xc1), "Hello" again as one back-reference into
+//! // the first, and its close (1000).
+//! let stream = Server::new(&[
+//!     0xc1, 0x07, 0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00,
+//!     0xc1, 0x05, 0xf2, 0x00, 0x11, 0x00, 0x00,
+//!     0x88, 0x02, 0x03, 0xe8,
+//! ]);
+//! let offer = PerMessageDeflate { server_max_window_bits: Some(10), ..PerMessageDeflate::new() };
+//! let options = ConnectOptions::new("ws://device.local/ws").per_message_deflate(offer);
+//! let task = driver.connect_socket(stream, &options)?;
+//!
+//! loop {
+//!     match driver.next_event(task)? {
+//!         Some((_, Event::Open(open))) => {
+//!             let accepted = open.per_message_deflate.expect("the server took the offer");
+//!             assert_eq!(accepted.server_max_window_bits, 10);
+//!         }
+//!         Some((task, Event::Message(message))) => {
+//!             assert_eq!(message, Message::Text("Hello"));
+//!             driver.send(task, Message::Text("Hello"))?; // goes out uncompressed
+//!         }
+//!         Some((_, Event::Close(close))) => {
+//!             assert_eq!(close.code.0, 1000);
+//!             break;
+//!         }
+//!         Some((_, Event::Error(error))) => return Err(error.into()),
+//!         None => {}
+//!     }
+//! }
+//! // Each echo: FIN + text with RSV1 clear (0x81), masked, 5 bytes (0x85), mask, payload.
+//! let server = driver.take_stream(task).expect("CLOSED");
+//! let frames = server.written_frames();
+//! assert_eq!(frames[..2], [0x81, 0x85]);
+//! assert_eq!(frames[11..13], [0x81, 0x85]);
+//! # Ok(())
+//! # }
+//! ```
+//!
 //! # Logging
 //! With the `defmt` feature, the core logs each task's connect (scheme, host and port), open
 //! (with the subprotocol), close (code, reason, who started it) and every error, and this
@@ -133,18 +269,26 @@
 //! each message, reconnect after the close; 1 KiB receive and 1 KiB send buffer), release
 //! build with `opt-level = "s"`, LTO, `panic = "abort"`, measured by `size/measure.sh`
 //! (`llvm-size` and a worst-case stack walk over `llvm-objdump -d`), without the `defmt`
-//! feature (off, logging leaves no code):
+//! feature (off, logging leaves no code). `sockettask_deflate` is the same program with the
+//! `deflate` feature, offering `server_max_window_bits: Some(10)`, its receive buffer grown by
+//! `inflate_overhead(10, false)` = 1 025 B so the message limit stays the same:
 //!
 //! | program | flash (`.text` + `.rodata` + `.ARM.exidx`) | `.data` | `.bss` | stack |
 //! |---|---|---|---|---|
-//! | sockettask + this transport | 29 852 B | 0 | 2 944 B (2 KiB buffers + 896 B driver) | ≤ 912 B |
-//! | the sockettask core alone, driven by hand (`core_only`) | 29 190 B | 0 | 2 048 B (2 KiB buffers; the client lives on the stack) | ≤ 2 304 B |
-//! | embedded-websocket 0.9.5, same program | 11 654 B | 0 | 3 072 B (3 × 1 KiB buffers) | ≤ 2 032 B |
+//! | sockettask + this transport | 32 236 B | 0 | 2 968 B (2 KiB buffers + 920 B driver) | ≤ 3 084 B |
+//! | the same with `deflate`, 1 KiB window (`sockettask_deflate`) | 42 752 B | 0 | 14 528 B (3 073 B buffers + 11 455 B driver, 10 535 B of it the inflate state) | ≤ 13 324 B |
+//! | the sockettask core alone, driven by hand (`core_only`) | 31 672 B | 0 | 2 048 B (2 KiB buffers; the client lives on the stack) | ≤ 4 492 B |
+//! | embedded-websocket 0.9.5, same program | 11 654 B | 0 | 3 072 B (3 × 1 KiB buffers) | ≤ 2 052 B |
 //!
-//! Both link the same SHA-1 (2.9 KB) and httparse (1.5 KB). The rest of the difference is
-//! what embedded-websocket leaves out: URL and IP-literal parsing (`core::net`, ~1.5 KB),
-//! response header rules beyond the accept key, timeouts, size limits, fail-fast UTF-8, the
-//! close handshake rules and the event queue.
+//! Inflate adds 10.5 KB of flash (miniz_oxide's inflate and the in-place window handling) and,
+//! per task slot, 10.5 KB of RAM for its state. Its stack figure is the core's: at OPEN it
+//! builds that state on the stack (a 10 184 B frame) before moving it into the slot.
+//!
+//! sockettask and embedded-websocket link the same SHA-1 (2.9 KB) and httparse (1.5 KB). The
+//! rest of the difference is what embedded-websocket leaves out: URL and IP-literal parsing
+//! (`core::net`, ~1.5 KB), response header rules beyond the accept key, extension
+//! negotiation, timeouts, size limits, fail-fast UTF-8, the close handshake rules and the
+//! event queue.
 //!
 //! # Generic over the device's stream
 //! ```no_run

@@ -1,10 +1,12 @@
 //! What the loopback tests share: a real RFC 6455 server (tungstenite) on a std thread, the
 //! clock, the client's config, and events copied out of the driver so tests read as scripts;
-//! with the `async` feature, the async tests' runtime ([`asynch`]).
+//! an in-memory scripted server ([`peer`]); with the `async` feature, the async tests' runtime
+//! ([`asynch`]).
 #![allow(dead_code, unreachable_pub)]
 
 #[cfg(feature = "async")]
 pub mod asynch;
+pub mod peer;
 
 use std::io;
 use std::net::{TcpListener, TcpStream};
