@@ -359,10 +359,14 @@ impl<'b, const N: usize> Driver<'b, N> {
 
 mod frame_decode;
 mod handshake_response;
+#[cfg(feature = "deflate")]
+mod inflate;
 mod round_trip;
 mod socket_task;
 
 pub use self::frame_decode::frame_decode;
 pub use self::handshake_response::handshake_response;
+#[cfg(feature = "deflate")]
+pub use self::inflate::inflate;
 pub use self::round_trip::round_trip;
 pub use self::socket_task::socket_task;

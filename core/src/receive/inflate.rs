@@ -134,6 +134,10 @@ enum Input {
     Payload(usize),
     /// What is left of [`TAIL`].
     Tail,
+    /// Nothing: the inflater still holds output the last call had no room for, and no input
+    /// is left to make it call again (found by the `inflate` fuzz target: the tail's last
+    /// call filled the output, and the message failed as unfinished instead of too large).
+    Drain,
 }
 
 /// The inflater of one connection, once permessage-deflate is negotiated.
@@ -151,6 +155,8 @@ pub(super) struct Inflate {
     progress: Progress,
     /// The bytes of [`TAIL`] fed for the message under assembly.
     tail: usize,
+    /// The last call stopped with output still to write (`HasMoreOutput`).
+    pending: bool,
     /// The message limit, cut to fit the window (set by every `advance`).
     limit: Option<usize>,
     /// The length the receive buffer may grow to (0: unknown, see [`Receive::set_max_len`]).
@@ -196,6 +202,7 @@ impl Inflate {
             window: 0..0,
             progress: Progress::Empty,
             tail: 0,
+            pending: false,
             limit: None,
             max_len: 0,
         }
@@ -269,6 +276,7 @@ impl Receive {
         }
         inflate.progress = Progress::Empty;
         inflate.tail = 0;
+        inflate.pending = false;
         self.msg.compressed = true;
         self.msg.start = inflate.window.end;
         self.msg.end = inflate.window.end;
@@ -313,7 +321,10 @@ impl Receive {
             return (n > 0).then_some(Input::Payload(n));
         }
         let inflate = self.inflate.as_ref()?;
-        (fin && inflate.progress == Progress::Fed && inflate.tail < TAIL.len()).then_some(Input::Tail)
+        if !fin || inflate.progress != Progress::Fed {
+            return None;
+        }
+        if inflate.tail < TAIL.len() { Some(Input::Tail) } else { inflate.pending.then_some(Input::Drain) }
     }
 
     /// One call of the inflater over `input`; the payload bytes it took, and whether it is
@@ -335,12 +346,14 @@ impl Receive {
         let source = match input {
             Input::Payload(n) => rest.get(..n),
             Input::Tail => TAIL.get(inflate.tail..),
+            Input::Drain => Some(&[][..]),
         };
         let (Some(out), Some(source)) = (head.get_mut(base..out_end), source) else {
             return Err(INVALID_DATA);
         };
         let (status, consumed, written) = decompress(&mut inflate.state, source, out, end - base, FLAGS);
         let whole = consumed == source.len();
+        inflate.pending = status == TINFLStatus::HasMoreOutput;
         inflate.progress = match status {
             TINFLStatus::Done => Progress::Ended,
             _ if consumed > 0 => Progress::Fed,
@@ -353,6 +366,7 @@ impl Receive {
                 inflate.tail += consumed;
                 0
             }
+            Input::Drain => 0,
         };
         self.cursor += taken;
         if self.msg.end - self.msg.start > limit {
