@@ -6,7 +6,9 @@ target/criterion/memory.json and target/criterion/resident.json (written by the 
 `resident` benches), prints Markdown to stdout:
 one row per case, the median time of every contender, sockettask's throughput, and the
 ratios ours / best other and ours / memcpy (times: below 1 means sockettask is faster), and
-the physical limit of the case with sockettask's speed as a share of it.
+the physical limit of the case with sockettask's speed as a share of it. The `deflate` bench's
+cases get a table of their own: sockettask, yawc, the library alone (the limit) and
+sockettask's speed as a share of it.
 
     python3 benches/table.py [TARGET_DIR]     # default: target/ next to this script's parent
 """
@@ -95,7 +97,7 @@ def table(results):
     behind = []
     for group in sorted(results, key=order):
         functions = results[group]
-        if OURS not in functions:
+        if OURS not in functions or group.startswith("deflate "):
             continue
         ours, throughput = functions[OURS]
         cells = [fmt_time(functions[c][0]) if c in functions else "–" for c in CONTENDERS]
@@ -124,6 +126,32 @@ def table(results):
             cells += ["–", "–"]
         lines.append(f"| {group} | " + " | ".join(cells) + " |")
     return lines, behind
+
+
+def deflate(results):
+    """The permessage-deflate table (`deflate` bench), or []."""
+    groups = sorted((g for g in results if g.startswith("deflate ") and OURS in results[g]),
+                    key=lambda g: (not g.startswith("deflate receive"), "no context" in g, size_bytes(g)))
+    if not groups:
+        return []
+    head = ["sockettask", "yawc", "limit (the library alone)", "ours vs limit", "ours / yawc",
+            "zlib-rs inflate alone", "ours MB/s"]
+    lines = ["| case | " + " | ".join(head) + " |", "|---|" + "---:|" * len(head)]
+    for group in groups:
+        functions = results[group]
+        ours, throughput = functions[OURS]
+        limit_name = "limit:miniz_oxide" if group.startswith("deflate receive") else "limit:deflate"
+        limit = functions.get(limit_name)
+        yawc = functions.get("yawc")
+        zlib = functions.get("ref:zlib-rs")
+        cells = [f"**{fmt_time(ours)}**", fmt_time(yawc[0]) if yawc else "–",
+                 f"{limit_name[len('limit:'):]} {fmt_time(limit[0])}" if limit else "–",
+                 f"{limit[0] / ours * 100:.0f} %" if limit else "–",
+                 f"{ours / yawc[0]:.2f}" if yawc else "–",
+                 fmt_time(zlib[0]) if zlib else "–",
+                 f"{throughput / ours * 1e3:,.0f}" if throughput else "–"]
+        lines.append(f"| {group[len('deflate '):]} | " + " | ".join(cells) + " |")
+    return lines
 
 
 def memory(root):
@@ -186,6 +214,9 @@ def main():
     lines, behind = table(results)
     print(f"Machine: {machine()}\n")
     print("\n".join(lines))
+    pmd = deflate(results)
+    if pmd:
+        print("\n" + "\n".join(pmd))
     mem = memory(root)
     if mem:
         print("\n" + "\n".join(mem))

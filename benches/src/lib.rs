@@ -1,14 +1,16 @@
 //! Shared pieces of the sockettask benchmarks: a deterministic RNG, payload and frame
 //! builders, in-memory streams for the contenders that want `Read + Write` (tungstenite) or
 //! `AsyncRead + AsyncWrite` (fastwebsockets), a client already past the handshake, the
-//! loopback echo server every contender talks to, and a counting allocator.
+//! loopback echo server every contender talks to, a counting allocator, and the
+//! permessage-deflate pieces (compressible JSON, compressors, the raw inflate limit).
 //!
-//! The benches themselves are in `benches/`: `send`, `receive`, `handshake`, `echo` (criterion),
-//! `memory` (prints sizes and peak heap) and `resident` (resident memory per task, idle and
-//! after a 1 MiB message, one process per contender). `table.py` turns criterion's results
+//! The benches themselves are in `benches/`: `send`, `receive`, `handshake`, `echo`,
+//! `deflate` (criterion), `memory` (prints sizes and peak heap) and `resident` (resident
+//! memory per task, idle and after a 1 MiB message, one process per contender). `table.py` turns criterion's results
 //! into the Markdown table of the README.
 
 pub mod alloc;
+pub mod deflate;
 pub mod echo;
 pub mod mem;
 pub mod server;
@@ -16,7 +18,7 @@ pub mod wire;
 
 use core::convert::Infallible;
 
-use sockettask::{Buffers, Client, Config, ConnectOptions, Event, Handle, Instant, Schemes};
+use sockettask::{Buffers, Client, Config, ConnectOptions, Event, Handle, Instant, Negotiated, Schemes};
 
 /// Payload sizes of the send path: 16 B, 1 KiB, 64 KiB, 1 MiB.
 pub const SEND_SIZES: [usize; 4] = [16, 1 << 10, 64 << 10, 1 << 20];
@@ -123,20 +125,38 @@ pub type OneTask = Client<Box<[u8]>, TestRng, 1>;
 ///
 /// If the buffers are too small for the handshake (benchmark set-up only).
 pub fn open_client(rx: usize, tx: usize) -> (OneTask, Handle) {
-    let config = Config { schemes: Schemes::AllowInsecure, ..Config::default() };
+    let (client, task, _) =
+        open_client_with(Config::default(), rx, tx, &ConnectOptions::new("ws://example.com/chat"), &[]);
+    (client, task)
+}
+
+/// [`open_client`] with `config` (`ws://` always allowed), `options`, and `answer`: extra
+/// header lines of the server's 101; also the permessage-deflate parameters it accepted.
+///
+/// # Panics
+///
+/// If the handshake fails (benchmark set-up only).
+pub fn open_client_with(
+    config: Config,
+    rx: usize,
+    tx: usize,
+    options: &ConnectOptions<'_>,
+    answer: &[&str],
+) -> (OneTask, Handle, Option<Negotiated>) {
+    let config = Config { schemes: Schemes::AllowInsecure, ..config };
     let storage = [Buffers::new(vec![0; rx].into_boxed_slice(), vec![0; tx].into_boxed_slice())];
     let mut client = OneTask::new(config, TestRng::new(1), storage).expect("buffers");
     let now = Instant::from_millis(0);
-    let task = client.connect_socket(now, &ConnectOptions::new("ws://example.com/chat")).expect("connect");
+    let task = client.connect_socket(now, options).expect("connect");
     let request = client.transmit_data(task).to_vec();
     client.advance_transmit(now, task, request.len());
-    let response = wire::response_to(&request).expect("a key in the request");
+    let response = wire::response_with(&request, answer).expect("a key in the request");
     assert_eq!(client.handle_input(now, task, &response), response.len());
-    match client.poll_event() {
-        Some((_, Event::Open(_))) => {}
+    let negotiated = match client.poll_event() {
+        Some((_, Event::Open(open))) => open.per_message_deflate,
         other => panic!("expected Open, got {other:?}"),
-    }
-    (client, task)
+    };
+    (client, task, negotiated)
 }
 
 /// The physical limit of the send path: copy `src` into `dst` XORed with the repeated `key`,

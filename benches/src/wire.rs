@@ -94,20 +94,35 @@ pub fn request_key(request: &[u8]) -> Option<&[u8]> {
 
 /// The server's 101 response to `request`, into `out` (cleared first); `false` without a key.
 pub fn write_response(request: &[u8], out: &mut Vec<u8>) -> bool {
+    write_response_with(request, &[], out)
+}
+
+/// The server's 101 response to `request` with `extra` header lines (`Name: value`), into
+/// `out` (cleared first); `false` without a key.
+pub fn write_response_with(request: &[u8], extra: &[&str], out: &mut Vec<u8>) -> bool {
     let Some(key) = request_key(request) else { return false };
     out.clear();
     out.extend_from_slice(
         b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ",
     );
     out.extend_from_slice(accept(key).as_bytes());
+    for line in extra {
+        out.extend_from_slice(b"\r\n");
+        out.extend_from_slice(line.as_bytes());
+    }
     out.extend_from_slice(b"\r\n\r\n");
     true
 }
 
 /// The server's 101 response to `request`.
 pub fn response_to(request: &[u8]) -> Option<Vec<u8>> {
+    response_with(request, &[])
+}
+
+/// The server's 101 response to `request`, with `extra` header lines.
+pub fn response_with(request: &[u8], extra: &[&str]) -> Option<Vec<u8>> {
     let mut out = Vec::new();
-    write_response(request, &mut out).then_some(out)
+    write_response_with(request, extra, &mut out).then_some(out)
 }
 
 /// A client's upgrade request for `host` and `path`, with `key` (for the hand-made clients).
