@@ -283,7 +283,8 @@ where
     }
 
     /// The free part of the task's receive buffer, to read into in place; follow with
-    /// [`Client::handle_read`]. Parses nothing.
+    /// [`Client::handle_read`]. Parses only when the buffer has no room and no event waits
+    /// (parsing may make room), as an input call may (S11).
     ///
     /// Empty while the task cannot take input: until the events are polled (an event holds
     /// the buffer, or it is full of bytes not parsed yet), until a larger buffer comes when
@@ -294,6 +295,19 @@ where
     pub fn input_buffer(&mut self, handle: Handle) -> &mut [u8] {
         self.release_lent();
         let Lookup::Live(i) = self.lookup(handle) else { return &mut [] };
+        // With no room and no event waiting, parsing may still make room (an inflater that
+        // stopped for output room goes on once the buffer is compacted): give it the chance,
+        // so that an empty buffer always means an event to poll, a request for a larger
+        // buffer, or a task that reads no more.
+        let stuck = match self.slots.get_mut(i) {
+            Some(Slot { buffers, task: Some((_, socket)) }) => {
+                !socket.has_event() && socket.input_space(buffers.rx.as_mut()).is_empty()
+            }
+            _ => false,
+        };
+        if stuck {
+            self.next_event_ready(i);
+        }
         match self.slots.get_mut(i) {
             Some(Slot { buffers, task: Some((_, socket)) }) => socket.input_space(buffers.rx.as_mut()),
             _ => &mut [],

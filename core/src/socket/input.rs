@@ -21,11 +21,16 @@ impl Socket {
     /// longer reads are all taken, and dropped.
     pub(crate) fn input<R: Rng>(&mut self, env: &mut Env<'_, R>, rx: &mut [u8], data: &[u8]) -> usize {
         let mut consumed = 0;
+        // Two pushes in a row that take nothing end it: parsing between them may have made
+        // room (an inflater that stopped for output room goes on once the buffer is
+        // compacted), so one that takes nothing gets one more chance.
+        let mut empty_pushes = 0;
         while self.reads() {
             let n = self.rx.push(rx, data.get(consumed..).unwrap_or_default());
             consumed += n;
+            empty_pushes = if n == 0 { empty_pushes + 1 } else { 0 };
             self.pump(env, rx);
-            if n == 0 || consumed == data.len() {
+            if empty_pushes == 2 || consumed == data.len() || (n == 0 && !self.events.is_empty()) {
                 return consumed;
             }
         }
