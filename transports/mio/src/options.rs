@@ -22,8 +22,9 @@ pub const DEFAULT_MAX_BUFFERED_AMOUNT: usize = 1 << 20;
 /// plus what permessage-deflate may need (the largest window, 32 KiB + 1, and 64 KiB of
 /// compressed input read ahead; see
 /// [`inflate_overhead`](sockettask::inflate_overhead)), the send buffer to enough for one
-/// message of `max_message_size` bytes, compressed or not (`max_message_size` + 1/64 of it +
-/// 64, DEFLATE's worst case, `+` [`TX_OVERHEAD`](sockettask::TX_OVERHEAD)) or for
+/// message of `max_message_size` bytes (`max_message_size +`
+/// [`TX_OVERHEAD`](sockettask::TX_OVERHEAD); a message goes out compressed only when that
+/// is shorter) or for
 /// `max_buffered_amount` bytes of queued frames (`+`
 /// [`DATA_RESERVE`](sockettask::DATA_RESERVE)), whichever is larger.
 ///
