@@ -153,7 +153,6 @@ enum Pending {
     /// The chosen protocol's place in the header block, if any.
     Open {
         protocol: Option<Range<u32>>,
-        deflate: Option<Negotiated>,
     },
     Message(MessageKind),
     Error(TaskError),
@@ -359,7 +358,7 @@ impl Socket {
             self.rx.enable_inflate(d.server_max_window_bits, d.server_no_context_takeover);
             self.rx.set_max_len(self.rx_max);
         }
-        self.push(Pending::Open { protocol, deflate });
+        self.push(Pending::Open { protocol });
         self.phase = Phase::Open;
     }
 

@@ -43,10 +43,10 @@ impl Socket {
     ) -> Option<Event<'b>> {
         loop {
             return Some(match self.events.pop_front()? {
-                Pending::Open { protocol, deflate } => {
+                Pending::Open { protocol } => {
                     let protocol = protocol_in(rx, protocol);
                     let header = Headers::new(rx.get(self.rx.held_headers()).unwrap_or_default());
-                    Event::Open(Open { header, protocol, per_message_deflate: deflate })
+                    Event::Open(Open { header, protocol, per_message_deflate: self.deflate })
                 }
                 Pending::Message(MessageKind::Binary) => {
                     Event::Message(Message::Binary(rx.get(self.rx.held_message()).unwrap_or_default()))
