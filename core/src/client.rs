@@ -1,7 +1,6 @@
 //! The task table: up to `N` tasks (default 5, S3.5) over caller-owned buffers, addressed by
 //! generation-checked [`Handle`]s. Every public command and input of the core is here.
 
-use core::fmt::Write as _;
 use core::num::NonZeroU64;
 
 use heapless::String;
@@ -564,7 +563,8 @@ fn join_protocols(protocols: &[&str]) -> Result<String<MAX_PROTOCOLS_BYTES>, Ref
     let mut joined = String::new();
     for (i, p) in protocols.iter().enumerate() {
         let sep = if i == 0 { "" } else { ", " };
-        if write!(joined, "{sep}{p}").is_err() {
+        // `push_str`, not `write!`: no `core::fmt` machinery in the connect path (flash).
+        if joined.push_str(sep).and_then(|()| joined.push_str(p)).is_err() {
             let required = protocols.iter().map(|p| p.len() + 2).sum::<usize>().saturating_sub(2);
             return Err(Refusal::ProtocolsTooLong { required, capacity: MAX_PROTOCOLS_BYTES });
         }
