@@ -21,8 +21,11 @@ use crate::handshake::extension::{DeflateOfferError, ExtensionError};
 use crate::ready_state::ReadyState;
 
 mod excerpt;
+mod text;
 
 pub use excerpt::{EXCERPT_LEN, Excerpt};
+pub use text::{ERR_MSG_LEN, ErrMsgText};
+pub(crate) use text::{Words, display as text_display};
 
 /// The `errMsg` of a successful `SocketTask.send` (S14).
 pub const SEND_OK: &str = "sendSocketMessage:ok";
@@ -415,35 +418,46 @@ pub enum HandshakeError {
     Eof,
 }
 
+impl HandshakeError {
+    /// The words of `Display`, without `core::fmt` for [`ErrMsgText`].
+    pub(crate) fn words(&self, w: &mut impl Words) {
+        let words = match self {
+            HandshakeError::Malformed(e) => {
+                w.str("malformed handshake response: ");
+                text::httparse_error(*e)
+            }
+            HandshakeError::HeaderBlockTooLarge { limit } => {
+                w.str("handshake response header block exceeds ");
+                w.decimal(*limit);
+                " bytes"
+            }
+            HandshakeError::Version => "handshake response is not HTTP/1.1",
+            HandshakeError::Status(s) => {
+                w.str("unexpected HTTP status ");
+                w.decimal(usize::from(*s));
+                ", expected 101"
+            }
+            HandshakeError::MissingUpgrade => "missing Upgrade header",
+            HandshakeError::InvalidUpgrade => "Upgrade header is not websocket",
+            HandshakeError::MissingConnection => "missing Connection header",
+            HandshakeError::InvalidConnection => "Connection header does not contain upgrade",
+            HandshakeError::MissingAccept => "missing Sec-WebSocket-Accept header",
+            HandshakeError::DuplicateAccept => "more than one Sec-WebSocket-Accept header",
+            HandshakeError::WrongAccept => "Sec-WebSocket-Accept does not match the key",
+            HandshakeError::UnofferedExtension => "server selected an extension that was not offered",
+            HandshakeError::Extension(e) => return e.words(w),
+            HandshakeError::UnofferedProtocol => "server selected a subprotocol that was not offered",
+            HandshakeError::MissingProtocol => "server selected no subprotocol although some were offered",
+            HandshakeError::MultipleProtocols => "server selected more than one subprotocol",
+            HandshakeError::Eof => "connection closed during the opening handshake",
+        };
+        w.str(words);
+    }
+}
+
 impl fmt::Display for HandshakeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            HandshakeError::Malformed(e) => write!(f, "malformed handshake response: {e}"),
-            HandshakeError::HeaderBlockTooLarge { limit } => {
-                write!(f, "handshake response header block exceeds {limit} bytes")
-            }
-            HandshakeError::Version => f.write_str("handshake response is not HTTP/1.1"),
-            HandshakeError::Status(s) => write!(f, "unexpected HTTP status {s}, expected 101"),
-            HandshakeError::MissingUpgrade => f.write_str("missing Upgrade header"),
-            HandshakeError::InvalidUpgrade => f.write_str("Upgrade header is not websocket"),
-            HandshakeError::MissingConnection => f.write_str("missing Connection header"),
-            HandshakeError::InvalidConnection => f.write_str("Connection header does not contain upgrade"),
-            HandshakeError::MissingAccept => f.write_str("missing Sec-WebSocket-Accept header"),
-            HandshakeError::DuplicateAccept => f.write_str("more than one Sec-WebSocket-Accept header"),
-            HandshakeError::WrongAccept => f.write_str("Sec-WebSocket-Accept does not match the key"),
-            HandshakeError::UnofferedExtension => {
-                f.write_str("server selected an extension that was not offered")
-            }
-            HandshakeError::Extension(e) => fmt::Display::fmt(e, f),
-            HandshakeError::UnofferedProtocol => {
-                f.write_str("server selected a subprotocol that was not offered")
-            }
-            HandshakeError::MissingProtocol => {
-                f.write_str("server selected no subprotocol although some were offered")
-            }
-            HandshakeError::MultipleProtocols => f.write_str("server selected more than one subprotocol"),
-            HandshakeError::Eof => f.write_str("connection closed during the opening handshake"),
-        }
+        text::display(f, |w| self.words(w))
     }
 }
 
@@ -541,14 +555,27 @@ impl ProtocolError {
     }
 }
 
+impl ProtocolError {
+    /// The words of `Display`, without `core::fmt` for [`ErrMsgText`].
+    pub(crate) fn words(&self, w: &mut impl Words) {
+        w.str(self.reason());
+        match self {
+            ProtocolError::ReservedOpcode(op) => {
+                w.str(" ");
+                w.hex(*op);
+            }
+            ProtocolError::InvalidCloseCode(c) => {
+                w.str(" ");
+                w.decimal(usize::from(c.0));
+            }
+            _ => {}
+        }
+    }
+}
+
 impl fmt::Display for ProtocolError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.reason())?;
-        match self {
-            ProtocolError::ReservedOpcode(op) => write!(f, " {op:#x}"),
-            ProtocolError::InvalidCloseCode(c) => write!(f, " {c}"),
-            _ => Ok(()),
-        }
+        text::display(f, |w| self.words(w))
     }
 }
 
@@ -570,15 +597,26 @@ pub enum TransportError {
     Io,
 }
 
-impl fmt::Display for TransportError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
+impl TransportError {
+    /// The words of `Display`, without `core::fmt` for [`ErrMsgText`].
+    pub(crate) fn words(&self, w: &mut impl Words) {
+        let words = match self {
             TransportError::Resolve => "host name could not be resolved",
             TransportError::Connect => "connection refused or unreachable",
-            TransportError::Tls(e) => return write!(f, "TLS failure: {e}"),
+            TransportError::Tls(e) => {
+                w.str("TLS failure: ");
+                e.words()
+            }
             TransportError::Reset => "connection reset by peer",
             TransportError::Io => "I/O error",
-        })
+        };
+        w.str(words);
+    }
+}
+
+impl fmt::Display for TransportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        text::display(f, |w| self.words(w))
     }
 }
 
@@ -602,16 +640,23 @@ pub enum TlsError {
     Other,
 }
 
-impl fmt::Display for TlsError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
+impl TlsError {
+    /// The words of `Display`.
+    const fn words(&self) -> &'static str {
+        match self {
             TlsError::UnknownIssuer => "certificate issuer unknown",
             TlsError::Expired => "certificate expired or not yet valid",
             TlsError::WrongHost => "certificate not valid for the host name",
             TlsError::BadCertificate => "certificate refused",
             TlsError::AlertReceived => "alert received from the server",
             TlsError::Other => "TLS protocol failure",
-        })
+        }
+    }
+}
+
+impl fmt::Display for TlsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.words())
     }
 }
 
@@ -638,14 +683,21 @@ impl TaskError {
     }
 }
 
+impl TaskError {
+    /// The words of `Display`, without `core::fmt` for [`ErrMsgText`].
+    pub(crate) fn words(&self, w: &mut impl Words) {
+        match self {
+            TaskError::Handshake(e) => e.words(w),
+            TaskError::Protocol(e) => e.words(w),
+            TaskError::Timeout => w.str("timeout"),
+            TaskError::Transport(e) => e.words(w),
+        }
+    }
+}
+
 impl fmt::Display for TaskError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            TaskError::Handshake(e) => fmt::Display::fmt(e, f),
-            TaskError::Protocol(e) => fmt::Display::fmt(e, f),
-            TaskError::Timeout => f.write_str("timeout"),
-            TaskError::Transport(e) => fmt::Display::fmt(e, f),
-        }
+        text::display(f, |w| self.words(w))
     }
 }
 
@@ -693,7 +745,8 @@ const _: () = {
     is_error::<TaskError>();
 };
 
-/// A mini-program `errMsg` string, written by `Display` without allocating.
+/// A mini-program `errMsg` string, written by `Display` without allocating, or by
+/// [`ErrMsg::text`] into a fixed buffer without `core::fmt`.
 ///
 /// ```
 /// use sockettask::{CloseCode, CloseError};
@@ -703,6 +756,7 @@ const _: () = {
 ///     e.err_msg().to_string(),
 ///     "closeSocket:fail The code must be either 1000, or between 3000 and 4999"
 /// );
+/// assert_eq!(e.err_msg().text(), e.err_msg().to_string().as_str());
 /// ```
 #[derive(Clone, Copy, Debug)]
 pub struct ErrMsg<'e>(ErrMsgKind<'e>);
@@ -715,52 +769,84 @@ enum ErrMsgKind<'e> {
     Task(&'e TaskError),
 }
 
+impl ErrMsg<'_> {
+    /// The message written into a fixed buffer of [`ERR_MSG_LEN`] bytes, without
+    /// `core::fmt`: the same text as `Display`, for a device that has no room for the
+    /// formatting machinery (about 4 KB of flash on a Cortex-M). Every message fits.
+    ///
+    /// ```
+    /// use sockettask::{HandshakeError, ProtocolError, TaskError};
+    ///
+    /// let e = TaskError::Handshake(HandshakeError::Status(404));
+    /// assert_eq!(e.err_msg().text().as_str(), "unexpected HTTP status 404, expected 101");
+    /// let e = TaskError::Protocol(ProtocolError::ReservedOpcode(0xb));
+    /// assert_eq!(e.err_msg().text(), "reserved opcode 0xb");
+    /// # assert_eq!(e.err_msg().text(), e.err_msg().to_string().as_str());
+    /// ```
+    pub fn text(&self) -> ErrMsgText {
+        let mut text = ErrMsgText::default();
+        self.words(&mut text);
+        text
+    }
+
+    fn words(&self, w: &mut impl Words) {
+        match self.0 {
+            ErrMsgKind::Connect(e) => connect_err_msg(e, w),
+            ErrMsgKind::Send(e) => send_err_msg(e, w),
+            ErrMsgKind::Close(e) => close_err_msg(e, w),
+            ErrMsgKind::Task(e) => e.words(w),
+        }
+    }
+}
+
 impl fmt::Display for ErrMsg<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.0 {
-            ErrMsgKind::Connect(e) => connect_err_msg(e, f),
-            ErrMsgKind::Send(e) => send_err_msg(e, f),
-            ErrMsgKind::Close(e) => close_err_msg(e, f),
-            ErrMsgKind::Task(e) => fmt::Display::fmt(e, f),
-        }
+        text::display(f, |w| self.words(w))
     }
 }
 
-fn connect_err_msg(e: &ConnectError, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-    f.write_str("connectSocket:fail ")?;
-    match e {
-        ConnectError::InvalidUrl { url, .. } => write!(f, "invalid url \"{url}\""),
-        ConnectError::InvalidHeaderName { .. } | ConnectError::InvalidHeaderValue { .. } => {
-            f.write_str("invalid header")
+fn connect_err_msg(e: &ConnectError, w: &mut impl Words) {
+    w.str("connectSocket:fail ");
+    let words = match e {
+        ConnectError::InvalidUrl { url, .. } => {
+            w.str("invalid url \"");
+            url.words(w);
+            "\""
         }
-        ConnectError::ForbiddenHeader { name } => write!(f, "invalid header \"{name}\" cannot be set"),
-        ConnectError::InvalidProtocol { .. } | ConnectError::ProtocolsTooLong { .. } => {
-            f.write_str("invalid protocols")
+        ConnectError::InvalidHeaderName { .. } | ConnectError::InvalidHeaderValue { .. } => "invalid header",
+        ConnectError::ForbiddenHeader { name } => {
+            w.str("invalid header \"");
+            name.words(w);
+            "\" cannot be set"
         }
-        ConnectError::NotInDomainList { .. } => f.write_str("url not in domain list"),
-        ConnectError::TooManyTasks { .. } => f.write_str("exceed max task count"),
-        ConnectError::RequestTooLarge { .. } => f.write_str("request too large"),
-        ConnectError::InvalidDeflateOffer(_) => f.write_str("invalid perMessageDeflate"),
-    }
+        ConnectError::InvalidProtocol { .. } | ConnectError::ProtocolsTooLong { .. } => "invalid protocols",
+        ConnectError::NotInDomainList { .. } => "url not in domain list",
+        ConnectError::TooManyTasks { .. } => "exceed max task count",
+        ConnectError::RequestTooLarge { .. } => "request too large",
+        ConnectError::InvalidDeflateOffer(_) => "invalid perMessageDeflate",
+    };
+    w.str(words);
 }
 
-fn send_err_msg(e: &SendError, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-    f.write_str("SocketTask.send:fail ")?;
-    match e {
-        SendError::NotOpen(_) | SendError::UnknownHandle => f.write_str("SocketTask.readyState is not OPEN"),
-        SendError::BufferFull { .. } => f.write_str("buffer is full"),
-        SendError::NotCompressing => f.write_str("perMessageDeflate is off"),
-        SendError::MessageTooLarge { .. } => f.write_str("message is too large"),
-    }
+fn send_err_msg(e: &SendError, w: &mut impl Words) {
+    w.str("SocketTask.send:fail ");
+    let words = match e {
+        SendError::NotOpen(_) | SendError::UnknownHandle => "SocketTask.readyState is not OPEN",
+        SendError::BufferFull { .. } => "buffer is full",
+        SendError::NotCompressing => "perMessageDeflate is off",
+        SendError::MessageTooLarge { .. } => "message is too large",
+    };
+    w.str(words);
 }
 
-fn close_err_msg(e: &CloseError, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-    f.write_str("closeSocket:fail ")?;
-    match e {
-        CloseError::InvalidCode(_) => f.write_str("The code must be either 1000, or between 3000 and 4999"),
-        CloseError::ReasonTooLong { .. } => f.write_str("reason must not exceed 123 UTF-8 bytes"),
-        CloseError::NotConnected | CloseError::UnknownHandle => f.write_str("WebSocket is not connected"),
-    }
+fn close_err_msg(e: &CloseError, w: &mut impl Words) {
+    w.str("closeSocket:fail ");
+    let words = match e {
+        CloseError::InvalidCode(_) => "The code must be either 1000, or between 3000 and 4999",
+        CloseError::ReasonTooLong { .. } => "reason must not exceed 123 UTF-8 bytes",
+        CloseError::NotConnected | CloseError::UnknownHandle => "WebSocket is not connected",
+    };
+    w.str(words);
 }
 
 #[cfg(test)]
@@ -784,6 +870,180 @@ mod tests {
         let e = ConnectError::ForbiddenHeader { name: "Host".into() };
         assert_eq!(e.to_string(), "header \"Host\" cannot be set");
         assert_eq!(e.err_msg().to_string(), "connectSocket:fail invalid header \"Host\" cannot be set");
+    }
+
+    /// One of every error, with the longest quotes and numbers.
+    fn every_err_msg() -> std::vec::Vec<std::string::String> {
+        use crate::handshake::extension::{DeflateOfferError, DeflateParameter, ExtensionError};
+        let long = "wss://é".repeat(EXCERPT_LEN);
+        let name = "x".repeat(EXCERPT_LEN + 1);
+        let mut all = std::vec::Vec::new();
+        for e in [
+            ConnectError::InvalidUrl { url: Excerpt::new(&long), reason: UrlError::InvalidHost },
+            ConnectError::InvalidUrl { url: Excerpt::new("wss://a b"), reason: UrlError::InvalidCharacter },
+            ConnectError::InvalidHeaderName { name: Excerpt::new(&name) },
+            ConnectError::InvalidHeaderValue { name: Excerpt::new("x") },
+            ConnectError::ForbiddenHeader { name: Excerpt::new("sec-websocket-extensions") },
+            ConnectError::ForbiddenHeader { name: Excerpt::new(&name) },
+            ConnectError::InvalidProtocol { protocol: Excerpt::new("a b") },
+            ConnectError::NotInDomainList { host: Excerpt::new("h") },
+            ConnectError::TooManyTasks { limit: 5 },
+            ConnectError::RequestTooLarge { required: usize::MAX, capacity: 1 },
+            ConnectError::InvalidDeflateOffer(DeflateOfferError::NotBuilt),
+            ConnectError::ProtocolsTooLong { required: 300, capacity: 256 },
+        ] {
+            all.push((e.err_msg().to_string(), e.err_msg().text()));
+        }
+        for e in [
+            SendError::NotOpen(ReadyState::Closing),
+            SendError::UnknownHandle,
+            SendError::BufferFull { required: 1, available: 0 },
+            SendError::NotCompressing,
+            SendError::MessageTooLarge { required: usize::MAX, limit: 1 },
+        ] {
+            all.push((e.err_msg().to_string(), e.err_msg().text()));
+        }
+        for e in [
+            CloseError::InvalidCode(CloseCode(1)),
+            CloseError::ReasonTooLong { len: 124 },
+            CloseError::NotConnected,
+            CloseError::UnknownHandle,
+        ] {
+            all.push((e.err_msg().to_string(), e.err_msg().text()));
+        }
+        let mut tasks = std::vec![TaskError::Timeout];
+        for e in [
+            httparse::Error::HeaderName,
+            httparse::Error::HeaderValue,
+            httparse::Error::NewLine,
+            httparse::Error::Status,
+            httparse::Error::Token,
+            httparse::Error::TooManyHeaders,
+            httparse::Error::Version,
+        ] {
+            tasks.push(TaskError::Handshake(HandshakeError::Malformed(e)));
+        }
+        let parameters = [
+            DeflateParameter::ServerNoContextTakeover,
+            DeflateParameter::ClientNoContextTakeover,
+            DeflateParameter::ServerMaxWindowBits,
+            DeflateParameter::ClientMaxWindowBits,
+        ];
+        let mut extension = std::vec![
+            ExtensionError::Malformed,
+            ExtensionError::Unoffered,
+            ExtensionError::DuplicateExtension,
+            ExtensionError::UnknownParameter,
+        ];
+        for p in parameters {
+            extension.extend([
+                ExtensionError::DuplicateParameter(p),
+                ExtensionError::InvalidValue(p),
+                ExtensionError::ValueNotOffered(p),
+                ExtensionError::MissingParameter(p),
+            ]);
+        }
+        tasks.extend(extension.into_iter().map(|e| TaskError::Handshake(HandshakeError::Extension(e))));
+        tasks.extend(
+            [
+                HandshakeError::HeaderBlockTooLarge { limit: usize::MAX },
+                HandshakeError::HeaderBlockTooLarge { limit: 8192 },
+                HandshakeError::Version,
+                HandshakeError::Status(0),
+                HandshakeError::Status(404),
+                HandshakeError::Status(u16::MAX),
+                HandshakeError::MissingUpgrade,
+                HandshakeError::InvalidUpgrade,
+                HandshakeError::MissingConnection,
+                HandshakeError::InvalidConnection,
+                HandshakeError::MissingAccept,
+                HandshakeError::DuplicateAccept,
+                HandshakeError::WrongAccept,
+                HandshakeError::UnofferedExtension,
+                HandshakeError::UnofferedProtocol,
+                HandshakeError::MissingProtocol,
+                HandshakeError::MultipleProtocols,
+                HandshakeError::Eof,
+            ]
+            .map(TaskError::Handshake),
+        );
+        tasks.extend(
+            [
+                ProtocolError::MaskedFrame,
+                ProtocolError::ReservedBits,
+                ProtocolError::ReservedOpcode(3),
+                ProtocolError::ReservedOpcode(0xff),
+                ProtocolError::FragmentedControl,
+                ProtocolError::ControlTooLong,
+                ProtocolError::UnexpectedContinuation,
+                ProtocolError::ExpectedContinuation,
+                ProtocolError::NonMinimalLength,
+                ProtocolError::LengthOverflow,
+                ProtocolError::InvalidUtf8,
+                ProtocolError::InvalidClosePayload,
+                ProtocolError::InvalidCloseCode(CloseCode(0)),
+                ProtocolError::InvalidCloseCode(CloseCode(65535)),
+                ProtocolError::FrameTooLarge,
+                ProtocolError::MessageTooLarge,
+                ProtocolError::TooManyFragments,
+                ProtocolError::InvalidCompressedData,
+            ]
+            .map(TaskError::Protocol),
+        );
+        let tls = [
+            TlsError::UnknownIssuer,
+            TlsError::Expired,
+            TlsError::WrongHost,
+            TlsError::BadCertificate,
+            TlsError::AlertReceived,
+            TlsError::Other,
+        ];
+        tasks.extend(tls.map(|e| TaskError::Transport(TransportError::Tls(e))));
+        tasks.extend(
+            [TransportError::Resolve, TransportError::Connect, TransportError::Reset, TransportError::Io]
+                .map(TaskError::Transport),
+        );
+        for e in tasks {
+            all.push((e.err_msg().to_string(), e.err_msg().text()));
+            // The task's errMsg is its Display.
+            assert_eq!(e.err_msg().to_string(), e.to_string());
+        }
+        all.into_iter()
+            .map(|(display, text)| {
+                assert_eq!(text.as_str(), display, "ErrMsg::text is Display");
+                display
+            })
+            .collect()
+    }
+
+    #[test]
+    fn err_msg_text_is_display_and_fits() {
+        let all = every_err_msg();
+        assert!(all.len() > 80);
+        let longest = all.iter().map(std::string::String::len).max().unwrap();
+        assert!(longest <= ERR_MSG_LEN, "{longest}");
+        assert_eq!(longest, 101, "a cut quote in the longest message: the figure ERR_MSG_LEN's doc gives");
+    }
+
+    #[test]
+    fn display_is_unchanged() {
+        assert_eq!(HandshakeError::Status(404).to_string(), "unexpected HTTP status 404, expected 101");
+        assert_eq!(
+            HandshakeError::Malformed(httparse::Error::Token).to_string(),
+            "malformed handshake response: invalid token"
+        );
+        assert_eq!(
+            HandshakeError::HeaderBlockTooLarge { limit: 8192 }.to_string(),
+            "handshake response header block exceeds 8192 bytes"
+        );
+        assert_eq!(ProtocolError::ReservedOpcode(0xb).to_string(), "reserved opcode 0xb");
+        assert_eq!(ProtocolError::InvalidCloseCode(CloseCode(1005)).to_string(), "invalid close code 1005");
+        assert_eq!(
+            TransportError::Tls(TlsError::Expired).to_string(),
+            "TLS failure: certificate expired or not yet valid"
+        );
+        assert_eq!(TaskError::Timeout.to_string(), "timeout");
+        assert_eq!(format!("{:>8}", TaskError::Timeout), "timeout", "no padding, as before");
     }
 
     #[test]

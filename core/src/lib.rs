@@ -193,6 +193,7 @@ pub use error::{
     CLOSE_OK, CONNECT_OK, CloseError, ConfigError, ConnectError, EXCERPT_LEN, ErrMsg, Excerpt,
     HandshakeError, ProtocolError, SEND_OK, SendError, TaskError, TlsError, TransportError, UrlError,
 };
+pub use error::{ERR_MSG_LEN, ErrMsgText};
 pub use event::{Close, Event, Message, Open};
 pub use frame::close::MAX_REASON_LEN;
 pub use handshake::extension::{

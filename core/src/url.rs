@@ -4,9 +4,6 @@
 //! Only the syntax is judged here. Policy — whether `ws://` is allowed, whether the host is on
 //! the domain list — is the client's (S3.1, S3.4).
 
-use core::net::Ipv6Addr;
-use core::str::FromStr;
-
 use crate::error::UrlError;
 
 /// Longest domain name accepted (RFC 1035 §2.3.4, without the trailing root dot).
@@ -84,19 +81,33 @@ impl<'a> Url<'a> {
     /// ```
     pub fn parse(input: &'a str) -> Result<Self, UrlError> {
         let (scheme, rest) = split_scheme(input)?;
-        if rest.bytes().any(|b| b <= b' ' || b >= 0x7f) {
-            return Err(UrlError::InvalidCharacter);
+        // One pass over the rest: the first bad character fails at once (it outranks
+        // everything else), a `#` anywhere is a fragment, and the authority ends at the
+        // first `/` or `?`.
+        let (mut fragment, mut user_info, mut authority_end) = (false, false, None);
+        for (i, &b) in rest.as_bytes().iter().enumerate() {
+            if b <= b' ' || b >= 0x7f {
+                return Err(UrlError::InvalidCharacter);
+            }
+            // RFC 6455 §3: "Fragment identifiers are meaningless in the context of WebSocket
+            // URIs and MUST NOT be used on these URIs."
+            fragment |= b == b'#';
+            if authority_end.is_none() {
+                user_info |= b == b'@';
+                if b == b'/' || b == b'?' {
+                    authority_end = Some(i);
+                }
+            }
         }
-        // RFC 6455 §3: "Fragment identifiers are meaningless in the context of WebSocket
-        // URIs and MUST NOT be used on these URIs."
-        if rest.contains('#') {
+        if fragment {
             return Err(UrlError::Fragment);
         }
-        let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
-        let (authority, resource) = rest.split_at_checked(authority_end).ok_or(UrlError::MissingHost)?;
-        if authority.contains('@') {
+        if user_info {
             return Err(UrlError::UserInfo);
         }
+        // All ASCII: every index is a character boundary.
+        let (authority, resource) =
+            rest.split_at_checked(authority_end.unwrap_or(rest.len())).ok_or(UrlError::MissingHost)?;
         let (host, host_kind, port) = split_authority(authority)?;
         let resource = if resource.is_empty() { "/" } else { resource };
         Ok(Url { scheme, host, host_kind, port, resource })
@@ -152,63 +163,71 @@ impl<'a> Url<'a> {
     }
 }
 
-/// Splits `scheme://` off `input` and recognises it, case-insensitively.
+/// Splits `scheme://` off `input` (at the first `://`) and recognises it, case-insensitively.
 fn split_scheme(input: &str) -> Result<(Scheme, &str), UrlError> {
-    let (scheme, rest) = input.split_once("://").ok_or(UrlError::MissingScheme)?;
-    if scheme.is_empty() {
-        return Err(UrlError::MissingScheme);
+    let bytes = input.as_bytes();
+    let mut at = 0;
+    loop {
+        at += bytes
+            .get(at..)
+            .and_then(|rest| rest.iter().position(|&b| b == b':'))
+            .ok_or(UrlError::MissingScheme)?;
+        if bytes.get(at + 1..at + 3) == Some(b"//") {
+            break;
+        }
+        at += 1;
     }
-    let scheme = if scheme.eq_ignore_ascii_case("wss") {
-        Scheme::Wss
-    } else if scheme.eq_ignore_ascii_case("ws") {
-        Scheme::Ws
-    } else {
-        return Err(UrlError::UnsupportedScheme);
+    // ASCII case-insensitive: `b | 0x20` is `w` only for `w` and `W`, `s` only for `s` and `S`.
+    let lower = |b: &u8| b | 0x20;
+    let scheme = match bytes.get(..at).unwrap_or_default() {
+        [] => return Err(UrlError::MissingScheme),
+        [w, s1, s2] if (lower(w), lower(s1), lower(s2)) == (b'w', b's', b's') => Scheme::Wss,
+        [w, s1] if (lower(w), lower(s1)) == (b'w', b's') => Scheme::Ws,
+        _ => return Err(UrlError::UnsupportedScheme),
     };
-    Ok((scheme, rest))
+    // `at + 3` follows three ASCII bytes: a character boundary.
+    Ok((scheme, input.get(at + 3..).unwrap_or_default()))
 }
 
 /// Splits the authority (`host[:port]`, no user information) into host, kind and port.
 fn split_authority(authority: &str) -> Result<(&str, HostKind, Option<u16>), UrlError> {
-    if authority.is_empty() {
-        return Err(UrlError::MissingHost);
-    }
-    if let Some(bracketed) = authority.strip_prefix('[') {
-        let (host, after) = bracketed.split_once(']').ok_or(UrlError::InvalidHost)?;
-        parse_ipv6(host)?;
-        let port = match after {
-            "" => None,
-            _ => Some(parse_port(after.strip_prefix(':').ok_or(UrlError::InvalidHost)?)?),
-        };
-        return Ok((host, HostKind::Ipv6, port));
-    }
-    let (host, port) = match authority.split_once(':') {
-        Some((host, port)) => (host, Some(port)),
-        None => (authority, None),
+    let bytes = authority.as_bytes();
+    // IPv6: `[` host `]` (the first `]`), then nothing or `:port`. Otherwise the host ends at
+    // the first `:`.
+    let (host, kind, after) = if bytes.first() == Some(&b'[') {
+        let close = bytes.iter().position(|&b| b == b']').ok_or(UrlError::InvalidHost)?;
+        let host = bytes.get(1..close).unwrap_or_default();
+        if host.is_empty() {
+            return Err(UrlError::MissingHost);
+        }
+        if !is_ipv6(host) {
+            return Err(UrlError::InvalidHost);
+        }
+        let after = bytes.get(close + 1..).unwrap_or_default();
+        if !after.is_empty() && after.first() != Some(&b':') {
+            return Err(UrlError::InvalidHost);
+        }
+        (1..close, HostKind::Ipv6, after)
+    } else {
+        let end = bytes.iter().position(|&b| b == b':').unwrap_or(bytes.len());
+        let host = bytes.get(..end).unwrap_or_default();
+        (0..end, host_kind(host)?, bytes.get(end..).unwrap_or_default())
     };
-    let kind = host_kind(host)?;
-    let port = port.map(parse_port).transpose()?;
-    Ok((host, kind, port))
-}
-
-/// Validates the inside of `[…]`. Zone identifiers (`fe80::1%eth0`) are refused: RFC 6874
-/// is not supported by `Ipv6Addr` nor by the platforms.
-fn parse_ipv6(host: &str) -> Result<(), UrlError> {
-    if host.is_empty() {
-        return Err(UrlError::MissingHost);
-    }
-    Ipv6Addr::from_str(host).map(|_| ()).map_err(|_| UrlError::InvalidHost)
+    let port = match after {
+        [] => None,
+        [_colon, port @ ..] => Some(parse_port(port)?),
+    };
+    // The host's ends are ASCII bytes (or the authority's ends): character boundaries.
+    Ok((authority.get(host).unwrap_or_default(), kind, port))
 }
 
 /// A port: digits only, 1..=65535 (leading zeros tolerated).
-fn parse_port(port: &str) -> Result<u16, UrlError> {
-    if port.is_empty() || !port.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(UrlError::InvalidPort);
-    }
-    let value = port.bytes().try_fold(0u16, |acc, b| acc.checked_mul(10)?.checked_add(u16::from(b - b'0')));
-    match value {
-        Some(0) | None => Err(UrlError::InvalidPort),
-        Some(port) => Ok(port),
+fn parse_port(port: &[u8]) -> Result<u16, UrlError> {
+    match digits(port, 0, 10) {
+        (end, value) if end == port.len() && end > 0 && value > 0 => {
+            u16::try_from(value).map_err(|_| UrlError::InvalidPort)
+        }
+        _ => Err(UrlError::InvalidPort),
     }
 }
 
@@ -217,39 +236,114 @@ fn parse_port(port: &str) -> Result<u16, UrlError> {
 /// A host of only digits and dots that is not a valid dotted quad (`1.2.3`, `256.0.0.1`,
 /// `01.2.3.4`) is refused: it is no domain name (RFC 3696 §2: a top-level label is never all
 /// digits) and resolvers read such forms in differing ways (octal, shortened forms).
-fn host_kind(host: &str) -> Result<HostKind, UrlError> {
+fn host_kind(host: &[u8]) -> Result<HostKind, UrlError> {
     if host.is_empty() {
         return Err(UrlError::MissingHost);
     }
-    if host.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
-        return if is_ipv4(host) { Ok(HostKind::Ipv4) } else { Err(UrlError::InvalidHost) };
+    if host.iter().all(|&b| b.is_ascii_digit() || b == b'.') {
+        return if ipv4_at(host, 0) == Some(host.len()) {
+            Ok(HostKind::Ipv4)
+        } else {
+            Err(UrlError::InvalidHost)
+        };
     }
     if is_domain(host) { Ok(HostKind::Domain) } else { Err(UrlError::InvalidHost) }
 }
 
-/// Four dot-separated decimal parts, each 0..=255, without leading zeros.
-fn is_ipv4(host: &str) -> bool {
-    let mut parts = 0;
-    for part in host.split('.') {
-        parts += 1;
-        let canonical = part.len() == 1 || !part.starts_with('0');
-        let in_range = part.len() <= 3 && part.parse::<u8>().is_ok();
-        if !canonical || !in_range {
+/// A registered name: dot-separated non-empty labels of letters, digits, `-` and `_` (the
+/// last tolerated as in practice), each at most 63 bytes, at most 253 bytes in all.
+fn is_domain(host: &[u8]) -> bool {
+    let mut label = 0;
+    for &b in host {
+        if b == b'.' {
+            if label == 0 {
+                return false;
+            }
+            label = 0;
+        } else if b.is_ascii_alphanumeric() || b == b'-' || b == b'_' {
+            label += 1;
+            if label > MAX_LABEL_LEN {
+                return false;
+            }
+        } else {
             return false;
         }
     }
-    parts == 4
+    label > 0 && host.len() <= MAX_DOMAIN_LEN
 }
 
-/// A registered name: dot-separated non-empty labels of letters, digits, `-` and `_` (the
-/// last tolerated as in practice), each at most 63 bytes, at most 253 bytes in all.
-fn is_domain(host: &str) -> bool {
-    let label_ok = |label: &str| {
-        !label.is_empty()
-            && label.len() <= MAX_LABEL_LEN
-            && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-    };
-    host.len() <= MAX_DOMAIN_LEN && host.split('.').all(label_ok)
+/// The run of decimal (`radix` 10) or hexadecimal (16) digits at `s[at..]`: where it ends,
+/// and its value (saturated: any value past `u32::MAX` reads as `u32::MAX`).
+fn digits(s: &[u8], mut at: usize, radix: u32) -> (usize, u32) {
+    let mut value = 0u32;
+    while let Some(digit) = s.get(at).and_then(|&b| char::from(b).to_digit(radix)) {
+        value = value.saturating_mul(radix).saturating_add(digit);
+        at += 1;
+    }
+    (at, value)
+}
+
+// The IP literals, as `core::net`'s parsers read them (`Ipv4Addr` and `Ipv6Addr::from_str`,
+// the oracle of the tests), without building the address: that code is 1.9 KB of flash.
+
+/// A dotted quad at `s[at..]`: four decimal parts of 1 to 3 digits, each at most 255 and
+/// without a leading zero, separated by `.`. Where it ends, or `None`.
+fn ipv4_at(s: &[u8], mut at: usize) -> Option<usize> {
+    for part in 0..4 {
+        if part > 0 {
+            at = after(s, at, b'.')?;
+        }
+        let (end, value) = digits(s, at, 10);
+        let leading_zero = end - at > 1 && s.get(at) == Some(&b'0');
+        if end == at || end - at > 3 || value > 255 || leading_zero {
+            return None;
+        }
+        at = end;
+    }
+    Some(at)
+}
+
+/// `at + 1` when `s[at]` is `byte`.
+fn after(s: &[u8], at: usize, byte: u8) -> Option<usize> {
+    (s.get(at) == Some(&byte)).then_some(at + 1)
+}
+
+/// Up to `limit` `:`-separated groups at `s[at..]` (RFC 4291 §2.2): each 1 to 4 hex digits,
+/// or, with at least two groups left, a dotted quad that ends the run. Returns where the
+/// groups end, how many were read (a quad counts two) and whether a quad ended them; a
+/// group that does not parse ends the run before its `:`.
+fn ipv6_groups(s: &[u8], mut at: usize, limit: usize) -> (usize, usize, bool) {
+    for group in 0..limit {
+        let start = if group > 0 { after(s, at, b':') } else { Some(at) };
+        let Some(start) = start else { return (at, group, false) };
+        if group + 1 < limit
+            && let Some(end) = ipv4_at(s, start)
+        {
+            return (end, group + 2, true);
+        }
+        let (end, _) = digits(s, start, 16);
+        if end == start || end - start > 4 {
+            return (at, group, false);
+        }
+        at = end;
+    }
+    (at, limit, false)
+}
+
+/// The inside of `[…]`: eight groups, or fewer around one `::`, the last two possibly a dotted
+/// quad (RFC 4291 §2.2). Zone identifiers (`fe80::1%eth0`) are refused: RFC 6874 is not
+/// supported by `Ipv6Addr` nor by the platforms.
+fn is_ipv6(s: &[u8]) -> bool {
+    let (at, head, quad) = ipv6_groups(s, 0, 8);
+    if head == 8 {
+        return at == s.len();
+    }
+    if quad || s.get(at..at + 2) != Some(b"::") {
+        return false;
+    }
+    // `::` stands for at least one group of zeros.
+    let (at, _, _) = ipv6_groups(s, at + 2, 7 - head);
+    at == s.len()
 }
 
 #[cfg(test)]
@@ -345,6 +439,29 @@ mod tests {
     // --- refused URLs ---
 
     #[test]
+    fn scheme_is_ws_or_wss_in_any_case_and_nothing_else() {
+        for a in 0..=255u8 {
+            for b in 0..=255u8 {
+                let scheme = [a, b];
+                let Ok(text) = core::str::from_utf8(&scheme) else { continue };
+                let want = if text.eq_ignore_ascii_case("ws") {
+                    Ok(Scheme::Ws)
+                } else {
+                    Err(UrlError::UnsupportedScheme)
+                };
+                assert_eq!(split_scheme(&std::format!("{text}://a")).map(|(s, _)| s), want, "{scheme:?}");
+                let text = std::format!("{text}s");
+                let want = if text.eq_ignore_ascii_case("wss") {
+                    Ok(Scheme::Wss)
+                } else {
+                    Err(UrlError::UnsupportedScheme)
+                };
+                assert_eq!(split_scheme(&std::format!("{text}://a")).map(|(s, _)| s), want, "{text:?}");
+            }
+        }
+    }
+
+    #[test]
     fn scheme_errors() {
         bad!("http://a" => UnsupportedScheme);
         bad!("https://a" => UnsupportedScheme);
@@ -420,9 +537,287 @@ mod tests {
         bad!("wss://a/\u{e9}" => InvalidCharacter);
     }
 
+    // --- IP literals: `core::net` is the oracle ---
+
+    /// What `core::net` says of `s` as an IPv6 literal and as an IPv4 one.
+    fn oracle(s: &str) -> (bool, bool) {
+        (s.parse::<core::net::Ipv6Addr>().is_ok(), s.parse::<core::net::Ipv4Addr>().is_ok())
+    }
+
+    /// [`is_ipv6`] and the dotted-quad check agree with `core::net` on `s`, and so does
+    /// `Url::parse` on a URL with `s` as its host.
+    fn agrees_with_core_net(s: &str) -> Result<(), proptest::test_runner::TestCaseError> {
+        let (v6, v4) = oracle(s);
+        proptest::prop_assert_eq!(is_ipv6(s.as_bytes()), v6, "IPv6 {:?}", s);
+        proptest::prop_assert_eq!(ipv4_at(s.as_bytes(), 0) == Some(s.len()), v4, "IPv4 {:?}", s);
+        let url = std::format!("wss://[{s}]:1/");
+        let bracketed = Url::parse(&url).map(|u| (u.host_kind(), u.host()));
+        if v6 {
+            proptest::prop_assert_eq!(bracketed, Ok((HostKind::Ipv6, s)));
+        } else {
+            proptest::prop_assert!(bracketed.is_err(), "{:?}", s);
+        }
+        if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+            let plain = Url::parse(&std::format!("wss://{s}/")).map(|u| u.host_kind());
+            proptest::prop_assert_eq!(
+                plain,
+                if v4 { Ok(HostKind::Ipv4) } else { Err(UrlError::InvalidHost) }
+            );
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn ip_literals_as_core_net_reads_them() {
+        let cases = [
+            "::",
+            "::1",
+            "1::",
+            "1:2:3:4:5:6:7:8",
+            "1:2:3:4:5:6:7::",
+            "::2:3:4:5:6:7:8",
+            "1:2:3:4:5:6:7:8::",
+            "::1:2:3:4:5:6:7:8",
+            "1::2::3",
+            ":::",
+            ":1::",
+            "1:::2",
+            "0000::00000",
+            "ffff::FFFF",
+            "g::",
+            "::1.2.3.4",
+            "::ffff:1.2.3.4",
+            "1:2:3:4:5:6:1.2.3.4",
+            "1:2:3:4:5:6:7:1.2.3.4",
+            "1.2.3.4",
+            "1.2.3.4::",
+            "::1.2.3.4:5",
+            "::1.2.3",
+            "::1.2.3.04",
+            "::01.2.3.4",
+            "::256.1.1.1",
+            "::1.2.3.4a",
+            "1:2:3:4:5:6:7:1.2.3.4",
+            "::1:2:3:4:5:1.2.3.4",
+            "::1:2:3:4:5:6:1.2.3.4",
+            "1::1.2.3.4",
+            "1:2:3:4:5:6::1.2.3.4",
+            "1:2:3:4:5::1.2.3.4",
+            "12345::",
+            "::12345",
+            "1.2.3.4.5",
+            "0.0.0.0",
+            "255.255.255.255",
+            "256.0.0.1",
+            "01.2.3.4",
+            "1.2.3",
+            "1..2.3",
+            "1.2.3.",
+            ".1.2.3",
+            "0.00.0.0",
+            "1234.1.1.1",
+            "",
+            ":",
+            "1:",
+            "::1:",
+            "fe80::1%eth0",
+            "::1%25x",
+        ];
+        for case in cases {
+            agrees_with_core_net(case).unwrap();
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::test_runner::Config::with_cases(20_000))]
+
+        #[test]
+        fn ip_literal_checks_agree_with_core_net(s in "[0-9a-fA-F:.]{0,45}") {
+            agrees_with_core_net(&s)?;
+        }
+
+        #[test]
+        fn near_ip_literals_agree_with_core_net(
+            s in "(::|:)?([0-9a-fA-F]{0,5}[:.]{0,2}){0,9}([0-9]{1,4}\\.[0-9]{1,4}\\.[0-9]{1,4}\\.[0-9]{1,4})?(::|:|%|g)?"
+        ) {
+            agrees_with_core_net(&s)?;
+        }
+
+        #[test]
+        fn every_ipv6_address_as_written_by_core_net(groups in proptest::array::uniform8(proptest::prop_oneof![
+            proptest::strategy::Just(0u16), proptest::strategy::Just(1u16), 0u16..=u16::MAX
+        ])) {
+            let addr = core::net::Ipv6Addr::from(groups);
+            agrees_with_core_net(&std::format!("{addr}"))?;
+            let full = groups.iter().map(|g| std::format!("{g:x}")).collect::<std::vec::Vec<_>>().join(":");
+            agrees_with_core_net(&full)?;
+            let [a, b, c, d] = groups[6].to_be_bytes().into_iter().chain(groups[7].to_be_bytes()).collect::<std::vec::Vec<_>>()[..] else { unreachable!() };
+            let head = groups[..6].iter().map(|g| std::format!("{g:x}")).collect::<std::vec::Vec<_>>().join(":");
+            agrees_with_core_net(&std::format!("{head}:{a}.{b}.{c}.{d}"))?;
+        }
+
+        #[test]
+        fn every_ipv4_address_agrees(octets in proptest::array::uniform4(0u8..=255)) {
+            let [a, b, c, d] = octets;
+            agrees_with_core_net(&std::format!("{a}.{b}.{c}.{d}"))?;
+            agrees_with_core_net(&std::format!("::{a}.{b}.{c}.{d}"))?;
+            agrees_with_core_net(&std::format!("0{a}.{b}.{c}.{d}"))?;
+        }
+    }
+
+    /// `Url::parse` as it was before it stopped using `core::net` and `split_once` (flash,
+    /// issue 13), kept word for word as the reference the new one must agree with.
+    mod reference {
+        use core::net::Ipv6Addr;
+        use core::str::FromStr;
+
+        use super::super::{HostKind, MAX_DOMAIN_LEN, MAX_LABEL_LEN, Scheme};
+        use crate::error::UrlError;
+
+        pub(super) fn parse(input: &str) -> Result<(Scheme, &str, HostKind, Option<u16>, &str), UrlError> {
+            let (scheme, rest) = split_scheme(input)?;
+            if rest.bytes().any(|b| b <= b' ' || b >= 0x7f) {
+                return Err(UrlError::InvalidCharacter);
+            }
+            // RFC 6455 §3: "Fragment identifiers are meaningless in the context of WebSocket
+            // URIs and MUST NOT be used on these URIs."
+            if rest.contains('#') {
+                return Err(UrlError::Fragment);
+            }
+            let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+            let (authority, resource) = rest.split_at_checked(authority_end).ok_or(UrlError::MissingHost)?;
+            if authority.contains('@') {
+                return Err(UrlError::UserInfo);
+            }
+            let (host, host_kind, port) = split_authority(authority)?;
+            let resource = if resource.is_empty() { "/" } else { resource };
+            Ok((scheme, host, host_kind, port, resource))
+        }
+
+        fn split_scheme(input: &str) -> Result<(Scheme, &str), UrlError> {
+            let (scheme, rest) = input.split_once("://").ok_or(UrlError::MissingScheme)?;
+            if scheme.is_empty() {
+                return Err(UrlError::MissingScheme);
+            }
+            let scheme = if scheme.eq_ignore_ascii_case("wss") {
+                Scheme::Wss
+            } else if scheme.eq_ignore_ascii_case("ws") {
+                Scheme::Ws
+            } else {
+                return Err(UrlError::UnsupportedScheme);
+            };
+            Ok((scheme, rest))
+        }
+
+        /// Splits the authority (`host[:port]`, no user information) into host, kind and port.
+        fn split_authority(authority: &str) -> Result<(&str, HostKind, Option<u16>), UrlError> {
+            if authority.is_empty() {
+                return Err(UrlError::MissingHost);
+            }
+            if let Some(bracketed) = authority.strip_prefix('[') {
+                let (host, after) = bracketed.split_once(']').ok_or(UrlError::InvalidHost)?;
+                parse_ipv6(host)?;
+                let port = match after {
+                    "" => None,
+                    _ => Some(parse_port(after.strip_prefix(':').ok_or(UrlError::InvalidHost)?)?),
+                };
+                return Ok((host, HostKind::Ipv6, port));
+            }
+            let (host, port) = match authority.split_once(':') {
+                Some((host, port)) => (host, Some(port)),
+                None => (authority, None),
+            };
+            let kind = host_kind(host)?;
+            let port = port.map(parse_port).transpose()?;
+            Ok((host, kind, port))
+        }
+
+        /// Validates the inside of `[…]`. Zone identifiers (`fe80::1%eth0`) are refused: RFC 6874
+        /// is not supported by `Ipv6Addr` nor by the platforms.
+        fn parse_ipv6(host: &str) -> Result<(), UrlError> {
+            if host.is_empty() {
+                return Err(UrlError::MissingHost);
+            }
+            Ipv6Addr::from_str(host).map(|_| ()).map_err(|_| UrlError::InvalidHost)
+        }
+
+        /// A port: digits only, 1..=65535 (leading zeros tolerated).
+        fn parse_port(port: &str) -> Result<u16, UrlError> {
+            if port.is_empty() || !port.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(UrlError::InvalidPort);
+            }
+            let value =
+                port.bytes().try_fold(0u16, |acc, b| acc.checked_mul(10)?.checked_add(u16::from(b - b'0')));
+            match value {
+                Some(0) | None => Err(UrlError::InvalidPort),
+                Some(port) => Ok(port),
+            }
+        }
+
+        /// Classifies a host that is not bracketed: an IPv4 literal or a registered name.
+        ///
+        /// A host of only digits and dots that is not a valid dotted quad (`1.2.3`, `256.0.0.1`,
+        /// `01.2.3.4`) is refused: it is no domain name (RFC 3696 §2: a top-level label is never all
+        /// digits) and resolvers read such forms in differing ways (octal, shortened forms).
+        fn host_kind(host: &str) -> Result<HostKind, UrlError> {
+            if host.is_empty() {
+                return Err(UrlError::MissingHost);
+            }
+            if host.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+                return if is_ipv4(host) { Ok(HostKind::Ipv4) } else { Err(UrlError::InvalidHost) };
+            }
+            if is_domain(host) { Ok(HostKind::Domain) } else { Err(UrlError::InvalidHost) }
+        }
+
+        /// Four dot-separated decimal parts, each 0..=255, without leading zeros.
+        fn is_ipv4(host: &str) -> bool {
+            let mut parts = 0;
+            for part in host.split('.') {
+                parts += 1;
+                let canonical = part.len() == 1 || !part.starts_with('0');
+                let in_range = part.len() <= 3 && part.parse::<u8>().is_ok();
+                if !canonical || !in_range {
+                    return false;
+                }
+            }
+            parts == 4
+        }
+
+        /// A registered name: dot-separated non-empty labels of letters, digits, `-` and `_` (the
+        /// last tolerated as in practice), each at most 63 bytes, at most 253 bytes in all.
+        fn is_domain(host: &str) -> bool {
+            let label_ok = |label: &str| {
+                !label.is_empty()
+                    && label.len() <= MAX_LABEL_LEN
+                    && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            };
+            host.len() <= MAX_DOMAIN_LEN && host.split('.').all(label_ok)
+        }
+    }
+
+    /// The URL as the reference parses it, compared with the new parse.
+    fn agrees_with_reference(input: &str) -> Result<(), proptest::test_runner::TestCaseError> {
+        let new =
+            Url::parse(input).map(|u| (u.scheme(), u.host(), u.host_kind(), u.explicit_port(), u.resource()));
+        proptest::prop_assert_eq!(new, reference::parse(input), "{:?}", input);
+        Ok(())
+    }
+
     // --- properties ---
 
     proptest::proptest! {
+        #[test]
+        fn parse_agrees_with_the_reference(input in "\\PC{0,30}") {
+            agrees_with_reference(&input)?;
+        }
+
+        #[test]
+        fn parse_agrees_with_the_reference_on_url_like_input(
+            input in "(ws|wss|WsS|http|)(://|:/|:)(\\[[0-9a-f:.%]{0,12}\\]?|[a-z0-9._-]{0,12})(:[0-9]{0,6})?[:@\\[\\]#/? %a-z]{0,12}"
+        ) {
+            agrees_with_reference(&input)?;
+        }
+
         #[test]
         fn parse_never_panics(input in "\\PC*") {
             let _ = Url::parse(&input);

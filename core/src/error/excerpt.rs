@@ -59,6 +59,14 @@ impl Excerpt {
     pub fn is_truncated(&self) -> bool {
         self.truncated
     }
+
+    /// The words of `Display`, without `core::fmt`.
+    pub(crate) fn words(&self, w: &mut impl super::Words) {
+        w.str(self.as_str());
+        if self.truncated {
+            w.str("…");
+        }
+    }
 }
 
 impl From<&str> for Excerpt {

@@ -22,9 +22,13 @@
 
 use core::fmt;
 
+use crate::error::Words;
+
+#[cfg(feature = "deflate")]
 use crate::handshake::request::is_tchar;
 
 /// The extension's registered name (RFC 7692 §7).
+#[cfg(feature = "deflate")]
 pub(crate) const PERMESSAGE_DEFLATE: &str = "permessage-deflate";
 /// Smallest LZ77 window a `*_max_window_bits` parameter may name: 2⁸ = 256 bytes (RFC 7692
 /// §7.1.2).
@@ -128,6 +132,7 @@ impl PerMessageDeflate {
 
     /// Whether [`PerMessageDeflate::validate`] accepts the offer: only such an offer is sent,
     /// and only against a sent offer is an answer accepted.
+    #[cfg(feature = "deflate")]
     pub(crate) const fn is_valid(&self) -> bool {
         self.validate().is_ok()
     }
@@ -202,6 +207,7 @@ pub enum DeflateParameter {
 
 impl DeflateParameter {
     /// Every parameter, in the order RFC 7692 §7 lists them.
+    #[cfg(feature = "deflate")]
     const ALL: [DeflateParameter; 4] = [
         DeflateParameter::ServerNoContextTakeover,
         DeflateParameter::ClientNoContextTakeover,
@@ -220,6 +226,7 @@ impl DeflateParameter {
     }
 
     /// The parameter called exactly `name`, if any.
+    #[cfg(feature = "deflate")]
     fn from_name(name: &[u8]) -> Option<Self> {
         Self::ALL.into_iter().find(|p| p.name().as_bytes() == name)
     }
@@ -304,31 +311,42 @@ pub enum ExtensionError {
     MissingParameter(DeflateParameter),
 }
 
-impl fmt::Display for ExtensionError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ExtensionError::Malformed => f.write_str("Sec-WebSocket-Extensions is not an extension list"),
-            ExtensionError::Unoffered => f.write_str("server selected an extension that was not offered"),
-            ExtensionError::DuplicateExtension => f.write_str("server accepted permessage-deflate twice"),
+impl ExtensionError {
+    /// The words of `Display`, without `core::fmt` (for `ErrMsg::text`).
+    pub(crate) fn words(&self, w: &mut impl Words) {
+        let (before, parameter, after) = match self {
+            ExtensionError::Malformed => return w.str("Sec-WebSocket-Extensions is not an extension list"),
+            ExtensionError::Unoffered => return w.str("server selected an extension that was not offered"),
+            ExtensionError::DuplicateExtension => return w.str("server accepted permessage-deflate twice"),
             ExtensionError::UnknownParameter => {
-                f.write_str("permessage-deflate answer has a parameter RFC 7692 does not define")
+                return w.str("permessage-deflate answer has a parameter RFC 7692 does not define");
             }
-            ExtensionError::DuplicateParameter(p) => write!(f, "permessage-deflate answer repeats {p}"),
-            ExtensionError::InvalidValue(p) => write!(f, "permessage-deflate answer has an invalid {p}"),
+            ExtensionError::DuplicateParameter(p) => ("permessage-deflate answer repeats ", p, ""),
+            ExtensionError::InvalidValue(p) => ("permessage-deflate answer has an invalid ", p, ""),
             ExtensionError::ValueNotOffered(p) => {
-                write!(f, "permessage-deflate answer has a {p} larger than offered")
+                ("permessage-deflate answer has a ", p, " larger than offered")
             }
             ExtensionError::MissingParameter(p) => {
-                write!(f, "permessage-deflate answer lacks the {p} the offer requires")
+                ("permessage-deflate answer lacks the ", p, " the offer requires")
             }
-        }
+        };
+        w.str(before);
+        w.str(parameter.name());
+        w.str(after);
+    }
+}
+
+impl fmt::Display for ExtensionError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        crate::error::text_display(f, |w| self.words(w))
     }
 }
 
 impl core::error::Error for ExtensionError {}
 
 /// Negotiates `permessage-deflate` from the values of every `Sec-WebSocket-Extensions` line of
-/// the response, in order, against the offer sent (`None` when none was).
+/// the response, fed in order with [`Negotiation::line`], against the offer sent (`None` when
+/// none was); [`Negotiation::finish`] says what came of it.
 ///
 /// - No offer: any non-empty value fails with [`ExtensionError::Unoffered`] (RFC 6455 §4.1,
 ///   S8), as before extensions existed.
@@ -337,29 +355,82 @@ impl core::error::Error for ExtensionError {}
 ///   allow: `Ok(Some(negotiated))`.
 ///
 /// An offer that [`PerMessageDeflate::validate`] refuses is never sent, so it counts as none.
+/// Without the `deflate` feature no offer is ever sent (`connect_socket` refuses one), so the
+/// answer's parser is not built at all: only the first rule is left.
+#[derive(Debug)]
+pub(crate) struct Negotiation<'o> {
+    /// The offer sent, when valid.
+    #[cfg(feature = "deflate")]
+    offer: Option<&'o PerMessageDeflate>,
+    /// `permessage-deflate` as the server answered it, once read.
+    #[cfg(feature = "deflate")]
+    answer: Option<Answer>,
+    #[cfg(not(feature = "deflate"))]
+    offer: core::marker::PhantomData<&'o PerMessageDeflate>,
+    /// The first error: the lines after it are not read.
+    error: Option<ExtensionError>,
+}
+
+impl<'o> Negotiation<'o> {
+    /// Before the first line, against `offer`.
+    pub(crate) fn new(offer: Option<&'o PerMessageDeflate>) -> Self {
+        #[cfg(feature = "deflate")]
+        return Negotiation { offer: offer.filter(|offer| offer.is_valid()), answer: None, error: None };
+        #[cfg(not(feature = "deflate"))]
+        {
+            let _ = offer;
+            Negotiation { offer: core::marker::PhantomData, error: None }
+        }
+    }
+
+    /// Reads the value of one `Sec-WebSocket-Extensions` line (RFC 9110 §5.3: the lines make
+    /// one list).
+    pub(crate) fn line(&mut self, value: &[u8]) {
+        if self.error.is_some() {
+            return;
+        }
+        #[cfg(feature = "deflate")]
+        if self.offer.is_some() {
+            self.error = read_list(&mut Cursor { rest: value }, &mut self.answer).err();
+            return;
+        }
+        // RFC 6455 §4.1: "If the response includes a |Sec-WebSocket-Extensions| header field
+        // and this header field indicates the use of an extension that was not present in the
+        // client's handshake [...], the client MUST _Fail the WebSocket Connection_."
+        if !trim_ows(value).is_empty() {
+            self.error = Some(ExtensionError::Unoffered);
+        }
+    }
+
+    /// What the lines read come to.
+    pub(crate) fn finish(self) -> Result<Option<Negotiated>, ExtensionError> {
+        if let Some(error) = self.error {
+            return Err(error);
+        }
+        #[cfg(feature = "deflate")]
+        if let (Some(offer), Some(answer)) = (self.offer, self.answer) {
+            return answer.against(offer).map(Some);
+        }
+        Ok(None)
+    }
+}
+
+/// [`Negotiation`] over every line at once.
+#[cfg(test)]
 pub(crate) fn negotiate<'v>(
     values: impl IntoIterator<Item = &'v [u8]>,
     offer: Option<&PerMessageDeflate>,
 ) -> Result<Option<Negotiated>, ExtensionError> {
-    let Some(offer) = offer.filter(|offer| offer.is_valid()) else {
-        // RFC 6455 §4.1: "If the response includes a |Sec-WebSocket-Extensions| header field
-        // and this header field indicates the use of an extension that was not present in the
-        // client's handshake [...], the client MUST _Fail the WebSocket Connection_."
-        let mut values = values.into_iter();
-        return match values.any(|value| !trim_ows(value).is_empty()) {
-            true => Err(ExtensionError::Unoffered),
-            false => Ok(None),
-        };
-    };
-    let mut answer = None;
+    let mut negotiation = Negotiation::new(offer);
     for value in values {
-        read_list(&mut Cursor { rest: value }, &mut answer)?;
+        negotiation.line(value);
     }
-    answer.map(|answer| answer.against(offer)).transpose()
+    negotiation.finish()
 }
 
 /// Reads one header value's list into `answer`: `permessage-deflate` at most once over every
 /// line, no other extension.
+#[cfg(feature = "deflate")]
 fn read_list(cursor: &mut Cursor<'_>, answer: &mut Option<Answer>) -> Result<(), ExtensionError> {
     loop {
         if let Some(name) = cursor.token() {
@@ -384,6 +455,7 @@ fn read_list(cursor: &mut Cursor<'_>, answer: &mut Option<Answer>) -> Result<(),
 }
 
 /// The parameters of the server's `permessage-deflate` element, as written.
+#[cfg(feature = "deflate")]
 #[derive(Clone, Copy, Debug, Default)]
 struct Answer {
     server_no_context_takeover: bool,
@@ -392,6 +464,7 @@ struct Answer {
     client_max_window_bits: Option<u8>,
 }
 
+#[cfg(feature = "deflate")]
 impl Answer {
     /// Reads `*( ";" extension-param )` after the extension's name.
     ///
@@ -484,6 +557,7 @@ impl Answer {
 
 /// Records a parameter without a value. §7.1.1.1 and §7.1.1.2: "This extension parameter has
 /// no value."
+#[cfg(feature = "deflate")]
 fn set_flag(
     slot: &mut bool,
     parameter: DeflateParameter,
@@ -503,6 +577,7 @@ fn set_flag(
 /// an offer only (§7.1.2.2, "A client MAY include the "client_max_window_bits" extension
 /// parameter in an extension negotiation offer. This parameter has no value or [...]"), and
 /// `server_max_window_bits` always has one (§7.1.2.1).
+#[cfg(feature = "deflate")]
 fn set_bits(
     slot: &mut Option<u8>,
     parameter: DeflateParameter,
@@ -518,6 +593,7 @@ fn set_bits(
 /// A window size as RFC 7692 §7.1.2.1 writes it: "a decimal integer value without leading
 /// zeroes between 8 to 15, inclusive", read from the raw value (unescaped on the way, for a
 /// quoted string).
+#[cfg(feature = "deflate")]
 fn window_bits(raw: &[u8]) -> Option<u8> {
     let mut digits = unescape(raw);
     match (digits.next()?, digits.next(), digits.next()) {
@@ -529,6 +605,7 @@ fn window_bits(raw: &[u8]) -> Option<u8> {
 
 /// The bytes of a value with each `quoted-pair` (RFC 9110 §5.6.4, `"\" ( HTAB / SP / VCHAR /
 /// obs-text )`) replaced by its second byte. A token holds no `\`, so it comes out as is.
+#[cfg(feature = "deflate")]
 fn unescape(raw: &[u8]) -> impl Iterator<Item = u8> + '_ {
     let mut bytes = raw.iter().copied();
     core::iter::from_fn(move || match bytes.next()? {
@@ -539,10 +616,12 @@ fn unescape(raw: &[u8]) -> impl Iterator<Item = u8> + '_ {
 
 /// Reads RFC 6455 §9.1's grammar from one header value, skipping optional whitespace before
 /// each element.
+#[cfg(feature = "deflate")]
 struct Cursor<'a> {
     rest: &'a [u8],
 }
 
+#[cfg(feature = "deflate")]
 impl<'a> Cursor<'a> {
     /// Consumes `byte` (after optional whitespace) if it comes next.
     fn eat(&mut self, byte: u8) -> bool {
@@ -607,6 +686,7 @@ impl<'a> Cursor<'a> {
 /// RFC 9110 §5.6.4 `qdtext`: `HTAB / SP / %x21 / %x23-5B / %x5D-7E / obs-text` (every
 /// visible byte but `"` and `\`, and obs-text). With `"` and `\` this is also the byte a
 /// `quoted-pair` may escape.
+#[cfg(feature = "deflate")]
 fn is_qdtext(byte: u8) -> bool {
     matches!(byte, b'\t' | b' ' | 0x21 | 0x23..=0x5B | 0x5D..=0x7E | 0x80..=0xFF)
 }
@@ -626,9 +706,9 @@ mod tests {
     use std::vec::Vec;
 
     use super::*;
-    use DeflateParameter::{
-        ClientMaxWindowBits, ClientNoContextTakeover, ServerMaxWindowBits, ServerNoContextTakeover,
-    };
+    #[cfg(feature = "deflate")]
+    use DeflateParameter::ClientNoContextTakeover;
+    use DeflateParameter::{ClientMaxWindowBits, ServerMaxWindowBits, ServerNoContextTakeover};
     use ExtensionError::*;
 
     /// The offer that asks for nothing: `permessage-deflate; client_max_window_bits`.
@@ -639,6 +719,7 @@ mod tests {
         negotiate(lines.iter().map(|line| line.as_bytes()), offer.as_ref())
     }
 
+    #[cfg(feature = "deflate")]
     /// What the connection runs with: (server, client) no-context-takeover and window bits.
     fn deal(server_nct: bool, client_nct: bool, server_bits: u8, client_bits: u8) -> Negotiated {
         Negotiated {
@@ -649,6 +730,7 @@ mod tests {
         }
     }
 
+    #[cfg(feature = "deflate")]
     /// The answer accepted as plain `permessage-deflate` would be: nothing set, 15-bit windows.
     const DEFAULTS: Negotiated = Negotiated {
         server_no_context_takeover: false,
@@ -657,6 +739,7 @@ mod tests {
         client_max_window_bits: 15,
     };
 
+    #[cfg(feature = "deflate")]
     /// One-line samples against an offer: `accepts!(offer, line => negotiated)`,
     /// `refuses!(offer, line => error)`.
     macro_rules! accepts {
@@ -665,6 +748,7 @@ mod tests {
         };
     }
 
+    #[cfg(feature = "deflate")]
     macro_rules! refuses {
         ($offer:expr, $line:expr => $error:expr) => {
             assert_eq!(run(&[$line], Some($offer)), Err($error), "{:?}", $line)
@@ -700,6 +784,7 @@ mod tests {
     /// RFC 7692 §5: a server accepts by including the extension's name; without it, the offer
     /// is declined and the connection runs uncompressed. RFC 9110 §5.6.1: empty list
     /// elements are ignored.
+    #[cfg(feature = "deflate")]
     #[test]
     fn no_extension_in_the_answer_declines_the_offer() {
         assert_eq!(run(&[], Some(PLAIN)), Ok(None));
@@ -709,6 +794,7 @@ mod tests {
 
     /// RFC 7692 §7.1: with no parameter in the answer, each side may keep its context and use
     /// a 15-bit window (RFC 7692 §7.1.2.1, §7.1.2.2: the parameters only ever limit).
+    #[cfg(feature = "deflate")]
     #[test]
     fn plain_acceptance_means_the_defaults() {
         accepts!(PLAIN, "permessage-deflate" => DEFAULTS);
@@ -719,6 +805,7 @@ mod tests {
 
     /// RFC 6455 §9.1 with RFC 2616's implied *LWS: whitespace may surround `,`, `;` and `=`;
     /// RFC 9110 §5.3: several lines are one list; §5.6.1: empty elements are ignored.
+    #[cfg(feature = "deflate")]
     #[test]
     fn whitespace_lists_and_lines() {
         let want = deal(true, false, 10, 15);
@@ -731,6 +818,7 @@ mod tests {
     /// RFC 6455 §9.1: `extension-param = token [ "=" (token | quoted-string) ]`, "the value
     /// after quoted-string unescaping MUST conform to the 'token' ABNF" (RFC 9110 §5.6.4
     /// quoted-pair: `\` escapes one byte).
+    #[cfg(feature = "deflate")]
     #[test]
     fn quoted_values_are_unescaped() {
         accepts!(PLAIN, "permessage-deflate; server_max_window_bits=\"10\"" => deal(false, false, 10, 15));
@@ -744,6 +832,7 @@ mod tests {
     }
 
     /// RFC 6455 §9.1: anything the grammar does not produce fails the connection.
+    #[cfg(feature = "deflate")]
     #[test]
     fn malformed_lists() {
         for line in [
@@ -777,6 +866,7 @@ mod tests {
 
     /// RFC 6455 §4.1: the answer may only name offered extensions; this client offers one.
     /// Names compare exactly: neither RFC makes them case-insensitive.
+    #[cfg(feature = "deflate")]
     #[test]
     fn other_extensions_are_unoffered() {
         for line in [
@@ -795,6 +885,7 @@ mod tests {
     /// RFC 7692 §5: a client that receives a PMCE accepted "together with such an extension"
     /// (one that also uses RSV1) MUST fail; a second permessage-deflate is one, in the same
     /// line or another.
+    #[cfg(feature = "deflate")]
     #[test]
     fn permessage_deflate_twice_fails() {
         refuses!(PLAIN, "permessage-deflate, permessage-deflate" => DuplicateExtension);
@@ -807,6 +898,7 @@ mod tests {
 
     /// RFC 7692 §7: "The negotiation response contains an extension parameter not defined for
     /// use in a response." Names compare exactly.
+    #[cfg(feature = "deflate")]
     #[test]
     fn unknown_parameters_fail() {
         for line in [
@@ -824,6 +916,7 @@ mod tests {
 
     /// RFC 7692 §7: "The negotiation response contains multiple extension parameters with the
     /// same name."
+    #[cfg(feature = "deflate")]
     #[test]
     fn duplicate_parameters_fail() {
         for (line, parameter) in [
@@ -848,6 +941,7 @@ mod tests {
 
     /// RFC 7692 §7: "The negotiation response contains an extension parameter with an invalid
     /// value." §7.1.1.1, §7.1.1.2: the no-context-takeover parameters have "no value".
+    #[cfg(feature = "deflate")]
     #[test]
     fn no_context_takeover_takes_no_value() {
         refuses!(PLAIN, "permessage-deflate; server_no_context_takeover=1" => InvalidValue(ServerNoContextTakeover));
@@ -858,6 +952,7 @@ mod tests {
     /// RFC 7692 §7.1.2.1 and §7.1.2.2: "a decimal integer value without leading zeroes between
     /// 8 to 15, inclusive". In an answer both window parameters need a value: the bare
     /// `client_max_window_bits` is defined for an offer only.
+    #[cfg(feature = "deflate")]
     #[test]
     fn window_bits_are_8_to_15_without_leading_zeros() {
         for bits in 8..=15u8 {
@@ -895,6 +990,7 @@ mod tests {
 
     /// RFC 7692 §7.1.1.1: a server that accepts an offer with `server_no_context_takeover`
     /// "MUST include" it in the answer, and "MAY include" it unasked.
+    #[cfg(feature = "deflate")]
     #[test]
     fn server_no_context_takeover() {
         let asked = PerMessageDeflate { server_no_context_takeover: true, ..PLAIN };
@@ -908,6 +1004,7 @@ mod tests {
     /// RFC 7692 §7.1.1.2: the server "MAY include" `client_no_context_takeover`; with it in
     /// the offer, "the client is not going to use context takeover" even if the answer leaves
     /// it out.
+    #[cfg(feature = "deflate")]
     #[test]
     fn client_no_context_takeover() {
         let promised = PerMessageDeflate { client_no_context_takeover: true, ..PLAIN };
@@ -919,6 +1016,7 @@ mod tests {
     /// RFC 7692 §7.1.2.1: a server accepts an offer of `server_max_window_bits` "by including
     /// the "server_max_window_bits" extension parameter in the extension negotiation response
     /// [...] with the same or smaller value as the offer", and "MAY include" it unasked.
+    #[cfg(feature = "deflate")]
     #[test]
     fn server_max_window_bits() {
         let asked = PerMessageDeflate { server_max_window_bits: Some(10), ..PLAIN };
@@ -936,6 +1034,7 @@ mod tests {
     /// offered with a value, the client "is not going to use an LZ77 sliding window size
     /// greater than" that value, whatever the answer says. So the smaller value wins, and an
     /// answer above the offer merely allows more than the client uses.
+    #[cfg(feature = "deflate")]
     #[test]
     fn client_max_window_bits() {
         accepts!(PLAIN, "permessage-deflate" => deal(false, false, 15, 15));
@@ -948,6 +1047,7 @@ mod tests {
     }
 
     /// Everything at once, in any order (RFC 7692 §7: the parameters are a set).
+    #[cfg(feature = "deflate")]
     #[test]
     fn every_parameter_together() {
         let offer = PerMessageDeflate {
@@ -962,6 +1062,7 @@ mod tests {
     }
 
     /// The first failure found, reading left to right, is the one reported.
+    #[cfg(feature = "deflate")]
     #[test]
     fn the_first_failure_is_reported() {
         refuses!(PLAIN, "permessage-deflate; foo; server_max_window_bits=99" => UnknownParameter);
@@ -1030,6 +1131,7 @@ mod tests {
 
     // --- properties ---
 
+    #[cfg(feature = "deflate")]
     /// An answer the RFC allows for a given offer: what a conforming server may send.
     fn conforming_answer(offer: &PerMessageDeflate, picks: [u8; 4]) -> (std::string::String, Negotiated) {
         let mut line = std::string::String::from("permessage-deflate");
@@ -1093,6 +1195,7 @@ mod tests {
 
         /// Every answer a conforming server may give is accepted, with the configuration
         /// RFC 7692 §7.1 says it stands for.
+        #[cfg(feature = "deflate")]
         #[test]
         fn conforming_answers_are_accepted(
             server_nct in proptest::bool::ANY,

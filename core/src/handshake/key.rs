@@ -38,8 +38,14 @@ impl Key {
     }
 
     /// The key as sent.
+    #[cfg(test)]
     pub(crate) fn as_str(&self) -> &str {
         ascii_str(&self.0)
+    }
+
+    /// The key's bytes as sent (base64: ASCII).
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        &self.0
     }
 
     /// The `Sec-WebSocket-Accept` a server must answer with.
@@ -77,6 +83,7 @@ impl Accept {
 
 /// The bytes as `&str`. Keys and accepts are built only from base64 output, which is ASCII,
 /// so the empty fallback is never taken.
+#[cfg(test)]
 fn ascii_str(bytes: &[u8]) -> &str {
     core::str::from_utf8(bytes).unwrap_or("")
 }
@@ -115,6 +122,7 @@ mod tests {
     fn rfc6455_section_1_3_vector() {
         let key = Key::from_nonce(*b"the sample nonce");
         assert_eq!(key.as_str(), "dGhlIHNhbXBsZSBub25jZQ==");
+        assert_eq!(key.as_bytes(), b"dGhlIHNhbXBsZSBub25jZQ==");
         assert_eq!(key.accept().as_str(), "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
         assert_eq!(key.accept().as_bytes(), b"s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
     }

@@ -7,7 +7,9 @@
 
 use crate::error::Refusal;
 use crate::handshake::Key;
-use crate::handshake::extension::{DeflateParameter, PERMESSAGE_DEFLATE, PerMessageDeflate};
+use crate::handshake::extension::PerMessageDeflate;
+#[cfg(feature = "deflate")]
+use crate::handshake::extension::{DeflateParameter, PERMESSAGE_DEFLATE};
 use crate::url::{HostKind, Url};
 
 /// The header names a caller may not set (S3.3), lower-case: `referer`, and the ones the
@@ -66,13 +68,14 @@ impl Request<'_> {
 
     /// Bytes `encode_with(deflate, ..)` writes.
     pub(crate) fn encoded_len_with(&self, deflate: Option<&PerMessageDeflate>) -> usize {
-        let mut counter = Counter(0);
+        let mut counter = Sink { out: &mut [], pos: 0 };
         self.write(deflate, &mut counter);
-        counter.0
+        counter.pos
     }
 
     /// Writes the request, offering `permessage-deflate` when `deflate` is given;
-    /// `Err(required)` when `out` is too small.
+    /// `Err(required)` when `out` is too small (what fits of the request may then be written
+    /// into `out`).
     ///
     /// The layout is S7's, in this order: request line, `Host`, `Upgrade`, `Connection`,
     /// `Sec-WebSocket-Key`, `Sec-WebSocket-Version`, `Sec-WebSocket-Protocol` (only when
@@ -83,28 +86,22 @@ impl Request<'_> {
     /// encoder cannot be made to send a second `Host` or to split a header with CR LF, even
     /// when the check was skipped. Likewise an offer that [`PerMessageDeflate::validate`]
     /// refuses is left out, so the one `Sec-WebSocket-Extensions` line is always valid.
+    /// (Without the `deflate` feature no offer is written: `connect_socket` refuses one.)
     pub(crate) fn encode_with(
         &self,
         deflate: Option<&PerMessageDeflate>,
         out: &mut [u8],
     ) -> Result<usize, usize> {
-        let required = self.encoded_len_with(deflate);
-        if out.len() < required {
-            return Err(required);
-        }
-        let mut cursor = Cursor { out, pos: 0 };
-        self.write(deflate, &mut cursor);
-        Ok(cursor.pos)
+        let mut sink = Sink { out, pos: 0 };
+        self.write(deflate, &mut sink);
+        if sink.pos > sink.out.len() { Err(sink.pos) } else { Ok(sink.pos) }
     }
 
     /// The one writer behind both `encoded_len_with` and `encode_with`.
-    fn write(&self, deflate: Option<&PerMessageDeflate>, sink: &mut impl Sink) {
+    fn write(&self, deflate: Option<&PerMessageDeflate>, sink: &mut Sink<'_>) {
         // RFC 6455 §4.1: "The method of the request MUST be GET, and the HTTP version MUST
         // be at least 1.1."
-        sink.put(b"GET ");
-        if self.url.resource_needs_slash() {
-            sink.put(b"/");
-        }
+        sink.put(if self.url.resource_needs_slash() { b"GET /" } else { b"GET " });
         sink.put_str(self.url.resource());
         sink.put(b" HTTP/1.1\r\nHost: ");
         self.write_host(sink);
@@ -112,22 +109,27 @@ impl Request<'_> {
         // include the "websocket" keyword", "a |Connection| header field whose value MUST
         // include the "Upgrade" token", and "|Sec-WebSocket-Version| ... MUST be 13".
         sink.put(b"\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ");
-        sink.put_str(self.key.as_str());
+        sink.put(self.key.as_bytes());
         sink.put(b"\r\nSec-WebSocket-Version: 13\r\n");
         self.write_protocols(sink);
+        #[cfg(feature = "deflate")]
         write_deflate_offer(sink, deflate);
-        for &(name, value) in self.headers.iter().filter(|&&(n, v)| is_sendable(n, v)) {
-            sink.put_str(name);
-            sink.put(b": ");
-            sink.put_str(value);
-            sink.put(b"\r\n");
+        #[cfg(not(feature = "deflate"))]
+        let _ = deflate;
+        for &(name, value) in self.headers {
+            if is_sendable(name, value) {
+                sink.put_str(name);
+                sink.put(b": ");
+                sink.put_str(value);
+                sink.put(b"\r\n");
+            }
         }
         sink.put(b"\r\n");
     }
 
     /// RFC 6455 §4.1: "The request MUST contain a |Host| header field whose value contains
     /// /host/ plus optionally ":" followed by /port/ (when not using the default port)."
-    fn write_host(&self, sink: &mut impl Sink) {
+    fn write_host(&self, sink: &mut Sink<'_>) {
         let url = self.url;
         if url.host_kind() == HostKind::Ipv6 {
             sink.put(b"[");
@@ -146,7 +148,7 @@ impl Request<'_> {
     }
 
     /// S5: one `Sec-WebSocket-Protocol: p1, p2` header, order kept; none when empty.
-    fn write_protocols(&self, sink: &mut impl Sink) {
+    fn write_protocols(&self, sink: &mut Sink<'_>) {
         let Some((first, rest)) = self.protocols.split_first() else {
             return;
         };
@@ -174,7 +176,8 @@ impl Request<'_> {
 /// negotiation offer doesn't have the "client_max_window_bits" extension parameter, the
 /// corresponding extension negotiation response to the offer MUST NOT include" it). The
 /// browsers offer it the same way.
-fn write_deflate_offer(sink: &mut impl Sink, deflate: Option<&PerMessageDeflate>) {
+#[cfg(feature = "deflate")]
+fn write_deflate_offer(sink: &mut Sink<'_>, deflate: Option<&PerMessageDeflate>) {
     let Some(offer) = deflate.filter(|offer| offer.is_valid()) else { return };
     sink.put(b"Sec-WebSocket-Extensions: ");
     sink.put_str(PERMESSAGE_DEFLATE);
@@ -193,7 +196,8 @@ fn write_deflate_offer(sink: &mut impl Sink, deflate: Option<&PerMessageDeflate>
 }
 
 /// Writes `; name` or `; name=value`.
-fn put_parameter(sink: &mut impl Sink, parameter: DeflateParameter, value: Option<u8>) {
+#[cfg(feature = "deflate")]
+fn put_parameter(sink: &mut Sink<'_>, parameter: DeflateParameter, value: Option<u8>) {
     sink.put(b"; ");
     sink.put_str(parameter.name());
     if let Some(value) = value {
@@ -250,8 +254,40 @@ pub(crate) fn is_token(s: &str) -> bool {
 
 /// RFC 7230 §3.2.6 `tchar`: visible ASCII except the delimiters `"(),/:;<=>?@[\]{}`.
 pub(crate) fn is_tchar(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
+    TCHAR.get(usize::from(b >> 3)).is_some_and(|bits| bits >> (b & 7) & 1 == 1)
 }
+
+/// [`is_tchar`] as a bit per ASCII byte (bit `b % 8` of byte `b / 8`).
+// Evaluated at compile time: an index out of bounds would fail the build, never a run.
+#[allow(clippy::indexing_slicing)]
+const TCHAR: [u8; 16] = {
+    let mut table = [0u8; 16];
+    let mut b = 0u8;
+    while b < 128 {
+        let symbol = matches!(
+            b,
+            b'!' | b'#'
+                | b'$'
+                | b'%'
+                | b'&'
+                | b'\''
+                | b'*'
+                | b'+'
+                | b'-'
+                | b'.'
+                | b'^'
+                | b'_'
+                | b'`'
+                | b'|'
+                | b'~'
+        );
+        if b.is_ascii_alphanumeric() || symbol {
+            table[(b >> 3) as usize] |= 1 << (b & 7);
+        }
+        b += 1;
+    }
+    table
+};
 
 /// S3.2: a value must not contain CR, LF or NUL (they would end or split the header).
 fn is_valid_value(value: &str) -> bool {
@@ -268,31 +304,17 @@ fn is_sendable(name: &str, value: &str) -> bool {
     is_token(name) && is_valid_value(value) && !is_forbidden(name)
 }
 
-/// Where the request writer puts bytes: a counter or a buffer.
-trait Sink {
-    fn put(&mut self, bytes: &[u8]);
-    fn put_str(&mut self, s: &str) {
-        self.put(s.as_bytes());
-    }
-}
-
-/// Counts bytes, for `encoded_len`.
-struct Counter(usize);
-
-impl Sink for Counter {
-    fn put(&mut self, bytes: &[u8]) {
-        self.0 = self.0.saturating_add(bytes.len());
-    }
-}
-
-/// Writes bytes into a buffer checked beforehand to be large enough; anything past its end
-/// is dropped, never a panic.
-struct Cursor<'b> {
+/// Where the request writer puts bytes: a buffer, of which what fits is written, and the
+/// count of every byte put, written or not (with an empty buffer: a counter).
+struct Sink<'b> {
     out: &'b mut [u8],
     pos: usize,
 }
 
-impl Sink for Cursor<'_> {
+impl Sink<'_> {
+    /// Out of line: the request is some twenty pieces, and each inlined copy is a bounds
+    /// check and a `memcpy` call (flash).
+    #[inline(never)]
     fn put(&mut self, bytes: &[u8]) {
         let end = self.pos.saturating_add(bytes.len());
         if let Some(dst) = self.out.get_mut(self.pos..end) {
@@ -300,10 +322,14 @@ impl Sink for Cursor<'_> {
         }
         self.pos = end;
     }
+
+    fn put_str(&mut self, s: &str) {
+        self.put(s.as_bytes());
+    }
 }
 
 /// Writes `n` in decimal without leading zeros.
-fn put_decimal(sink: &mut impl Sink, n: u16) {
+fn put_decimal(sink: &mut Sink<'_>, n: u16) {
     let mut digits = [0u8; 5];
     let mut start = digits.len();
     let mut rest = n;
@@ -366,6 +392,7 @@ mod tests {
         String::from_utf8(out[..n].to_vec()).unwrap()
     }
 
+    #[cfg(feature = "deflate")]
     /// The one `Sec-WebSocket-Extensions` line of a request, without its line break.
     fn extensions_line(request: &str) -> &str {
         let mut lines =
@@ -379,6 +406,14 @@ mod tests {
         Connection: Upgrade\r\n\
         Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
         Sec-WebSocket-Version: 13\r\n";
+
+    #[test]
+    fn tchar_is_rfc7230_tchar() {
+        for b in 0..=255u8 {
+            let tchar = b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b);
+            assert_eq!(is_tchar(b), tchar, "{b:#x}");
+        }
+    }
 
     // --- encoding (S7) ---
 
@@ -470,6 +505,7 @@ mod tests {
     /// after the protocols and before the caller's headers. The plain offer is the browsers':
     /// `client_max_window_bits` without a value says the client supports the parameter in an
     /// answer (§7.1.2.2).
+    #[cfg(feature = "deflate")]
     #[test]
     fn encode_plain_deflate_offer() {
         let got = encode_offering("wss://a/x", &[("X-Token", "t")], PerMessageDeflate::default());
@@ -482,6 +518,7 @@ mod tests {
 
     /// RFC 7692 §7.1: every parameter the caller sets, in §7's order; window sizes in decimal
     /// without leading zeros (§7.1.2.1).
+    #[cfg(feature = "deflate")]
     #[test]
     fn encode_every_offer_parameter() {
         let offer = PerMessageDeflate {
@@ -536,6 +573,7 @@ mod tests {
 
     /// S3.3: a caller's `Sec-WebSocket-Extensions` is refused, or dropped in `Drop` mode, also
     /// when an offer is made: the request has exactly the one line the offer writes.
+    #[cfg(feature = "deflate")]
     #[test]
     fn caller_extensions_header_never_joins_the_offer() {
         let headers =
@@ -555,6 +593,7 @@ mod tests {
         assert!(!got.contains("x-evil"));
     }
 
+    #[cfg(feature = "deflate")]
     #[test]
     fn encode_with_an_offer_into_a_short_buffer_reports_the_size_needed() {
         let url = Url::parse("wss://example.com").unwrap();
@@ -690,7 +729,8 @@ mod tests {
             let mut out = vec![0u8; 2048];
             let n = request.encode_with(deflate.as_ref(), &mut out).unwrap();
             proptest::prop_assert_eq!(n, request.encoded_len_with(deflate.as_ref()));
-            let offered = deflate.is_some_and(|d| d.validate().is_ok());
+            // Without the `deflate` feature no offer is ever written (nor sent: connect refuses).
+            let offered = cfg!(feature = "deflate") && deflate.is_some_and(|d| d.validate().is_ok());
             let lines = out[..n].split(|&b| b == b'\n').filter(|l| l.starts_with(b"Sec-WebSocket-Extensions: ")).count();
             proptest::prop_assert_eq!(lines, usize::from(offered));
             proptest::prop_assert!(out[..n].ends_with(b"\r\n\r\n"));

@@ -12,11 +12,12 @@
 //! judged is exactly what `onOpen` shows.
 
 use core::fmt;
+use core::mem::MaybeUninit;
 use core::ops::Range;
 
 use crate::error::HandshakeError;
 use crate::handshake::Accept;
-use crate::handshake::extension::{ExtensionError, Negotiated, PerMessageDeflate, negotiate};
+use crate::handshake::extension::{ExtensionError, Negotiated, Negotiation, PerMessageDeflate};
 
 /// How many response headers are parsed at most.
 pub const MAX_RESPONSE_HEADERS: usize = 32;
@@ -41,15 +42,36 @@ pub enum ProtocolCheck {
 /// line.) Scanning starts 2 bytes before `from`, so an ending split across two reads is
 /// found; `from` past the end of `buf` finds nothing.
 pub(crate) fn find_end(buf: &[u8], from: usize) -> Option<usize> {
-    let start = from.saturating_sub(2);
-    let rest = buf.get(start..)?;
-    rest.iter().enumerate().filter(|&(_, &b)| b == b'\n').find_map(|(i, _)| {
-        match (rest.get(i + 1), rest.get(i + 2)) {
-            (Some(b'\n'), _) => Some(start + i + 2),
-            (Some(b'\r'), Some(b'\n')) => Some(start + i + 3),
-            _ => None,
+    let mut at = from.saturating_sub(2);
+    loop {
+        let newline = find_newline(buf, at)?;
+        match (buf.get(newline + 1), buf.get(newline + 2)) {
+            (Some(b'\n'), _) => return Some(newline + 2),
+            (Some(b'\r'), Some(b'\n')) => return Some(newline + 3),
+            _ => at = newline + 1,
         }
-    })
+    }
+}
+
+/// The index of the first `\n` in `bytes` at or after `from`.
+///
+/// Eight bytes at a time: a header line is some 20 to 40 bytes, and the response passes here
+/// at least twice (the end of the block, then the headers of `onOpen`). A word holds a `\n`
+/// when one of its bytes XOR `\n` is zero, found with the usual zero-byte test (the lowest
+/// flagged byte is exact; a flagged word is then searched byte by byte).
+pub(crate) fn find_newline(bytes: &[u8], from: usize) -> Option<usize> {
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
+    const NEWLINES: u64 = u64::from_ne_bytes([b'\n'; 8]);
+    let mut at = from;
+    while let Some(word) = at.checked_add(8).and_then(|end| bytes.get(at..end)) {
+        let word = u64::from_ne_bytes(word.try_into().ok()?) ^ NEWLINES;
+        if word.wrapping_sub(ONES) & !word & HIGHS != 0 {
+            break;
+        }
+        at += 8;
+    }
+    Some(at + bytes.get(at..)?.iter().position(|&b| b == b'\n')?)
 }
 
 /// Why [`validate_with`] refused a response: one of RFC 6455 §4.1's checks, or the
@@ -119,9 +141,14 @@ pub(crate) fn validate(
 /// Checks, in order: httparse's syntax ([`HandshakeError::Malformed`]), HTTP/1.1
 /// ([`HandshakeError::Version`]), status 101, `Upgrade`, `Connection`,
 /// `Sec-WebSocket-Accept`, `Sec-WebSocket-Extensions` (every line, against `deflate`:
-/// [`negotiate`]), then the subprotocol (S5). A block
+/// [`Negotiation`]), then the subprotocol (S5). A block
 /// httparse finds incomplete, or complete before its end (it must end at the first empty
 /// line, as [`find_end`] ends it), is `Malformed(httparse::Error::NewLine)`.
+///
+/// One pass over the fields rewrites each line and notes what the checks need of it (the
+/// five names the checks read are told apart by their length first); the checks then judge
+/// those notes in the order above, so the first failing check is the one reported, whatever
+/// the order of the lines.
 ///
 /// A line starting with a space or tab right after the status line is no fold (there is no
 /// field to continue) and is refused as `Malformed(httparse::Error::HeaderName)`. RFC 9112
@@ -136,21 +163,22 @@ pub(crate) fn validate_with(
     check: ProtocolCheck,
     deflate: Option<&PerMessageDeflate>,
 ) -> Result<(Option<Range<usize>>, Option<Negotiated>), Rejection> {
-    let fields = parse(block)?;
-    rewrite(block, &fields);
-    let block: &[u8] = block;
-    let headers = Headers::new(block);
-    check_upgrade(headers)?;
-    check_connection(headers)?;
-    check_accept(headers, accept)?;
-    // RFC 6455 §4.1: "If the response includes a |Sec-WebSocket-Extensions| header field and
-    // this header field indicates the use of an extension that was not present in the
-    // client's handshake (the server has indicated an extension not requested by the
-    // client), the client MUST _Fail the WebSocket Connection_." Without an offer, any
-    // non-empty value fails; with one, RFC 7692's rules decide.
-    let negotiated = negotiate(named(headers, "sec-websocket-extensions"), deflate)?;
-    let chosen = chosen_protocol(headers, offered, check)?;
-    Ok((chosen.map(|value| range_in(block, value)).transpose()?, negotiated))
+    let mut fields = heapless::Vec::new();
+    parse(block, &mut fields)?;
+    let mut seen = Seen::new(deflate);
+    let mut at = 0;
+    for field in &fields {
+        // `name:value\n`, written over the block front to back (see `move_to`), then noted
+        // as the checks will read it.
+        let name = at..move_to(block, field.name.clone(), at);
+        let value_start = put(block, name.end, b':');
+        let value = value_start..move_to(block, field.value.clone(), value_start);
+        unfold(block.get_mut(value.clone()).unwrap_or_default());
+        at = put(block, value.end, b'\n');
+        seen.field(block, name, value, accept);
+    }
+    block.get_mut(at..).unwrap_or_default().fill(b'\n');
+    seen.judge(block, offered.as_bytes(), check)
 }
 
 /// Where one header field's name and value lie in the block, as httparse found them.
@@ -160,13 +188,17 @@ struct Field {
     value: Range<usize>,
 }
 
-/// httparse's one parse of `block`: the status line's checks, and where each field lies.
-fn parse(block: &[u8]) -> Result<heapless::Vec<Field, MAX_RESPONSE_HEADERS>, HandshakeError> {
-    let mut storage = [httparse::EMPTY_HEADER; MAX_RESPONSE_HEADERS];
-    let mut response = httparse::Response::new(&mut storage);
+/// httparse's one parse of `block`: the status line's checks, and where each field lies (into
+/// `fields`, the caller's: returned, the list would be copied).
+fn parse(
+    block: &[u8],
+    fields: &mut heapless::Vec<Field, MAX_RESPONSE_HEADERS>,
+) -> Result<(), HandshakeError> {
+    let mut storage = [const { MaybeUninit::<httparse::Header<'_>>::uninit() }; MAX_RESPONSE_HEADERS];
+    let mut response = httparse::Response::new(&mut []);
     let parsed = httparse::ParserConfig::default()
         .allow_obsolete_multiline_headers_in_responses(true)
-        .parse_response(&mut response, block);
+        .parse_response_with_uninit_headers(&mut response, block, &mut storage);
     match parsed {
         // The block must be exactly what httparse read: `find_end` ends it at the same empty
         // line, so a shorter parse means a block that did not come from `find_end`.
@@ -183,43 +215,42 @@ fn parse(block: &[u8]) -> Result<heapless::Vec<Field, MAX_RESPONSE_HEADERS>, Han
         Some(101) => {}
         code => return Err(HandshakeError::Status(code.unwrap_or(0))),
     }
-    let mut fields = heapless::Vec::new();
     for header in response.headers.iter() {
         let field =
             Field { name: range_in(block, header.name.as_bytes())?, value: range_in(block, header.value)? };
         fields.push(field).map_err(|_| HandshakeError::Malformed(httparse::Error::TooManyHeaders))?;
     }
-    Ok(fields)
-}
-
-/// Writes `fields` over `block` as [`Headers`] lines, `name:value\n` each with the value
-/// unfolded, then fills the rest of the block with `\n`.
-///
-/// Every byte is read before it is overwritten: the lines are written front to back from
-/// offset 0, and the write position never passes the start of the field being copied. The
-/// first field comes after the status line; each `name:value\n` is at most as long as the
-/// original from its name to its line break (the `:` stays, the spaces around the value go,
-/// the value keeps its length, a `\r\n` becomes `\n`). So each copy only moves bytes towards
-/// the front, and the block's last byte, part of its final empty line, always becomes `\n`.
-fn rewrite(block: &mut [u8], fields: &[Field]) {
-    let mut at = 0;
-    for field in fields {
-        at = move_to(block, field.name.clone(), at);
-        at = put(block, at, b':');
-        let value = at;
-        at = move_to(block, field.value.clone(), at);
-        unfold(block.get_mut(value..at).unwrap_or_default());
-        at = put(block, at, b'\n');
-    }
-    block.get_mut(at..).unwrap_or_default().fill(b'\n');
+    Ok(())
 }
 
 /// Copies `block[from]` to `block[to..]` (`to` at or before `from.start`); returns where the
 /// copy ends. Out-of-bounds ranges, impossible for httparse's fields, copy nothing.
+///
+/// The lines are written front to back from offset 0, and the write position never passes
+/// the start of the field being copied: the first field comes after the status line, and
+/// each `name:value\n` is at most as long as the original from its name to its line break
+/// (the `:` stays, the spaces around the value go, the value keeps its length, a `\r\n`
+/// becomes `\n`). So every byte is read before it is overwritten, each copy moves bytes
+/// towards the front only, and the block's last byte, part of its final empty line, always
+/// becomes `\n`.
+///
+/// Not `copy_within`: that is `memmove`, 1.6 KB of flash on a microcontroller. The copy goes
+/// front to back in pieces no longer than the distance moved, so no piece overlaps its source
+/// (`memcpy`); a field usually moves further than its length, in one piece.
 fn move_to(block: &mut [u8], from: Range<usize>, to: usize) -> usize {
     let end = to.saturating_add(from.len());
-    if from.start <= from.end && from.end <= block.len() && end <= block.len() {
-        block.copy_within(from, to);
+    if to <= from.start && from.end <= block.len() {
+        let distance = from.start - to;
+        let mut at = to;
+        while at < end && distance > 0 {
+            let piece = distance.min(end - at);
+            // `at + distance` is at most `from.end`, inside the block.
+            let Some((front, back)) = block.split_at_mut_checked(at + distance) else { break };
+            if let (Some(dst), Some(src)) = (front.get_mut(at..at + piece), back.get(..piece)) {
+                dst.copy_from_slice(src);
+            }
+            at += piece;
+        }
     }
     end
 }
@@ -237,6 +268,11 @@ fn put(block: &mut [u8], at: usize, byte: u8) -> usize {
 /// many SP octets. httparse leaves a line break inside a value only where a fold continued
 /// it, and trims the value's ends; runs without a line break (`a \t b`) are left alone.
 fn unfold(value: &mut [u8]) {
+    // Almost every value has no fold, so no `\n` (httparse lets a CR into a value only
+    // before an LF): left alone.
+    if find_newline(value, 0).is_none() {
+        return;
+    }
     let (mut run, mut folded) = (0, false);
     for i in 0..=value.len() {
         match value.get(i) {
@@ -252,96 +288,172 @@ fn unfold(value: &mut [u8]) {
     }
 }
 
-/// RFC 6455 §4.1, client rule 2: "If the response lacks an |Upgrade| header field or the
-/// |Upgrade| header field contains a value that is not an ASCII case-insensitive match for
-/// the value "websocket", the client MUST _Fail the WebSocket Connection_."
-///
-/// So the value is `websocket` alone, not a list holding it (S8: `Upgrade: websocket, foo`
-/// fails). A second `Upgrade` line fails too: lines of one field make one comma-separated
-/// value (RFC 9110 §5.3), which is then no match either.
-fn check_upgrade(headers: Headers<'_>) -> Result<(), HandshakeError> {
-    let mut values = named(headers, "upgrade");
-    let value = values.next().ok_or(HandshakeError::MissingUpgrade)?;
-    match (value.eq_ignore_ascii_case(b"websocket"), values.next()) {
-        (true, None) => Ok(()),
-        _ => Err(HandshakeError::InvalidUpgrade),
+/// The response headers the checks read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Checked {
+    Upgrade,
+    Connection,
+    Accept,
+    Extensions,
+    Protocol,
+}
+
+impl Checked {
+    /// Which checked header `name` is (ASCII case-insensitive), if any.
+    fn of(name: &[u8]) -> Option<Checked> {
+        let (expected, checked): (&[u8], _) = match name.len() {
+            7 => (b"upgrade", Checked::Upgrade),
+            10 => (b"connection", Checked::Connection),
+            20 => (b"sec-websocket-accept", Checked::Accept),
+            22 => (b"sec-websocket-protocol", Checked::Protocol),
+            24 => (b"sec-websocket-extensions", Checked::Extensions),
+            _ => return None,
+        };
+        name.eq_ignore_ascii_case(expected).then_some(checked)
     }
 }
 
-/// RFC 6455 §4.1, client rule 3: "If the response lacks a |Connection| header field or the
-/// |Connection| header field doesn't contain a token that is an ASCII case-insensitive match
-/// for the value "Upgrade", the client MUST _Fail the WebSocket Connection_."
-///
-/// `Connection` is a comma-separated list of tokens (RFC 9110 §7.6.1), and several lines
-/// make one list (§5.3): `keep-alive, Upgrade` holds the token, `keep-alive upgrade` does not.
-fn check_connection(headers: Headers<'_>) -> Result<(), HandshakeError> {
-    let mut present = false;
-    for value in named(headers, "connection") {
-        present = true;
-        if value.split(|&b| b == b',').any(|t| trim_ows(t).eq_ignore_ascii_case(b"upgrade")) {
-            return Ok(());
+/// What the checks need to know of the response's lines, noted in one pass.
+struct Seen<'o> {
+    /// `Upgrade` lines, and whether the first is `websocket`.
+    upgrades: u8,
+    upgrade_ok: bool,
+    /// Whether there is a `Connection` line, and whether one holds the token `upgrade`.
+    connection: bool,
+    connection_ok: bool,
+    /// `Sec-WebSocket-Accept` lines, and whether the first is the expected value.
+    accepts: u8,
+    accept_ok: bool,
+    /// Every `Sec-WebSocket-Extensions` line, read against the offer.
+    extensions: Negotiation<'o>,
+    /// `Sec-WebSocket-Protocol` lines, and where the first one's value lies.
+    protocols: u8,
+    protocol: Range<usize>,
+}
+
+impl<'o> Seen<'o> {
+    fn new(deflate: Option<&'o PerMessageDeflate>) -> Self {
+        Seen {
+            upgrades: 0,
+            upgrade_ok: false,
+            connection: false,
+            connection_ok: false,
+            accepts: 0,
+            accept_ok: false,
+            extensions: Negotiation::new(deflate),
+            protocols: 0,
+            protocol: 0..0,
         }
     }
-    Err(if present { HandshakeError::InvalidConnection } else { HandshakeError::MissingConnection })
-}
 
-/// RFC 6455 §4.1: "If the response lacks a |Sec-WebSocket-Accept| header field or the
-/// |Sec-WebSocket-Accept| contains a value other than the base64-encoded SHA-1 of the
-/// concatenation of the |Sec-WebSocket-Key| (as a string, not base64-decoded) with the
-/// string "258EAFA5-E914-47DA-95CA-C5AB0DC85B11" but ignoring any leading and trailing
-/// whitespace, the client MUST _Fail the WebSocket Connection_." More than one is refused
-/// too (RFC 6455 §11.3.3: it "MUST NOT appear more than once in an HTTP response"). The
-/// value is already trimmed ([`Headers`]).
-fn check_accept(headers: Headers<'_>, accept: &Accept) -> Result<(), HandshakeError> {
-    let mut values = named(headers, "sec-websocket-accept");
-    let value = values.next().ok_or(HandshakeError::MissingAccept)?;
-    if values.next().is_some() {
-        return Err(HandshakeError::DuplicateAccept);
+    /// Notes the rewritten line whose name and value lie at `name` and `value` in `block`.
+    fn field(&mut self, block: &[u8], name: Range<usize>, value: Range<usize>, accept: &Accept) {
+        let Some(checked) = Checked::of(block.get(name).unwrap_or_default()) else { return };
+        let bytes = block.get(value.clone()).unwrap_or_default();
+        match checked {
+            Checked::Upgrade => {
+                self.upgrade_ok |= self.upgrades == 0 && bytes.eq_ignore_ascii_case(b"websocket");
+                self.upgrades = self.upgrades.saturating_add(1);
+            }
+            Checked::Connection => {
+                self.connection = true;
+                self.connection_ok |=
+                    bytes.split(|&b| b == b',').any(|t| trim_ows(t).eq_ignore_ascii_case(b"upgrade"));
+            }
+            Checked::Accept => {
+                self.accept_ok |= self.accepts == 0 && bytes == accept.as_bytes();
+                self.accepts = self.accepts.saturating_add(1);
+            }
+            Checked::Extensions => self.extensions.line(bytes),
+            Checked::Protocol => {
+                if self.protocols == 0 {
+                    self.protocol = value;
+                }
+                self.protocols = self.protocols.saturating_add(1);
+            }
+        }
     }
-    if value != accept.as_bytes() {
-        return Err(HandshakeError::WrongAccept);
-    }
-    Ok(())
-}
 
-/// RFC 6455 §4.1: "If the response includes a |Sec-WebSocket-Protocol| header field and this
-/// header field indicates the use of a subprotocol that was not present in the client's
-/// handshake (the server has indicated a subprotocol not requested by the client), the client
-/// MUST _Fail the WebSocket Connection_." The server selects "one or none" (§4.2.2), so more
-/// than one is refused; none when some were offered is refused in strict mode (S5).
-///
-/// A header present with an empty value counts as choosing `""`, which is never offered.
-/// Protocol names compare case-sensitively (§4.1 asks for the client's "exact" values).
-fn chosen_protocol<'a>(
-    headers: Headers<'a>,
-    offered: &str,
-    check: ProtocolCheck,
-) -> Result<Option<&'a [u8]>, HandshakeError> {
-    let mut values = named(headers, "sec-websocket-protocol");
-    let Some(value) = values.next() else {
-        return match (offered_list(offered).next().is_some(), check) {
-            (true, ProtocolCheck::Strict) => Err(HandshakeError::MissingProtocol),
-            _ => Ok(None),
-        };
-    };
-    if values.next().is_some() || value.contains(&b',') {
-        return Err(HandshakeError::MultipleProtocols);
+    /// The checks, in their order, on what was noted.
+    fn judge(
+        self,
+        block: &[u8],
+        offered: &[u8],
+        check: ProtocolCheck,
+    ) -> Result<(Option<Range<usize>>, Option<Negotiated>), Rejection> {
+        // RFC 6455 §4.1, client rule 2: "If the response lacks an |Upgrade| header field or
+        // the |Upgrade| header field contains a value that is not an ASCII case-insensitive
+        // match for the value "websocket", the client MUST _Fail the WebSocket Connection_."
+        //
+        // So the value is `websocket` alone, not a list holding it (S8: `Upgrade: websocket,
+        // foo` fails). A second `Upgrade` line fails too: lines of one field make one
+        // comma-separated value (RFC 9110 §5.3), which is then no match either.
+        match (self.upgrades, self.upgrade_ok) {
+            (0, _) => return Err(HandshakeError::MissingUpgrade.into()),
+            (1, true) => {}
+            _ => return Err(HandshakeError::InvalidUpgrade.into()),
+        }
+        // Rule 3: "If the response lacks a |Connection| header field or the |Connection|
+        // header field doesn't contain a token that is an ASCII case-insensitive match for
+        // the value "Upgrade", the client MUST _Fail the WebSocket Connection_."
+        //
+        // `Connection` is a comma-separated list of tokens (RFC 9110 §7.6.1), and several
+        // lines make one list (§5.3): `keep-alive, Upgrade` holds the token, `keep-alive
+        // upgrade` does not.
+        match (self.connection, self.connection_ok) {
+            (_, true) => {}
+            (true, false) => return Err(HandshakeError::InvalidConnection.into()),
+            (false, false) => return Err(HandshakeError::MissingConnection.into()),
+        }
+        // "If the response lacks a |Sec-WebSocket-Accept| header field or the
+        // |Sec-WebSocket-Accept| contains a value other than the base64-encoded SHA-1 of the
+        // concatenation of the |Sec-WebSocket-Key| (as a string, not base64-decoded) with the
+        // string "258EAFA5-E914-47DA-95CA-C5AB0DC85B11" but ignoring any leading and trailing
+        // whitespace, the client MUST _Fail the WebSocket Connection_." More than one is
+        // refused too (RFC 6455 §11.3.3: it "MUST NOT appear more than once in an HTTP
+        // response"). The value is already trimmed ([`Headers`]).
+        match (self.accepts, self.accept_ok) {
+            (0, _) => return Err(HandshakeError::MissingAccept.into()),
+            (1, true) => {}
+            (1, false) => return Err(HandshakeError::WrongAccept.into()),
+            _ => return Err(HandshakeError::DuplicateAccept.into()),
+        }
+        // "If the response includes a |Sec-WebSocket-Extensions| header field and this header
+        // field indicates the use of an extension that was not present in the client's
+        // handshake (the server has indicated an extension not requested by the client), the
+        // client MUST _Fail the WebSocket Connection_." Without an offer, any non-empty value
+        // fails; with one, RFC 7692's rules decide.
+        let negotiated = self.extensions.finish()?;
+        // "If the response includes a |Sec-WebSocket-Protocol| header field and this header
+        // field indicates the use of a subprotocol that was not present in the client's
+        // handshake (the server has indicated a subprotocol not requested by the client), the
+        // client MUST _Fail the WebSocket Connection_." The server selects "one or none"
+        // (§4.2.2), so more than one is refused; none when some were offered is refused in
+        // strict mode (S5).
+        //
+        // A header present with an empty value counts as choosing `""`, which is never
+        // offered. Protocol names compare case-sensitively (§4.1 asks for the client's
+        // "exact" values).
+        if self.protocols == 0 {
+            // The list as sent (`"a, b"`) names a protocol when it has anything but commas
+            // and spaces.
+            let any_offered = offered.iter().any(|&b| b != b',' && b != b' ');
+            return match (any_offered, check) {
+                (true, ProtocolCheck::Strict) => Err(HandshakeError::MissingProtocol.into()),
+                _ => Ok((None, negotiated)),
+            };
+        }
+        let value = block.get(self.protocol.clone()).unwrap_or_default();
+        if self.protocols > 1 || value.contains(&b',') {
+            return Err(HandshakeError::MultipleProtocols.into());
+        }
+        // The protocols of the list as sent: split on `,`, spaces trimmed, empties left out.
+        let offered = !value.is_empty() && offered.split(|&b| b == b',').any(|p| trim_spaces(p) == value);
+        if !offered {
+            return Err(HandshakeError::UnofferedProtocol.into());
+        }
+        Ok((Some(self.protocol), negotiated))
     }
-    if !offered_list(offered).any(|p| p.as_bytes() == value) {
-        return Err(HandshakeError::UnofferedProtocol);
-    }
-    Ok(Some(value))
-}
-
-/// The protocols of the list as sent (`"a, b"`): split on `,`, spaces trimmed, empties left
-/// out.
-fn offered_list(offered: &str) -> impl Iterator<Item = &str> {
-    offered.split(',').map(|p| p.trim_matches(' ')).filter(|p| !p.is_empty())
-}
-
-/// The values of every header called `name` (ASCII case-insensitive), in order.
-fn named<'a>(headers: Headers<'a>, name: &str) -> impl Iterator<Item = &'a [u8]> {
-    headers.iter().filter(move |(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v)
 }
 
 /// Strips optional whitespace (RFC 9110 §5.6.3 `OWS`: spaces and tabs) from both ends.
@@ -350,6 +462,17 @@ fn trim_ows(mut s: &[u8]) -> &[u8] {
         s = rest;
     }
     while let [rest @ .., b' ' | b'\t'] = s {
+        s = rest;
+    }
+    s
+}
+
+/// Strips spaces from both ends.
+fn trim_spaces(mut s: &[u8]) -> &[u8] {
+    while let [b' ', rest @ ..] = s {
+        s = rest;
+    }
+    while let [rest @ .., b' '] = s {
         s = rest;
     }
     s
@@ -420,9 +543,18 @@ impl<'a> Headers<'a> {
     /// assert_eq!(Headers::new(b"no colon\n\xff:x\nA:1").iter().collect::<Vec<_>>(), [("A", &b"1"[..])]);
     /// ```
     pub fn new(bytes: &'a [u8]) -> Self {
-        let end = match bytes.first() {
-            Some(b'\n') => 0,
-            _ => bytes.windows(2).position(|w| w == b"\n\n").map_or(bytes.len(), |i| i + 1),
+        // Just past the first `\n` followed by another, or 0 when the bytes start with one.
+        let end = if bytes.first() == Some(&b'\n') {
+            0
+        } else {
+            let mut at = 0;
+            loop {
+                match find_newline(bytes, at) {
+                    None => break bytes.len(),
+                    Some(newline) if bytes.get(newline + 1) == Some(&b'\n') => break newline + 1,
+                    Some(newline) => at = newline + 1,
+                }
+            }
         };
         Headers { lines: bytes.get(..end).unwrap_or_default() }
     }
@@ -519,7 +651,9 @@ mod tests {
 
     use super::*;
     use crate::handshake::Key;
-    use crate::handshake::extension::{ExtensionError, Negotiated, PerMessageDeflate};
+    #[cfg(feature = "deflate")]
+    use crate::handshake::extension::ExtensionError;
+    use crate::handshake::extension::{Negotiated, PerMessageDeflate};
 
     /// The accept of RFC 6455 §1.3's key.
     fn accept() -> Accept {
@@ -745,6 +879,7 @@ mod tests {
 
     const PLAIN: Option<PerMessageDeflate> = Some(PerMessageDeflate::new());
 
+    #[cfg(feature = "deflate")]
     fn negotiated(server_nct: bool, server_bits: u8) -> Negotiated {
         Negotiated {
             server_no_context_takeover: server_nct,
@@ -756,6 +891,7 @@ mod tests {
 
     /// RFC 7692 §5: the server accepts by naming the extension; §7.1 says what its parameters
     /// mean. The protocol is chosen as before.
+    #[cfg(feature = "deflate")]
     #[test]
     fn deflate_accepted() {
         let block = with("Sec-WebSocket-Extensions: permessage-deflate; server_max_window_bits=10\r\n");
@@ -774,6 +910,7 @@ mod tests {
 
     /// RFC 9110 §5.3: the lines of the header are one list; RFC 9112 §5.2: an obs-fold inside
     /// it is read as spaces.
+    #[cfg(feature = "deflate")]
     #[test]
     fn deflate_answer_over_lines_and_folds() {
         let block = with(
@@ -792,6 +929,7 @@ mod tests {
 
     /// RFC 7692 §7: a broken answer fails the handshake with what was wrong. An extension that
     /// was not offered stays `UnofferedExtension` (RFC 6455 §4.1, S8).
+    #[cfg(feature = "deflate")]
     #[test]
     fn deflate_refusals() {
         use crate::handshake::extension::DeflateParameter;
@@ -817,6 +955,7 @@ mod tests {
 
     /// The checks keep their order: `Sec-WebSocket-Accept` before the extensions, the
     /// extensions before the subprotocol.
+    #[cfg(feature = "deflate")]
     #[test]
     fn deflate_checks_keep_their_place() {
         let head = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n";
@@ -1334,7 +1473,416 @@ mod tests {
 
     // --- properties ---
 
+    /// `validate_with` as it was before it became one pass over the fields (flash and time,
+    /// issue 13), kept word for word as the reference the new one must agree with.
+    mod reference {
+        use core::ops::Range;
+
+        use super::super::{Headers, MAX_RESPONSE_HEADERS, ProtocolCheck, Rejection};
+        use crate::error::HandshakeError;
+        use crate::handshake::Accept;
+        use crate::handshake::extension::{Negotiated, PerMessageDeflate, negotiate};
+
+        pub(super) fn validate_with(
+            block: &mut [u8],
+            accept: &Accept,
+            offered: &str,
+            check: ProtocolCheck,
+            deflate: Option<&PerMessageDeflate>,
+        ) -> Result<(Option<Range<usize>>, Option<Negotiated>), Rejection> {
+            let fields = parse(block)?;
+            rewrite(block, &fields);
+            let block: &[u8] = block;
+            let headers = Headers::new(block);
+            check_upgrade(headers)?;
+            check_connection(headers)?;
+            check_accept(headers, accept)?;
+            // RFC 6455 §4.1: "If the response includes a |Sec-WebSocket-Extensions| header field and
+            // this header field indicates the use of an extension that was not present in the
+            // client's handshake (the server has indicated an extension not requested by the
+            // client), the client MUST _Fail the WebSocket Connection_." Without an offer, any
+            // non-empty value fails; with one, RFC 7692's rules decide.
+            let negotiated = negotiate(named(headers, "sec-websocket-extensions"), deflate)?;
+            let chosen = chosen_protocol(headers, offered, check)?;
+            Ok((chosen.map(|value| range_in(block, value)).transpose()?, negotiated))
+        }
+
+        /// Where one header field's name and value lie in the block, as httparse found them.
+        #[derive(Clone, Debug)]
+        struct Field {
+            name: Range<usize>,
+            value: Range<usize>,
+        }
+
+        /// httparse's one parse of `block`: the status line's checks, and where each field lies.
+        fn parse(block: &[u8]) -> Result<heapless::Vec<Field, MAX_RESPONSE_HEADERS>, HandshakeError> {
+            let mut storage = [httparse::EMPTY_HEADER; MAX_RESPONSE_HEADERS];
+            let mut response = httparse::Response::new(&mut storage);
+            let parsed = httparse::ParserConfig::default()
+                .allow_obsolete_multiline_headers_in_responses(true)
+                .parse_response(&mut response, block);
+            match parsed {
+                // The block must be exactly what httparse read: `find_end` ends it at the same empty
+                // line, so a shorter parse means a block that did not come from `find_end`.
+                Ok(httparse::Status::Complete(n)) if n == block.len() => {}
+                Ok(_) => return Err(HandshakeError::Malformed(httparse::Error::NewLine)),
+                Err(e) => return Err(HandshakeError::Malformed(e)),
+            }
+            if response.version != Some(1) {
+                return Err(HandshakeError::Version);
+            }
+            // RFC 6455 §4.1: "If the status code received from the server is not 101, the client
+            // handles the response per HTTP procedures" — for this client, a failed handshake (S2).
+            match response.code {
+                Some(101) => {}
+                code => return Err(HandshakeError::Status(code.unwrap_or(0))),
+            }
+            let mut fields = heapless::Vec::new();
+            for header in response.headers.iter() {
+                let field = Field {
+                    name: range_in(block, header.name.as_bytes())?,
+                    value: range_in(block, header.value)?,
+                };
+                fields.push(field).map_err(|_| HandshakeError::Malformed(httparse::Error::TooManyHeaders))?;
+            }
+            Ok(fields)
+        }
+
+        /// Writes `fields` over `block` as [`Headers`] lines, `name:value\n` each with the value
+        /// unfolded, then fills the rest of the block with `\n`.
+        ///
+        /// Every byte is read before it is overwritten: the lines are written front to back from
+        /// offset 0, and the write position never passes the start of the field being copied. The
+        /// first field comes after the status line; each `name:value\n` is at most as long as the
+        /// original from its name to its line break (the `:` stays, the spaces around the value go,
+        /// the value keeps its length, a `\r\n` becomes `\n`). So each copy only moves bytes towards
+        /// the front, and the block's last byte, part of its final empty line, always becomes `\n`.
+        fn rewrite(block: &mut [u8], fields: &[Field]) {
+            let mut at = 0;
+            for field in fields {
+                at = move_to(block, field.name.clone(), at);
+                at = put(block, at, b':');
+                let value = at;
+                at = move_to(block, field.value.clone(), at);
+                unfold(block.get_mut(value..at).unwrap_or_default());
+                at = put(block, at, b'\n');
+            }
+            block.get_mut(at..).unwrap_or_default().fill(b'\n');
+        }
+
+        /// Copies `block[from]` to `block[to..]` (`to` at or before `from.start`); returns where the
+        /// copy ends. Out-of-bounds ranges, impossible for httparse's fields, copy nothing.
+        fn move_to(block: &mut [u8], from: Range<usize>, to: usize) -> usize {
+            let end = to.saturating_add(from.len());
+            if from.start <= from.end && from.end <= block.len() && end <= block.len() {
+                block.copy_within(from, to);
+            }
+            end
+        }
+
+        /// Writes `byte` at `at`; returns the next position.
+        fn put(block: &mut [u8], at: usize, byte: u8) -> usize {
+            if let Some(slot) = block.get_mut(at) {
+                *slot = byte;
+            }
+            at.saturating_add(1)
+        }
+
+        /// Replaces each obs-fold in `value` with spaces, in place (RFC 9112 §5.2, `obs-fold = OWS
+        /// CRLF RWS`): every run of spaces, tabs, CRs and LFs that holds a line break becomes as
+        /// many SP octets. httparse leaves a line break inside a value only where a fold continued
+        /// it, and trims the value's ends; runs without a line break (`a \t b`) are left alone.
+        fn unfold(value: &mut [u8]) {
+            let (mut run, mut folded) = (0, false);
+            for i in 0..=value.len() {
+                match value.get(i) {
+                    Some(b' ' | b'\t') => {}
+                    Some(b'\r' | b'\n') => folded = true,
+                    _ => {
+                        if folded {
+                            value.get_mut(run..i).unwrap_or_default().fill(b' ');
+                        }
+                        (run, folded) = (i + 1, false);
+                    }
+                }
+            }
+        }
+
+        /// RFC 6455 §4.1, client rule 2: "If the response lacks an |Upgrade| header field or the
+        /// |Upgrade| header field contains a value that is not an ASCII case-insensitive match for
+        /// the value "websocket", the client MUST _Fail the WebSocket Connection_."
+        ///
+        /// So the value is `websocket` alone, not a list holding it (S8: `Upgrade: websocket, foo`
+        /// fails). A second `Upgrade` line fails too: lines of one field make one comma-separated
+        /// value (RFC 9110 §5.3), which is then no match either.
+        fn check_upgrade(headers: Headers<'_>) -> Result<(), HandshakeError> {
+            let mut values = named(headers, "upgrade");
+            let value = values.next().ok_or(HandshakeError::MissingUpgrade)?;
+            match (value.eq_ignore_ascii_case(b"websocket"), values.next()) {
+                (true, None) => Ok(()),
+                _ => Err(HandshakeError::InvalidUpgrade),
+            }
+        }
+
+        /// RFC 6455 §4.1, client rule 3: "If the response lacks a |Connection| header field or the
+        /// |Connection| header field doesn't contain a token that is an ASCII case-insensitive match
+        /// for the value "Upgrade", the client MUST _Fail the WebSocket Connection_."
+        ///
+        /// `Connection` is a comma-separated list of tokens (RFC 9110 §7.6.1), and several lines
+        /// make one list (§5.3): `keep-alive, Upgrade` holds the token, `keep-alive upgrade` does not.
+        fn check_connection(headers: Headers<'_>) -> Result<(), HandshakeError> {
+            let mut present = false;
+            for value in named(headers, "connection") {
+                present = true;
+                if value.split(|&b| b == b',').any(|t| trim_ows(t).eq_ignore_ascii_case(b"upgrade")) {
+                    return Ok(());
+                }
+            }
+            Err(if present { HandshakeError::InvalidConnection } else { HandshakeError::MissingConnection })
+        }
+
+        /// RFC 6455 §4.1: "If the response lacks a |Sec-WebSocket-Accept| header field or the
+        /// |Sec-WebSocket-Accept| contains a value other than the base64-encoded SHA-1 of the
+        /// concatenation of the |Sec-WebSocket-Key| (as a string, not base64-decoded) with the
+        /// string "258EAFA5-E914-47DA-95CA-C5AB0DC85B11" but ignoring any leading and trailing
+        /// whitespace, the client MUST _Fail the WebSocket Connection_." More than one is refused
+        /// too (RFC 6455 §11.3.3: it "MUST NOT appear more than once in an HTTP response"). The
+        /// value is already trimmed ([`Headers`]).
+        fn check_accept(headers: Headers<'_>, accept: &Accept) -> Result<(), HandshakeError> {
+            let mut values = named(headers, "sec-websocket-accept");
+            let value = values.next().ok_or(HandshakeError::MissingAccept)?;
+            if values.next().is_some() {
+                return Err(HandshakeError::DuplicateAccept);
+            }
+            if value != accept.as_bytes() {
+                return Err(HandshakeError::WrongAccept);
+            }
+            Ok(())
+        }
+
+        /// RFC 6455 §4.1: "If the response includes a |Sec-WebSocket-Protocol| header field and this
+        /// header field indicates the use of a subprotocol that was not present in the client's
+        /// handshake (the server has indicated a subprotocol not requested by the client), the client
+        /// MUST _Fail the WebSocket Connection_." The server selects "one or none" (§4.2.2), so more
+        /// than one is refused; none when some were offered is refused in strict mode (S5).
+        ///
+        /// A header present with an empty value counts as choosing `""`, which is never offered.
+        /// Protocol names compare case-sensitively (§4.1 asks for the client's "exact" values).
+        fn chosen_protocol<'a>(
+            headers: Headers<'a>,
+            offered: &str,
+            check: ProtocolCheck,
+        ) -> Result<Option<&'a [u8]>, HandshakeError> {
+            let mut values = named(headers, "sec-websocket-protocol");
+            let Some(value) = values.next() else {
+                return match (offered_list(offered).next().is_some(), check) {
+                    (true, ProtocolCheck::Strict) => Err(HandshakeError::MissingProtocol),
+                    _ => Ok(None),
+                };
+            };
+            if values.next().is_some() || value.contains(&b',') {
+                return Err(HandshakeError::MultipleProtocols);
+            }
+            if !offered_list(offered).any(|p| p.as_bytes() == value) {
+                return Err(HandshakeError::UnofferedProtocol);
+            }
+            Ok(Some(value))
+        }
+
+        /// The protocols of the list as sent (`"a, b"`): split on `,`, spaces trimmed, empties left
+        /// out.
+        fn offered_list(offered: &str) -> impl Iterator<Item = &str> {
+            offered.split(',').map(|p| p.trim_matches(' ')).filter(|p| !p.is_empty())
+        }
+
+        /// The values of every header called `name` (ASCII case-insensitive), in order.
+        fn named<'a>(headers: Headers<'a>, name: &str) -> impl Iterator<Item = &'a [u8]> {
+            headers.iter().filter(move |(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v)
+        }
+
+        /// Strips optional whitespace (RFC 9110 §5.6.3 `OWS`: spaces and tabs) from both ends.
+        fn trim_ows(mut s: &[u8]) -> &[u8] {
+            while let [b' ' | b'\t', rest @ ..] = s {
+                s = rest;
+            }
+            while let [rest @ .., b' ' | b'\t'] = s {
+                s = rest;
+            }
+            s
+        }
+
+        /// Where `part`, a sub-slice of `block`, lies inside it (computed from addresses; no
+        /// `unsafe`). An empty part is `0..0`, wherever it points: there is nothing to find. A slice
+        /// from elsewhere is reported as a malformed value, never a panic.
+        fn range_in(block: &[u8], part: &[u8]) -> Result<Range<usize>, HandshakeError> {
+            if part.is_empty() {
+                return Ok(0..0);
+            }
+            let start = part.as_ptr().addr().wrapping_sub(block.as_ptr().addr());
+            let end = start.checked_add(part.len()).filter(|&end| end <= block.len());
+            match end {
+                Some(end) if block.get(start..end) == Some(part) => Ok(start..end),
+                _ => Err(HandshakeError::Malformed(httparse::Error::HeaderValue)),
+            }
+        }
+    }
+
+    /// The new `validate_with` and the reference on a copy of `block` each: the same result,
+    /// and after `Ok` the same rewritten block.
+    fn agrees_with_reference(
+        block: &[u8],
+        offered: &str,
+        check: ProtocolCheck,
+        deflate: Option<PerMessageDeflate>,
+    ) -> Result<(), proptest::test_runner::TestCaseError> {
+        let (mut new, mut old) = (block.to_vec(), block.to_vec());
+        let got = validate_with(&mut new, &accept(), offered, check, deflate.as_ref());
+        let want = reference::validate_with(&mut old, &accept(), offered, check, deflate.as_ref());
+        proptest::prop_assert_eq!(&got, &want, "{:?}", String::from_utf8_lossy(block));
+        if std::env::var_os("REF_STATS").is_some() {
+            std::eprintln!("REF {}", if got.is_ok() { "ok" } else { "err" });
+        }
+        if got.is_ok() {
+            proptest::prop_assert_eq!(new, old, "{:?}", String::from_utf8_lossy(block));
+        }
+        Ok(())
+    }
+
+    /// A response as the reference comparison draws it: a status line, then lines made of
+    /// the names and values the checks read (in any case, with folds, spaces, bare `\n`s).
+    fn response_strategy() -> impl proptest::strategy::Strategy<Value = Vec<u8>> {
+        use proptest::prelude::*;
+        let status = proptest::sample::select(
+            &[
+                "HTTP/1.1 101 Switching Protocols",
+                "HTTP/1.1 101 Switching Protocols",
+                "HTTP/1.1 101 ",
+                "HTTP/1.1 101",
+                "HTTP/1.1 101 Switching Protocols",
+                "HTTP/1.0 101 OK",
+                "HTTP/1.1 200 OK",
+            ][..],
+        );
+        let name = proptest::sample::select(
+            &[
+                "Upgrade",
+                "upgrade",
+                "UPGRADE",
+                "Connection",
+                "connection",
+                "Sec-WebSocket-Accept",
+                "sec-websocket-accept",
+                "Sec-WebSocket-Protocol",
+                "sec-websocket-protocol",
+                "Sec-WebSocket-Extensions",
+                "sec-websocket-extensions",
+                "Server",
+                "X-Upgrade",
+                "Upgrades",
+                "",
+                " Upgrade",
+            ][..],
+        );
+        let value = proptest::sample::select(
+            &[
+                "websocket",
+                "WebSocket",
+                "websocket, x",
+                "Upgrade",
+                "keep-alive, Upgrade",
+                "keep-alive upgrade",
+                "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=",
+                " s3pPLMBiTxaQ9kYGzzhZRbK+xOo= ",
+                "wrong",
+                "chat",
+                "superchat",
+                "chat, superchat",
+                "",
+                " ",
+                "permessage-deflate",
+                "permessage-deflate; server_max_window_bits=10",
+                "permessage-deflate;",
+                "x-custom",
+                ",",
+                "a\r\n b",
+                "a\n\tb",
+                "\r\n websocket",
+                "caf\u{e9}",
+            ][..],
+        );
+        let sep = proptest::sample::select(&[": ", ":", ":\t", " : "][..]);
+        let eol = proptest::sample::select(&["\r\n", "\r\n", "\n"][..]);
+        let line = (name, sep, value, eol.clone()).prop_map(|(n, s, v, e)| format!("{n}{s}{v}{e}"));
+        let eol = proptest::sample::select(&["\r\n", "\r\n", "\r\n", "\n"][..]);
+        // Mostly the three lines a 101 needs, among the others, in any order.
+        let needed = proptest::collection::vec(proptest::bool::weighted(0.9), 3).prop_map(|keep| {
+            [
+                "Upgrade: websocket\r\n",
+                "Connection: Upgrade\r\n",
+                "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n",
+            ]
+            .into_iter()
+            .zip(keep)
+            .filter(|&(_, keep)| keep)
+            .map(|(line, _)| line.to_string())
+            .collect::<Vec<_>>()
+        });
+        let lines = (needed, proptest::collection::vec(line, 0..5))
+            .prop_map(|(mut needed, others)| {
+                needed.extend(others);
+                needed
+            })
+            .prop_shuffle();
+        (status, eol.clone(), lines, eol)
+            .prop_map(|(status, e1, lines, e2)| format!("{status}{e1}{}{e2}", lines.concat()).into_bytes())
+    }
+
     proptest::proptest! {
+        #![proptest_config(proptest::test_runner::Config::with_cases(4096))]
+
+        #[test]
+        fn validate_agrees_with_the_reference(
+            block in response_strategy(),
+            offered in proptest::sample::select(&["", "chat", "chat, superchat", " , ", "superchat,chat"][..]),
+            lenient in proptest::bool::ANY,
+            deflate in proptest::option::of(proptest::option::of(8u8..=16)),
+        ) {
+            let check = if lenient { ProtocolCheck::Lenient } else { ProtocolCheck::Strict };
+            let deflate = deflate.map(|bits| PerMessageDeflate { server_max_window_bits: bits, ..PerMessageDeflate::new() });
+            // Without the `deflate` feature no offer is ever sent: compare without one.
+            let deflate = deflate.filter(|_| cfg!(feature = "deflate"));
+            // The block as `find_end` ends it, and any block at all.
+            if let Some(end) = find_end(&block, 0) {
+                agrees_with_reference(&block[..end], offered, check, deflate)?;
+            }
+            agrees_with_reference(&block, offered, check, deflate)?;
+        }
+
+        #[test]
+        fn validate_agrees_with_the_reference_on_any_bytes(
+            bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..256),
+            offered in "[a-z, ]{0,12}",
+        ) {
+            let mut block = b"HTTP/1.1 101 Switching Protocols\r\n".to_vec();
+            block.extend_from_slice(&bytes);
+            agrees_with_reference(&block, &offered, ProtocolCheck::Strict, None)?;
+        }
+
+        #[test]
+        fn find_newline_is_a_plain_search(bytes in proptest::collection::vec(proptest::sample::select(&b"\na\x0b\x8a\t"[..]), 0..40), from in 0usize..44) {
+            let plain = bytes.get(from..).and_then(|rest| rest.iter().position(|&b| b == b'\n')).map(|i| from + i);
+            proptest::prop_assert_eq!(find_newline(&bytes, from), plain);
+        }
+
+        #[test]
+        fn headers_end_where_the_plain_search_ends_them(bytes in proptest::collection::vec(proptest::sample::select(&b"\na:"[..]), 0..24)) {
+            let end = match bytes.first() {
+                Some(b'\n') => 0,
+                _ => bytes.windows(2).position(|w| w == b"\n\n").map_or(bytes.len(), |i| i + 1),
+            };
+            proptest::prop_assert_eq!(Headers::new(&bytes).as_bytes(), &bytes[..end]);
+        }
+
         #[test]
         fn validate_never_panics(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..512), offered in "[a-z, ]{0,12}") {
             let mut block = bytes.clone();

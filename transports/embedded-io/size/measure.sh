@@ -1,21 +1,72 @@
 #!/usr/bin/env bash
-# Flash and RAM of the size programs for thumbv7em-none-eabihf (release, opt-level "s", LTO,
-# panic=abort): the sockettask core + this transport with one task, the same with the `deflate`
-# feature offering a 1 KiB window (sockettask_deflate), the same program over embedded-websocket
-# 0.9, and the core alone driven by hand (core_only). Needs llvm-size/llvm-objdump (Debian's
-# llvm) and python3.
+# Flash and RAM of the size programs for thumbv7em-none-eabihf (release: opt-level "s", fat
+# LTO, one codegen unit, panic=abort; stable toolchain), all from this one run:
 #
-# The deflate build has its own target dir: feature unification would otherwise put the
-# inflate state and code into the other programs too.
+# - sockettask: the client program of issue 13 over this transport (connect to a wss URL with
+#   one subprotocol and an Origin header, send one text, receive one message, close; one
+#   task, 1 KiB buffers), its options hidden behind core::hint::black_box. Held to
+#   FLASH_LIMIT: the script fails when it is larger.
+# - sockettask_err_msg: the same, writing each failure's errMsg to the UART through
+#   `err_msg().as_str()` (no core::fmt).
+# - embedded_websocket: the same client program over embedded-websocket 0.9, hidden the same.
+# - sockettask_deflate: sockettask with the `deflate` feature, offering a 1 KiB window.
+# - core_only: the core alone, driven by hand (no transport crate).
+#
+# Flash is .text + .rodata + .ARM.exidx + .data (.data's initial values live in flash too);
+# RAM is .data + .bss; the stack is a worst-case walk of direct calls (stack.py).
+#
+# Needs llvm-size and llvm-objdump: rustup's llvm-tools component (added here when missing),
+# else any on PATH (Debian's llvm); and python3. The deflate build has its own target dir:
+# feature unification would otherwise put the inflate state and code into the other programs.
 set -euo pipefail
 cd "$(dirname "$0")"
-cargo build --release --target thumbv7em-none-eabihf --bins
-cargo build --release --target thumbv7em-none-eabihf --features deflate --bin sockettask_deflate \
+
+FLASH_LIMIT=${FLASH_LIMIT:-20480}
+
+rustup component add llvm-tools >/dev/null 2>&1 || true
+rustup target add thumbv7em-none-eabihf >/dev/null 2>&1 || true
+tool() {
+    local dir
+    for dir in "$(rustc --print sysroot)"/lib/rustlib/*/bin; do
+        if [ -x "$dir/$1" ]; then
+            echo "$dir/$1"
+            return
+        fi
+    done
+    command -v "$1" || { echo "measure.sh: $1 not found (rustup component add llvm-tools)" >&2; exit 1; }
+}
+SIZE=$(tool llvm-size)
+OBJDUMP=$(tool llvm-objdump)
+
+cargo build --quiet --release --target thumbv7em-none-eabihf --bins
+cargo build --quiet --release --target thumbv7em-none-eabihf --features deflate --bin sockettask_deflate \
     --target-dir target/deflate
-for elf in target/thumbv7em-none-eabihf/release/{core_only,sockettask,embedded_websocket} \
+
+# section NAME ELF: the section's size in bytes (0 when absent).
+section() {
+    "$SIZE" -A "$2" | awk -v name="$1" '$1 == name { print $2; found = 1 } END { if (!found) print 0 }'
+}
+
+printf '%-20s %8s %8s %8s %8s %8s %8s %8s\n' program .text .rodata .exidx .data flash .bss stack
+client_flash=
+for elf in target/thumbv7em-none-eabihf/release/{sockettask,sockettask_err_msg,embedded_websocket,core_only} \
     target/deflate/thumbv7em-none-eabihf/release/sockettask_deflate; do
-    echo "== $(basename "$elf")"
-    llvm-size -A "$elf" | grep -E '^\.(text|rodata|data|bss|ARM.exidx) '
-    llvm-size -B "$elf" | tail -1
-    llvm-objdump -d --no-show-raw-insn "$elf" | python3 stack.py _start
+    name=$(basename "$elf")
+    text=$(section .text "$elf")
+    rodata=$(section .rodata "$elf")
+    exidx=$(section .ARM.exidx "$elf")
+    data=$(section .data "$elf")
+    bss=$(section .bss "$elf")
+    flash=$((text + rodata + exidx + data))
+    stack=$("$OBJDUMP" -d --no-show-raw-insn "$elf" | python3 stack.py _start | awk '{ print $1 }')
+    printf '%-20s %8d %8d %8d %8d %8d %8d %8d\n' "$name" "$text" "$rodata" "$exidx" "$data" "$flash" "$bss" "$stack"
+    if [ "$name" = sockettask ]; then
+        client_flash=$flash
+    fi
 done
+echo "flash = .text + .rodata + .ARM.exidx + .data; stack = worst case of direct calls from _start"
+if [ "$client_flash" -gt "$FLASH_LIMIT" ]; then
+    echo "measure.sh: FAIL: sockettask is $client_flash B of flash, over the limit of $FLASH_LIMIT B" >&2
+    exit 1
+fi
+echo "sockettask: $client_flash B of flash, within the limit of $FLASH_LIMIT B"

@@ -265,30 +265,40 @@
 //! (`DEFMT_LOG=debug`); the program then links a global logger (`defmt-rtt`, …).
 //!
 //! # Footprint
-//! A minimal thumbv7em program with one task (connect over a UART-like stream, send, answer
-//! each message, reconnect after the close; 1 KiB receive and 1 KiB send buffer), release
-//! build with `opt-level = "s"`, LTO, `panic = "abort"`, measured by `size/measure.sh`
-//! (`llvm-size` and a worst-case stack walk over `llvm-objdump -d`), without the `defmt`
-//! feature (off, logging leaves no code). `sockettask_deflate` is the same program with the
-//! `deflate` feature, offering `server_max_window_bits: Some(10)`, its receive buffer grown by
-//! `inflate_overhead(10, false)` = 1 025 B so the message limit stays the same:
+//! The client program of `size/` for thumbv7em-none-eabihf (Cortex-M4F): connect to a `wss` URL
+//! (the stream stands in for TLS) offering one subprotocol with an `Origin` header, send one
+//! text, receive one message, close; one task, 1 KiB receive and 1 KiB send buffer, the default
+//! configuration (strict response checks, fail-fast UTF-8, the default limits). The URL,
+//! subprotocol, header and message go through `core::hint::black_box`, as a device reads them
+//! from its configuration, so LTO cannot evaluate the URL and header checks at compile time.
+//! Release build on the stable toolchain: `opt-level = "s"`, fat LTO, one codegen unit,
+//! `panic = "abort"`, without the `defmt` feature (off, logging leaves no code).
 //!
-//! | program | flash (`.text` + `.rodata` + `.ARM.exidx`) | `.data` | `.bss` | stack |
-//! |---|---|---|---|---|
-//! | sockettask + this transport | 32 236 B | 0 | 2 968 B (2 KiB buffers + 920 B driver) | ≤ 3 084 B |
-//! | the same with `deflate`, 1 KiB window (`sockettask_deflate`) | 42 752 B | 0 | 14 528 B (3 073 B buffers + 11 455 B driver, 10 535 B of it the inflate state) | ≤ 13 324 B |
-//! | the sockettask core alone, driven by hand (`core_only`) | 31 672 B | 0 | 2 048 B (2 KiB buffers; the client lives on the stack) | ≤ 4 492 B |
-//! | embedded-websocket 0.9.5, same program | 11 654 B | 0 | 3 072 B (3 × 1 KiB buffers) | ≤ 2 052 B |
+//! Flash is `.text` + `.rodata` + `.ARM.exidx` + `.data`; RAM is `.bss` (`.data` is 0 in all of
+//! them) and the stack, a worst-case walk of the direct calls from `_start` over
+//! `llvm-objdump -d`. Measured by `size/measure.sh` on 2026-12-01, all rows from the same run; CI
+//! runs it and fails when `sockettask` passes 20 KiB (20 480 B) of flash.
 //!
-//! Inflate adds 10.5 KB of flash (miniz_oxide's inflate and the in-place window handling) and,
-//! per task slot, 10.5 KB of RAM for its state. Its stack figure is the core's: at OPEN it
-//! builds that state on the stack (a 10 184 B frame) before moving it into the slot.
+//! | program | flash | `.bss` | stack |
+//! |---|---|---|---|
+//! | `sockettask`: this transport and the core | 29 644 B | 2 968 B (2 KiB buffers + 920 B driver) | ≤ 2 728 B |
+//! | `sockettask_err_msg`: the same, writing each failure's `errMsg` with [`ErrMsg::text`](sockettask::ErrMsg::text) (no `core::fmt`) | 34 042 B | 2 968 B | ≤ 2 800 B |
+//! | `sockettask_deflate`: the same with `deflate`, offering a 1 KiB window | 40 460 B | 14 528 B (3 073 B buffers + 11 455 B driver, most of it the inflate state) | ≤ 13 032 B |
+//! | `core_only`: the core alone, driven by hand | 28 432 B | 2 048 B (2 KiB buffers; the client lives on the stack) | ≤ 3 576 B |
+//! | `embedded_websocket`: embedded-websocket 0.9.5, same program, hidden the same | 11 998 B | 3 072 B (3 × 1 KiB buffers) | ≤ 2 108 B |
 //!
-//! sockettask and embedded-websocket link the same SHA-1 (2.9 KB) and httparse (1.5 KB). The
-//! rest of the difference is what embedded-websocket leaves out: URL and IP-literal parsing
-//! (`core::net`, ~1.5 KB), response header rules beyond the accept key, extension
-//! negotiation, timeouts, size limits, fail-fast UTF-8, the close handshake rules and the
-//! event queue.
+//! `sockettask_deflate` offers `server_max_window_bits: Some(10)`; its receive buffer grows by
+//! `inflate_overhead(10, false)` = 1 025 B so the message limit stays the same. Inflate adds
+//! miniz_oxide's inflate and the in-place window handling to flash and, per task slot, 10.5 KB
+//! of RAM for its state; its stack figure is the core's: at OPEN it builds that state on the
+//! stack before moving it into the slot.
+//!
+//! Both link a SHA-1 (the sha1 crate's portable code, about 2.3 KB; 0.11 here, 0.10 there)
+//! and httparse (about 1.7 KB). The rest of the difference is what embedded-websocket leaves out: URL and
+//! IP-literal checks, response header rules beyond the accept key, extension negotiation,
+//! timeouts, size limits, fail-fast UTF-8, the close handshake rules and the event queue.
+//! `errMsg` costs the words of every message (about 2 KB of `.rodata`) and their selection;
+//! through `core::fmt` it cost about 1.4 KB more.
 //!
 //! # Generic over the device's stream
 //! ```no_run

@@ -1,12 +1,14 @@
-//! The sans-IO core alone, driven by hand over the UART: one task, connect, say hello,
-//! answer every message with its length's parity, reconnect after the close. Measures what
-//! the core itself costs, without any transport crate.
+//! The sans-IO core alone, driven by hand over the UART: one task, connect (the options of
+//! `sockettask`, hidden the same way behind `core::hint::black_box`), say hello, answer every
+//! message with its length's parity, reconnect after the close. Measures what the core itself
+//! costs, without any transport crate.
 #![no_std]
 #![no_main]
 
+use core::hint::black_box;
 use core::ptr::addr_of_mut;
 
-use sockettask::{Buffers, Client, Config, ConnectOptions, Event, Instant, Message, ReadyState, Schemes};
+use sockettask::{Buffers, Client, Config, ConnectOptions, Event, Instant, Message, ReadyState};
 use sockettask_embedded_io_size::{BUF_LEN, Uart, XorShift, micros};
 
 static mut RX: [u8; BUF_LEN] = [0; BUF_LEN];
@@ -20,15 +22,20 @@ fn now() -> Instant {
 pub extern "C" fn _start() -> ! {
     // SAFETY: the only references to the statics, taken once at reset.
     let (rx, tx) = unsafe { (&mut *addr_of_mut!(RX), &mut *addr_of_mut!(TX)) };
-    let config = Config { schemes: Schemes::AllowInsecure, ..Config::default() };
-    let Ok(mut client) =
-        Client::<_, _, 1>::new(config, XorShift::seeded(), [Buffers::new(&mut rx[..], &mut tx[..])])
-    else {
+    let Ok(mut client) = Client::<_, _, 1>::new(
+        Config::default(),
+        XorShift::seeded(),
+        [Buffers::new(&mut rx[..], &mut tx[..])],
+    ) else {
         loop {}
     };
     let mut uart = Uart;
+    let url: &str = black_box("wss://device.local/ws");
+    let protocols: [&str; 1] = [black_box("chat")];
+    let header: [(&str, &str); 1] = [black_box(("Origin", "https://device.local"))];
+    let options = ConnectOptions::new(url).protocols(&protocols).header(&header);
     loop {
-        let Ok(task) = client.connect_socket(now(), &ConnectOptions::new("ws://device.local/ws")) else { continue };
+        let Ok(task) = client.connect_socket(now(), &options) else { continue };
         while client.ready_state(task) != ReadyState::Closed || client.has_event() {
             let pending = client.transmit_data(task).len();
             for i in 0..pending {

@@ -1,12 +1,17 @@
-//! The same program over embedded-websocket 0.9: connect, say hello, answer every message
-//! with its length's parity, reconnect after the close.
+//! The client program of `sockettask` over embedded-websocket 0.9: connect offering one
+//! subprotocol with an `Origin` header, send one text, receive one message, close, and start
+//! over. The host, path, origin, subprotocol and message go through `core::hint::black_box`,
+//! as in `sockettask` (embedded-websocket takes host and path apart: it has no URL parser).
 #![no_std]
 #![no_main]
 
+use core::hint::black_box;
 use core::ptr::addr_of_mut;
 
 use embedded_websocket::framer::{Framer, ReadResult, Stream};
-use embedded_websocket::{WebSocketClient, WebSocketOptions, WebSocketSendMessageType};
+use embedded_websocket::{
+    WebSocketClient, WebSocketCloseStatusCode, WebSocketOptions, WebSocketSendMessageType,
+};
 use sockettask_embedded_io_size::{BUF_LEN, Uart, XorShift};
 
 static mut RX: [u8; BUF_LEN] = [0; BUF_LEN];
@@ -42,40 +47,31 @@ pub extern "C" fn _start() -> ! {
         unsafe { (&mut *addr_of_mut!(RX), &mut *addr_of_mut!(TX), &mut *addr_of_mut!(FRAME)) };
     let mut websocket = WebSocketClient::new_client(XorShift::seeded());
     let mut stream = UartStream(Uart);
+    // What a device reads from its configuration, hidden from the optimizer.
+    let protocols: [&str; 1] = [black_box("chat")];
     let options = WebSocketOptions {
-        path: "/ws",
-        host: "device.local",
-        origin: "",
-        sub_protocols: None,
+        path: black_box("/ws"),
+        host: black_box("device.local"),
+        origin: black_box("https://device.local"),
+        sub_protocols: Some(&protocols),
         additional_headers: None,
     };
+    let text: &str = black_box("hello");
     loop {
         let mut cursor = 0;
         let mut framer = Framer::new(rx, &mut cursor, tx, &mut websocket);
         if framer.connect(&mut stream, &options).is_err() {
             continue;
         }
-        let _ = framer.write(&mut stream, WebSocketSendMessageType::Text, true, b"hello");
+        let _ = framer.write(&mut stream, WebSocketSendMessageType::Text, true, text.as_bytes());
         loop {
-            let reply: &[u8] = match framer.read(&mut stream, frame) {
-                Ok(ReadResult::Text(t)) => {
-                    if t.len() % 2 == 0 {
-                        b"even"
-                    } else {
-                        b"odd"
-                    }
+            match framer.read(&mut stream, frame) {
+                Ok(ReadResult::Text(_) | ReadResult::Binary(_)) => {
+                    let _ = framer.close(&mut stream, WebSocketCloseStatusCode::NormalClosure, None);
                 }
-                Ok(ReadResult::Binary(b)) => {
-                    if b.len() % 2 == 0 {
-                        b"even"
-                    } else {
-                        b"odd"
-                    }
-                }
-                Ok(ReadResult::Pong(_)) => continue,
+                Ok(ReadResult::Pong(_)) => {}
                 Ok(ReadResult::Closed) | Err(_) => break,
-            };
-            let _ = framer.write(&mut stream, WebSocketSendMessageType::Text, true, reply);
+            }
         }
     }
 }
