@@ -4,12 +4,16 @@
 //! cargo run --release -p sockettask-benches --example echo_probe -- CONTENDER MODE SIZE SOCKETS COUNT
 //! ```
 //!
-//! CONTENDER: sockettask | tungstenite | fastwebsockets | raw; MODE: ping-pong | pipelined.
-//! Prints the time per iteration (per round for ping-pong, per message for pipelined).
+//! CONTENDER: sockettask | tungstenite | fastwebsockets | raw | raw-ws (pre-masked frames,
+//! no library: the WebSocket server's floor); MODE: ping-pong | pipelined.
+//! Prints the time per iteration (per round for ping-pong, per message for pipelined) and,
+//! where Linux's `/proc/thread-self/schedstat` is readable, the client thread's own time on a
+//! CPU per iteration (user and kernel, its system calls included; the echo server runs on
+//! threads of its own): less disturbed by other load on the machine than the wall time.
 
 use std::time::Instant;
 
-use sockettask_benches::echo::{EchoClient, Fast, Ours, Raw, Tungstenite};
+use sockettask_benches::echo::{EchoClient, Fast, Ours, Raw, RawWs, Tungstenite};
 use sockettask_benches::wire;
 
 fn main() {
@@ -25,10 +29,12 @@ fn main() {
         "tungstenite" => Box::new(Tungstenite::connect(sockets, size)),
         "fastwebsockets" => Box::new(Fast::connect(sockets, size)),
         "raw" => Box::new(Raw::connect(sockets, size)),
+        "raw-ws" => Box::new(RawWs::connect(sockets, size)),
         other => panic!("unknown contender {other}"),
     };
     let payload = wire::binary(size);
     let start = Instant::now();
+    let cpu_start = on_cpu();
     if mode == "pipelined" {
         client.pipelined(&payload, count);
     } else {
@@ -37,5 +43,19 @@ fn main() {
         }
     }
     let per = start.elapsed() / u32::try_from(count).expect("COUNT fits u32");
-    println!("{contender} {mode} {size} B x{sockets}: {per:?} per iteration");
+    let cpu = on_cpu().zip(cpu_start).map(|(end, start)| (end - start) as f64 / count as f64);
+    match cpu {
+        Some(ns) => println!(
+            "{contender} {mode} {size} B x{sockets}: {per:?} per iteration, client thread on CPU {:.2}µs",
+            ns / 1000.0
+        ),
+        None => println!("{contender} {mode} {size} B x{sockets}: {per:?} per iteration"),
+    }
+}
+
+/// This thread's time on a CPU so far, in nanoseconds (the first field of Linux's
+/// `/proc/thread-self/schedstat`); `None` where there is no such file.
+fn on_cpu() -> Option<u64> {
+    let stat = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    stat.split_whitespace().next()?.parse().ok()
 }

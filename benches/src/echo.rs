@@ -7,6 +7,8 @@
 //! - [`Fast`]: fastwebsockets over tokio `TcpStream`s on a current-thread runtime, upgraded by
 //!   hand (its own handshake needs hyper), reading through a `FragmentCollector`.
 //! - [`Raw`]: blocking `TcpStream`s writing and reading the payload bytes, no WebSocket.
+//! - [`RawWs`]: blocking `TcpStream`s writing a frame masked in advance and reading the echo
+//!   by its length, no WebSocket library (diagnosis: the WebSocket server's floor).
 //!
 //! Every client sets `TCP_NODELAY`. Blocking clients serve sockets round-robin; with at most
 //! [`window`] messages in flight per socket the kernel's loopback buffers never fill up.
@@ -138,6 +140,88 @@ impl EchoClient for Raw {
             self.window,
             messages,
             |i| streams.borrow_mut()[i].write_all(payload).expect("write"),
+            |i| streams.borrow_mut()[i].read_exact(buf).expect("read"),
+        );
+    }
+}
+
+// ---- WebSocket bytes, no WebSocket library -------------------------------------------------
+
+/// The WebSocket server's floor: blocking sockets that write a frame masked once in advance
+/// and read the echoed frame back by its length, no parsing, no library. What is left
+/// between this and [`Raw`] is the server's WebSocket work and the frames' 6 + 2 bytes.
+#[derive(Debug)]
+pub struct RawWs {
+    streams: Vec<TcpStream>,
+    frame: Vec<u8>,
+    buf: Vec<u8>,
+}
+
+impl RawWs {
+    /// `sockets` connections to the WebSocket echo, upgraded by hand.
+    ///
+    /// # Panics
+    ///
+    /// If connecting or the upgrade fails (benchmark set-up only).
+    pub fn connect(sockets: usize, size: usize) -> RawWs {
+        let port = crate::server::echo_server().ws;
+        let streams = (0..sockets)
+            .map(|_| {
+                let mut tcp = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+                tcp.set_nodelay(true).expect("nodelay");
+                let request = crate::wire::request("127.0.0.1", "/", "dGhlIHNhbXBsZSBub25jZQ==");
+                tcp.write_all(request.as_bytes()).expect("write");
+                let mut response = Vec::new();
+                while !response.ends_with(b"\r\n\r\n") {
+                    let mut byte = [0u8; 1];
+                    tcp.read_exact(&mut byte).expect("read");
+                    response.push(byte[0]);
+                }
+                assert!(response.starts_with(b"HTTP/1.1 101"), "upgrade refused");
+                tcp
+            })
+            .collect();
+        RawWs { streams, frame: Vec::new(), buf: vec![0; size + 14] }
+    }
+
+    /// The masked client frame of `payload`, built once.
+    fn frame(&mut self, payload: &[u8]) -> usize {
+        let mask = [0x37, 0xfa, 0x21, 0x3d];
+        if self.frame.len() < payload.len() {
+            self.frame.clear();
+            crate::wire::push_header(&mut self.frame, 0x80 | crate::wire::BINARY, payload.len());
+            self.frame[1] |= 0x80;
+            self.frame.extend_from_slice(&mask);
+            let at = self.frame.len();
+            self.frame.extend_from_slice(payload);
+            crate::xor_in_place(&mut self.frame[at..], mask);
+        }
+        // The echo: the header without the mask bit and key, then the payload.
+        self.frame.len() - 4
+    }
+}
+
+impl EchoClient for RawWs {
+    fn ping_pong(&mut self, payload: &[u8]) {
+        let echo = self.frame(payload);
+        for tcp in &mut self.streams {
+            tcp.write_all(&self.frame).expect("write");
+        }
+        for tcp in &mut self.streams {
+            tcp.read_exact(&mut self.buf[..echo]).expect("read");
+        }
+    }
+
+    fn pipelined(&mut self, payload: &[u8], messages: u64) {
+        let echo = self.frame(payload);
+        let count = self.streams.len();
+        let streams = std::cell::RefCell::new(&mut self.streams);
+        let (frame, buf) = (&self.frame, &mut self.buf[..echo]);
+        round_robin(
+            count,
+            window(payload.len()),
+            messages,
+            |i| streams.borrow_mut()[i].write_all(frame).expect("write"),
             |i| streams.borrow_mut()[i].read_exact(buf).expect("read"),
         );
     }
@@ -418,11 +502,17 @@ impl Ours {
     }
 
     /// Turns until `count` messages came back, calling `on_message` for each (it may send:
-    /// the event's borrow has ended by then). Events (and the I/O `poll_event` does) come
-    /// before each wait, so frames queued by `send` go out without a zero-timeout `poll`.
+    /// the event's borrow has ended by then). The documented loop: wait (no longer than
+    /// `poll_timeout`), forward readiness, poll events until `None`. A `send` writes its frame
+    /// at once, so nothing is left to do before the first wait.
     fn until(&mut self, count: u64, mut on_message: impl FnMut(&mut Driver, SocketTask)) {
         let mut received = 0;
-        loop {
+        while received < count {
+            let timeout = self.driver.poll_timeout();
+            self.poll.poll(&mut self.events, timeout).expect("poll");
+            for event in self.events.iter() {
+                self.driver.handle_readiness(event);
+            }
             loop {
                 let task = match self.driver.poll_event(self.poll.registry()) {
                     None => break,
@@ -434,14 +524,6 @@ impl Ours {
                 };
                 received += 1;
                 on_message(&mut self.driver, task);
-            }
-            if received >= count {
-                return;
-            }
-            let timeout = self.driver.poll_timeout();
-            self.poll.poll(&mut self.events, timeout).expect("poll");
-            for event in self.events.iter() {
-                self.driver.handle_readiness(event);
             }
         }
     }

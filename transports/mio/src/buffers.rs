@@ -53,6 +53,9 @@ pub(crate) struct Sizer {
     shrink_after: Duration,
     /// Per slot.
     needed: Vec<Needed>,
+    /// Some slot may have a buffer longer than `shrink_above` (the only ones `tend` has
+    /// work for): set by every growth, cleared by a `tend` that found none.
+    tall: bool,
 }
 
 impl Sizer {
@@ -63,7 +66,9 @@ impl Sizer {
         let max = max_lens(options)?;
         let start = BufferLens { rx: policy.initial.min(max.rx), tx: policy.initial.min(max.tx) };
         let needed = vec![Needed { rx: Instant::ZERO, tx: Instant::ZERO }; slots];
-        Ok(Sizer { start, max, shrink_above: policy.shrink_above, shrink_after: policy.shrink_after, needed })
+        let tall = start.rx > policy.shrink_above || start.tx > policy.shrink_above;
+        let shrink_above = policy.shrink_above;
+        Ok(Sizer { start, max, shrink_above, shrink_after: policy.shrink_after, needed, tall })
     }
 
     /// The initial buffers of every slot, growable to the bounds.
@@ -82,6 +87,7 @@ impl Sizer {
             return false;
         }
         self.stamp(slot, now, true, false);
+        self.tall = true;
         resize(core, slot, BufferLens { rx: wanted, ..lens })
     }
 
@@ -97,6 +103,7 @@ impl Sizer {
             return false;
         }
         self.stamp(slot, now, false, true);
+        self.tall = true;
         let tx = needed.max(lens.tx.saturating_mul(2)).min(self.max.tx);
         resize(core, slot, BufferLens { tx, ..lens })
     }
@@ -115,6 +122,7 @@ impl Sizer {
                 continue;
             };
             self.stamp(slot, now, false, true);
+            self.tall = true;
             grew |= resize(core, slot, BufferLens { tx: required, ..lens });
         }
         grew
@@ -128,16 +136,31 @@ impl Sizer {
     /// Notes what every slot holds and shrinks the buffers that qualify: a free slot's at
     /// once, a task's once it has held no more than the initial length for `shrink_after`.
     pub(crate) fn tend(&mut self, core: &mut Core, now: Instant) {
+        if !self.tall {
+            return;
+        }
+        let mut tall = false;
         for slot in 0..core.capacity() {
-            self.note_use(core, slot, now);
+            // Buffers no longer than `shrink_above` never shrink, and their stamps are read
+            // only once one is longer, which only a growth makes (and it stamps): nothing to
+            // note or do for them (the common case, tended on every turn).
             let Some(lens) = lens(core, slot) else { continue };
+            if lens.rx <= self.shrink_above && lens.tx <= self.shrink_above {
+                continue;
+            }
+            self.note_use(core, slot, now);
             let target = self.shrunk(core, slot, lens, now);
-            if target != lens && !resize(core, slot, target) {
+            let kept = if target != lens && !resize(core, slot, target) {
                 // Refused (the buffers hold more than the initial length after all): try
                 // again after another `shrink_after`.
                 self.stamp(slot, now, true, true);
-            }
+                lens
+            } else {
+                target
+            };
+            tall |= kept.rx > self.shrink_above || kept.tx > self.shrink_above;
         }
+        self.tall = tall;
     }
 
     /// Records that the buffers of `slot` hold more than their initial lengths now.
@@ -150,10 +173,16 @@ impl Sizer {
     /// When [`Sizer::tend`] may next shrink a task's buffer, if one is longer than
     /// `shrink_above` (free slots shrink on every turn, they need no timer).
     pub(crate) fn next_shrink(&self, core: &Core) -> Option<Instant> {
+        if !self.tall {
+            return None;
+        }
         let pending = |slot: usize, needed: &Needed| {
-            let lens = lens(core, slot).filter(|_| live(core, slot))?;
+            let lens = lens(core, slot)?;
             let rx = (lens.rx > self.shrink_above).then_some(needed.rx);
             let tx = (lens.tx > self.shrink_above).then_some(needed.tx);
+            if (rx.is_none() && tx.is_none()) || !live(core, slot) {
+                return None;
+            }
             let since = match (rx, tx) {
                 (Some(a), Some(b)) => a.min(b),
                 (a, b) => a.or(b)?,

@@ -2,7 +2,10 @@
 //! then move bytes between the socket (through rustls for `wss://`) and the core's buffers.
 //!
 //! Every read and write is non-blocking; `WouldBlock` clears a readiness flag that only the
-//! next readiness event sets again (mio is edge-triggered). Nothing here decides anything
+//! next readiness event sets again (mio is edge-triggered). So does a short read where the
+//! selector is epoll or kqueue ([`SHORT_READ_DRAINS`]): a TCP read that returned fewer bytes
+//! than the space offered has emptied the socket's receive queue, and any byte that arrives
+//! after it raises a new edge. Nothing here decides anything
 //! about the protocol: bytes go in through `input_buffer` / `handle_read` (the core says
 //! when it takes none, and drops what it no longer needs itself), out through
 //! `transmit_data` / `advance_transmit`, and the end of the stream through `handle_eof` /
@@ -31,6 +34,35 @@ const MAX_READS: usize = 64;
 const DRAIN_CHUNK: usize = 4096;
 /// Reads of [`DRAIN_CHUNK`] at most while a stream is shut down.
 const DRAIN_READS: usize = 16;
+
+/// Whether a short read (fewer bytes than the space offered, more than none) shows the socket
+/// drained, so reading can wait for the next readable event instead of reading again to get
+/// `WouldBlock`: true where mio's selector is epoll (`EPOLLET`) or kqueue (`EV_CLEAR`), which
+/// raise a new edge for every arrival of data (what tokio's `PollEvented` relies on, tokio
+/// issue 5866); false elsewhere (Windows' AFD polling re-arms only on `WouldBlock`, mio issue
+/// 1612; `poll(2)`), where reading goes on until `WouldBlock`. A stream whose peer has closed
+/// (a read-closed or error event, which comes once) reads on until the end regardless.
+// mio's own switch to its `poll(2)` selector (which re-arms only on `WouldBlock`), set with
+// `RUSTFLAGS=--cfg mio_unsupported_force_poll_poll`, is not a cfg this crate declares.
+#[allow(unexpected_cfgs)]
+const SHORT_READ_DRAINS: bool = cfg!(all(
+    not(mio_unsupported_force_poll_poll),
+    any(
+        target_os = "android",
+        target_os = "illumos",
+        target_os = "linux",
+        target_os = "redox",
+        target_os = "dragonfly",
+        target_os = "freebsd",
+        target_os = "ios",
+        target_os = "macos",
+        target_os = "netbsd",
+        target_os = "openbsd",
+        target_os = "tvos",
+        target_os = "visionos",
+        target_os = "watchos",
+    )
+));
 
 /// What one call works with: the core and its buffers, the caller's registry and the time.
 pub(crate) struct Io<'a> {
@@ -77,6 +109,12 @@ pub(crate) struct Conn {
     no_delay: bool,
     readable: bool,
     writable: bool,
+    /// A read-closed, write-closed or error event came: it is not raised again, so a short
+    /// read no longer clears `readable` (reading goes on to the end of the stream).
+    closing: bool,
+    /// A write outside [`Conn::pump`] (right after a command) failed: the task fails on the
+    /// next pump, where the registry is at hand, and nothing is written meanwhile.
+    write_failed: Option<TransportError>,
     /// The last pump stopped at [`MAX_READS`]: there may be more to read without an event.
     capped: bool,
 }
@@ -102,6 +140,8 @@ impl Conn {
             no_delay: start.no_delay,
             readable: false,
             writable: false,
+            closing: false,
+            write_failed: None,
             capped: false,
         };
         let url = start.url;
@@ -133,6 +173,7 @@ impl Conn {
         let broken = event.is_error() || event.is_read_closed() || event.is_write_closed();
         self.readable |= event.is_readable() || broken;
         self.writable |= event.is_writable() || broken;
+        self.closing |= broken;
     }
 
     /// Whether the stream has work it can do without a readiness event.
@@ -141,7 +182,7 @@ impl Conn {
             Link::Up { .. } => {
                 let output = !core.transmit_data(self.handle).is_empty()
                     || self.tls.as_ref().is_some_and(|tls| tls.wants_write());
-                self.capped || (self.writable && output)
+                self.capped || self.write_failed.is_some() || (self.writable && output)
             }
             Link::Resolving { .. } | Link::Connecting { .. } | Link::Down => false,
         }
@@ -162,8 +203,24 @@ impl Conn {
                     self.pump_up(io);
                 }
             }
-            Link::Up { .. } => self.pump_up(io),
+            Link::Up { .. } => match self.write_failed.take() {
+                Some(e) => self.fail(io, e),
+                None => self.pump_up(io),
+            },
             Link::Connecting { .. } | Link::Down => {}
+        }
+    }
+
+    /// Writes what the core has queued now, when the stream is up and writable: the write
+    /// right after a command. Stops at `WouldBlock` (the rest waits for a writable event, as
+    /// in [`Conn::pump`]); a failure is kept for the next pump, which fails the task there
+    /// (the same events, in the same order, as a failed write inside the pump).
+    pub(crate) fn write_now(&mut self, core: &mut Core, now: Instant) {
+        if !matches!(self.link, Link::Up { .. }) || self.write_failed.is_some() || !self.writable {
+            return;
+        }
+        if let Err(e) = self.flush(core, now) {
+            self.write_failed = Some(e);
         }
     }
 
@@ -302,7 +359,7 @@ impl Conn {
     fn pump_up(&mut self, io: &mut Io<'_>) {
         self.capped = false;
         for _ in 0..8 {
-            let step = self.flush(io).and_then(|wrote| Ok(self.fill(io)? | wrote));
+            let step = self.flush(io.core, io.now).and_then(|wrote| Ok(self.fill(io)? | wrote));
             match step {
                 Ok(true) => {}
                 Ok(false) => return,
@@ -314,12 +371,12 @@ impl Conn {
 
     /// Moves the core's output to the socket until it is empty or the socket is full;
     /// whether anything moved.
-    fn flush(&mut self, io: &mut Io<'_>) -> Result<bool, TransportError> {
+    fn flush(&mut self, core: &mut Core, now: Instant) -> Result<bool, TransportError> {
         let id = self.id();
         let Link::Up { tcp, .. } = &mut self.link else { return Ok(false) };
         let mut progress = false;
         loop {
-            let data = io.core.transmit_data(self.handle);
+            let data = core.transmit_data(self.handle);
             let moved = match self.tls.as_deref_mut() {
                 None => write_plain(tcp, &mut self.writable, data, id)?,
                 Some(tls) => match write_through_tls(tls, tcp, &mut self.writable, data, id)? {
@@ -330,7 +387,7 @@ impl Conn {
             if moved == 0 && self.tls.is_none() {
                 return Ok(progress);
             }
-            io.core.advance_transmit(io.now, self.handle, moved);
+            core.advance_transmit(now, self.handle, moved);
             progress = true;
         }
     }
@@ -356,7 +413,8 @@ impl Conn {
         let id = self.id();
         let Link::Up { tcp, eof: false } = &mut self.link else { return Ok(Filled::Stop) };
         let Some(buf) = input_room(io, self.handle) else { return Ok(Filled::Stop) };
-        match read(tcp, self.tls.as_deref_mut(), &mut self.readable, buf, id) {
+        let readiness = Readiness { readable: &mut self.readable, closing: self.closing };
+        match read(tcp, self.tls.as_deref_mut(), readiness, buf, id) {
             Read1::Data(n) => {
                 io.core.handle_read(io.now, self.handle, n);
                 Ok(Filled::Read)
@@ -464,27 +522,47 @@ fn write_tls(
     Ok(sent)
 }
 
+/// The read side's readiness: the flag that `WouldBlock` (and a short read, where that shows
+/// the socket drained) clears until the next readable event.
+struct Readiness<'a> {
+    readable: &'a mut bool,
+    /// The peer closed or the socket failed: read on until the end or the error.
+    closing: bool,
+}
+
+impl Readiness<'_> {
+    /// After a TCP read that returned `n` bytes (more than none) into `offered` bytes of space.
+    fn after_read(&mut self, n: usize, offered: usize) {
+        if SHORT_READ_DRAINS && !self.closing && n < offered {
+            *self.readable = false;
+        }
+    }
+}
+
 /// One read of plaintext into `buf`, through rustls when there is a session.
 fn read(
     tcp: &mut TcpStream,
     tls: Option<&mut ClientConnection>,
-    readable: &mut bool,
+    readiness: Readiness<'_>,
     buf: &mut [u8],
     id: u64,
 ) -> Read1 {
     match tls {
-        None => read_plain(tcp, readable, buf, id),
-        Some(tls) => read_through_tls(tls, tcp, readable, buf, id),
+        None => read_plain(tcp, readiness, buf, id),
+        Some(tls) => read_through_tls(tls, tcp, readiness, buf, id),
     }
 }
 
 /// One read from a plain socket.
-fn read_plain(tcp: &mut TcpStream, readable: &mut bool, buf: &mut [u8], id: u64) -> Read1 {
-    while *readable {
+fn read_plain(tcp: &mut TcpStream, mut readiness: Readiness<'_>, buf: &mut [u8], id: u64) -> Read1 {
+    while *readiness.readable {
         match tcp.read(buf) {
             Ok(0) => return Read1::Eof,
-            Ok(n) => return Read1::Data(n),
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => *readable = false,
+            Ok(n) => {
+                readiness.after_read(n, buf.len());
+                return Read1::Data(n);
+            }
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => *readiness.readable = false,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
             Err(e) => return Read1::Failed(io_failure(id, "read", &e)),
         }
@@ -493,11 +571,13 @@ fn read_plain(tcp: &mut TcpStream, readable: &mut bool, buf: &mut [u8], id: u64)
 }
 
 /// One read of plaintext from rustls, reading and decrypting records from the socket until
-/// there is some, the socket is drained, or the stream ends.
+/// there is some, the socket is drained, or the stream ends. Plaintext rustls already holds
+/// comes first, with no read from the socket: whether the socket is drained is judged on the
+/// TCP reads alone.
 fn read_through_tls(
     tls: &mut ClientConnection,
     tcp: &mut TcpStream,
-    readable: &mut bool,
+    mut readiness: Readiness<'_>,
     buf: &mut [u8],
     id: u64,
 ) -> Read1 {
@@ -517,10 +597,10 @@ fn read_through_tls(
                 return Read1::Failed(TransportError::Tls(TlsError::Other));
             }
         }
-        if !*readable {
+        if !*readiness.readable {
             return Read1::Blocked;
         }
-        match receive_tls(tls, tcp, readable, id) {
+        match receive_tls(tls, tcp, &mut readiness, id) {
             Ok(eof) => tcp_eof = eof,
             Err(outcome) => return outcome,
         }
@@ -532,12 +612,18 @@ fn read_through_tls(
 fn receive_tls(
     tls: &mut ClientConnection,
     tcp: &mut TcpStream,
-    readable: &mut bool,
+    readiness: &mut Readiness<'_>,
     id: u64,
 ) -> Result<bool, Read1> {
     loop {
-        match tls.read_tls(tcp) {
+        let mut probe = Probe { tcp: &mut *tcp, last: None };
+        let read = tls.read_tls(&mut probe);
+        let last = probe.last;
+        match read {
             Ok(n) => {
+                if let Some((got, offered)) = last.filter(|&(got, _)| got > 0) {
+                    readiness.after_read(got, offered);
+                }
                 if let Err(e) = tls.process_new_packets() {
                     log_warn!("socketTaskId {id} TLS failed: {e}");
                     // Send the alert rustls queued, best effort.
@@ -547,12 +633,27 @@ fn receive_tls(
                 return Ok(n == 0);
             }
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                *readable = false;
+                *readiness.readable = false;
                 return Err(Read1::Blocked);
             }
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
             Err(e) => return Err(Read1::Failed(io_failure(id, "read", &e))),
         }
+    }
+}
+
+/// The socket as rustls reads it: records the last read's length and the space it offered,
+/// so a short read is judged on the TCP read, not on the plaintext that comes out.
+struct Probe<'a> {
+    tcp: &'a mut TcpStream,
+    last: Option<(usize, usize)>,
+}
+
+impl Read for Probe<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.tcp.read(buf)?;
+        self.last = Some((n, buf.len()));
+        Ok(n)
     }
 }
 

@@ -47,9 +47,11 @@ impl Clock {
 /// Check [`Driver::is_idle`] before every wait, not only after a task's `Close`: a close
 /// while connecting, or the last events of a busy turn, can end the last task in step 3,
 /// and an idle driver has nothing to wake the loop (`poll_timeout` is then `None`, which
-/// would wait forever unless the caller has sockets of its own). Commands (`send`, `close`)
-/// may be issued at any time; `poll_timeout` is zero while work is pending (commands to
-/// write, events not yet polled, a read that stopped at its per-turn cap).
+/// would wait forever unless the caller has sockets of its own). Commands (`send`, `ping`,
+/// `close`) may be issued at any time, and write their frame at once when the socket takes
+/// it (see the [crate docs](crate#when-bytes-are-written-and-read)); `poll_timeout` is zero
+/// while work is pending (frames the socket could not take yet once it is writable again, a
+/// failed write to report, events not yet polled, a read that stopped at its per-turn cap).
 ///
 /// ```
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -186,12 +188,12 @@ impl Driver {
         if busy {
             return Some(Duration::ZERO);
         }
-        let now = self.clock.now();
         let timer = match (self.core.poll_timeout(), self.sizer.next_shrink(&self.core)) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         };
-        let timer = timer.map(|t| t - now);
+        // The clock is read only when there is a deadline to measure from it.
+        let timer = timer.map(|t| t - self.clock.now());
         let resolving = dns::Lookup::needs_recheck() && self.conns.iter().flatten().any(Conn::resolving);
         let recheck = resolving.then_some(dns::RECHECK);
         match (timer, recheck) {
@@ -222,9 +224,37 @@ impl Driver {
         next.map(|(handle, event)| (SocketTask::new(handle), event))
     }
 
-    /// `SocketTask.send` (S14): queues `message` as one frame. Only in OPEN; refused when it
-    /// is over the message limit (`MessageTooLarge`) or does not fit beside what is queued
-    /// even in a send buffer grown to its bound (`BufferFull`), in payload bytes.
+    /// `SocketTask.send` (S14): queues `message` as one frame and writes it to the socket
+    /// at once when the socket is writable and takes it (what it does not take goes out in
+    /// [`Driver::poll_event`]; a failed write fails the task there, with onError and onClose
+    /// 1006). Only in OPEN; refused when it is over the message limit (`MessageTooLarge`)
+    /// or does not fit beside what is queued even in a send buffer grown to its bound
+    /// (`BufferFull`), in payload bytes.
+    ///
+    /// ```no_run
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use mio::{Events, Poll, Token};
+    /// use sockettask_mio::{ConnectOptions, Driver, Event, Message, Options};
+    ///
+    /// let mut poll = Poll::new()?;
+    /// let mut events = Events::with_capacity(8);
+    /// let mut driver = Driver::new(Options::default())?;
+    /// let task = driver.connect_socket(poll.registry(), ConnectOptions::new("wss://echo.example/"), Token(0))?;
+    /// let mut open = false;
+    /// while !open && !driver.is_idle() {
+    ///     poll.poll(&mut events, driver.poll_timeout())?;
+    ///     for event in events.iter() {
+    ///         driver.handle_readiness(event);
+    ///     }
+    ///     while let Some((_, event)) = driver.poll_event(poll.registry()) {
+    ///         open |= matches!(event, Event::Open(_));
+    ///     }
+    /// }
+    /// // The frame is on the wire when `send` returns: no further call is needed for that.
+    /// driver.send(task, Message::Text("now"))?;
+    /// assert_eq!(driver.buffered_amount(task), 0);
+    /// # Ok(()) }
+    /// ```
     ///
     /// When the server accepted `permessage-deflate`, a message of at least
     /// [`Compression::min_size`](crate::Compression) bytes goes out compressed (the
@@ -266,7 +296,8 @@ impl Driver {
             || self.sizer.grow_tx(&mut self.core, task, len, self.clock.now())
     }
 
-    /// Queues a ping with up to 125 bytes of payload (RFC 6455 §5.5). Only in OPEN.
+    /// Queues a ping with up to 125 bytes of payload (RFC 6455 §5.5), written at once as
+    /// [`Driver::send`] writes. Only in OPEN.
     pub fn ping(&mut self, task: SocketTask, payload: &[u8]) -> Result<(), SendError> {
         self.queue(task, payload.len(), |core, h| core.ping(h, payload))
     }
@@ -279,7 +310,9 @@ impl Driver {
         len: usize,
         command: impl Fn(&mut Core, Handle) -> Result<(), SendError>,
     ) -> Result<(), SendError> {
-        self.dirty = true;
+        // No `dirty` here: queueing makes no event, and what the write right after leaves
+        // for later (a full socket, a failed write) is the stream's pending work, which
+        // `poll_timeout` sees.
         let (h, now) = (task.handle(), self.clock.now());
         let queued = match command(&mut self.core, h) {
             Err(SendError::BufferFull { .. }) if self.sizer.grow_tx(&mut self.core, h, len, now) => {
@@ -289,11 +322,24 @@ impl Driver {
         };
         if queued.is_ok() {
             self.sizer.note_use(&self.core, h.slot(), now);
+            self.write_now(h, now);
         }
         queued
     }
 
+    /// Writes the task's queued frames to its socket now, when it is up and writable (what
+    /// `poll_event` would do next): the write right after a command. Bytes the socket does
+    /// not take wait for writable readiness; a failed write fails the task in the next
+    /// `poll_event`, with the events a failed write there has.
+    fn write_now(&mut self, task: Handle, now: Instant) {
+        let conn = self.conns.get_mut(task.slot()).and_then(Option::as_mut);
+        if let Some(conn) = conn.filter(|c| c.handle() == task) {
+            conn.write_now(&mut self.core, now);
+        }
+    }
+
     /// `SocketTask.close` (S15, S16): `code` defaults to 1000; `reason` at most 123 bytes.
+    /// In OPEN the close frame is written at once, as [`Driver::send`] writes.
     pub fn close(
         &mut self,
         task: SocketTask,
@@ -301,7 +347,12 @@ impl Driver {
         reason: &str,
     ) -> Result<(), CloseError> {
         self.dirty = true;
-        self.core.close(self.clock.now(), task.handle(), code, reason)
+        let now = self.clock.now();
+        let closed = self.core.close(now, task.handle(), code, reason);
+        if closed.is_ok() {
+            self.write_now(task.handle(), now);
+        }
+        closed
     }
 
     /// The task's `readyState` (S9).
@@ -309,7 +360,8 @@ impl Driver {
         self.core.ready_state(task.handle())
     }
 
-    /// Bytes queued and not yet handed to the socket (or to rustls).
+    /// Bytes queued and not yet handed to the socket (or to rustls): 0 right after a
+    /// command whose frame the socket took at once.
     pub fn buffered_amount(&self, task: SocketTask) -> usize {
         self.core.buffered_amount(task.handle())
     }
@@ -358,7 +410,8 @@ impl Driver {
 /// [`Client`](crate::Client) around it).
 impl SocketTask {
     /// `SocketTask.send` (S14): text → text frame, bytes → binary frame. `Ok` means queued
-    /// (`sendSocketMessage:ok`); a refused send changes nothing.
+    /// (`sendSocketMessage:ok`), and written at once when the socket takes it
+    /// ([`Driver::send`]); a refused send changes nothing.
     pub fn send(self, on: &mut impl AsMut<Driver>, message: Message<'_>) -> Result<(), SendError> {
         on.as_mut().send(self, message)
     }

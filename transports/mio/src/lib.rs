@@ -18,6 +18,26 @@
 //! Each task slot's buffers start small and grow on demand up to the limits, then shrink
 //! back ([`BufferPolicy`], in [`Options::buffers`]): memory follows use, not the limits.
 //!
+//! # When bytes are written and read
+//!
+//! A command — [`SocketTask::send`], [`SocketTask::ping`], [`SocketTask::close`] (and the
+//! same on [`Driver`] and through [`Client`]) — queues its frame in the core and writes it to
+//! the socket at once when the socket is up and writable: one `write` (one TLS record for
+//! `wss://`), no further call needed; `buffered_amount` is then 0 again. Nothing overtakes
+//! anything: the frame goes behind whatever is queued, in one stream. What the socket does
+//! not take (it is full: `WouldBlock`) stays queued, counted in `buffered_amount`, and goes
+//! out in [`Driver::poll_event`] once a writable event came. A write that fails changes
+//! nothing in the command's outcome (`Ok` means queued, SPEC S14): the task fails in the
+//! next [`Driver::poll_event`] with the events any transport failure has — onError, then
+//! onClose 1006 — the same as when the write happens there.
+//!
+//! Reading happens in [`Driver::poll_event`] after a readable event. On Linux, Android,
+//! the BSDs, macOS and iOS (epoll and kqueue) a read that returns less than the room offered
+//! has emptied the socket, and the next read waits for the next readable event instead of
+//! being made to see `WouldBlock` (as tokio does); elsewhere reading goes on until
+//! `WouldBlock`. A ping-pong round trip costs 3 system calls on Linux: the `write` in
+//! `send`, one `epoll_wait`, one `read`.
+//!
 //! With the `log` feature (off by default; nothing at all when off), the transport logs
 //! through the `log` facade what only it knows — name resolution, each TCP connect and its
 //! failure, TLS and I/O failures, buffer growth and shrink (sizes only) — and turns on the

@@ -319,9 +319,30 @@ fn socket_task_ping_reaches_the_server() {
     assert_eq!(events_of(&log, task), expected);
 }
 
+/// An echo server that answers the upgrade, then reads nothing until `go` says so: the
+/// client's socket fills up and its sends stay queued.
+fn spawn_echo_after(go: std::sync::mpsc::Receiver<()>) -> u16 {
+    let go = std::sync::Mutex::new(Some(go));
+    support::spawn(move |tcp| {
+        let Ok(mut ws) = tungstenite::accept(tcp) else { return };
+        let Some(go) = go.lock().unwrap().take() else { return };
+        if go.recv_timeout(Duration::from_secs(10)).is_err() {
+            return;
+        }
+        while let Ok(message) = ws.read() {
+            if matches!(message, tungstenite::Message::Text(_) | tungstenite::Message::Binary(_))
+                && ws.send(message).is_err()
+            {
+                return;
+            }
+        }
+    })
+}
+
 #[test]
 fn send_past_the_outgoing_limit_is_refused() {
-    let port = support::spawn_echo(None);
+    let (go, paused) = std::sync::mpsc::channel();
+    let port = spawn_echo_after(paused);
     let options =
         Options { max_buffered_amount: 64 << 10, ..max_message(64 << 10, insecure(Config::default())) };
     let mut client = Client::new(options).unwrap();
@@ -333,14 +354,23 @@ fn send_past_the_outgoing_limit_is_refused() {
     );
     run_until(&mut client, 10, |c| task.ready_state(c) == ReadyState::Open);
     let chunk = vec![7u8; 40 << 10];
-    task.send(&mut client, Message::Binary(&chunk)).unwrap();
-    assert!(task.buffered_amount(&client) > 40 << 10);
-    let full = task.send(&mut client, Message::Binary(&chunk)).unwrap_err();
+    // A send writes at once while the socket takes bytes; the server reads nothing, so the
+    // socket fills up and sends queue, until one does not fit beside what is queued.
+    let mut sent = 0;
+    let full = loop {
+        assert!(sent < 1000, "the socket never filled up");
+        match task.send(&mut client, Message::Binary(&chunk)) {
+            Ok(()) => sent += 1,
+            Err(e) => break e,
+        }
+    };
+    assert!(task.buffered_amount(&client) > (64 << 10) - (40 << 10));
     assert!(matches!(full, SendError::BufferFull { required: 40960, .. }), "{full}");
     assert_eq!(full.err_msg().to_string(), "SocketTask.send:fail buffer is full");
     let huge = vec![0u8; 70 << 10];
     let too_large = task.send(&mut client, Message::Binary(&huge)).unwrap_err();
     assert_eq!(too_large, SendError::MessageTooLarge { required: 70 << 10, limit: 64 << 10 });
+    go.send(()).unwrap();
     run_until(&mut client, 10, |c| task.buffered_amount(c) == 0);
     task.send(&mut client, Message::Binary(&chunk)).unwrap();
     task.close(&mut client, None, "").unwrap();
