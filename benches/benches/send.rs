@@ -3,6 +3,10 @@
 //! What each contender does per iteration (one binary message):
 //! - `sockettask`: `Client::send` (mask key from the RNG, header + copy-and-mask into the
 //!   send buffer), `transmit_data` (the bytes a driver writes), `advance_transmit`.
+//! - `sockettask in place`: `Client::send_in_place` (masks the caller's payload in place,
+//!   queues the 2–14-byte head), `transmit_data` + `advance_transmit` (the head), then
+//!   `in_place_due` (the payload, written from the caller's buffer) + `advance_in_place`;
+//!   the send buffer stays at 1 KiB whatever the message size.
 //! - `tungstenite`: `WebSocket::send(Message::Binary(bytes.clone()))` (a refcount clone):
 //!   the frame is formatted and masked into tungstenite's write buffer, then flushed to the
 //!   stream.
@@ -38,6 +42,20 @@ fn send(c: &mut Criterion) {
                 client.send(task, Message::Binary(black_box(&payload))).expect("send");
                 let n = black_box(client.transmit_data(task)).len();
                 client.advance_transmit(now, task, n);
+            })
+        });
+
+        let (mut client, task) = open_client(4096, 1024);
+        let mut scratch = payload.clone();
+        group.bench_function("sockettask in place", |b| {
+            b.iter(|| {
+                client.send_in_place(task, black_box(&mut scratch)).expect("send");
+                let n = black_box(client.transmit_data(task)).len();
+                client.advance_transmit(now, task, n);
+                if let Some(due) = client.in_place_due(task) {
+                    black_box(&scratch[due.clone()]);
+                    client.advance_in_place(now, task, due.len());
+                }
             })
         });
 

@@ -2,6 +2,7 @@
 //! generation-checked [`Handle`]s. Every public command and input of the core is here.
 
 use core::num::NonZeroU64;
+use core::ops::Range;
 
 use heapless::String;
 use rand_core::Rng;
@@ -211,24 +212,123 @@ where
         self.queue(handle, |socket, env| socket.send_compressed(env, message, compressed))
     }
 
+    /// `SocketTask.send` of a binary message whose bytes the caller no longer needs: the
+    /// core masks `payload` **in place** (RFC 6455 §5.3) instead of copying it into the send
+    /// buffer, and queues only the frame's head (at most 14 bytes). The caller then writes
+    /// the payload itself, from its own buffer, where the stream needs it:
+    ///
+    /// 1. write [`Client::transmit_data`] and report it with [`Client::advance_transmit`], as
+    ///    always: it stops right after the head (the frames queued before come first);
+    /// 2. once [`Client::in_place_due`] names a range, write `payload[range]` (the masked
+    ///    bytes, unchanged) and report it with [`Client::advance_in_place`];
+    /// 3. only then does `transmit_data` hand out what was queued after the head (a pong, a
+    ///    close frame, later messages): no frame can land inside the payload.
+    ///
+    /// [`Client::buffered_amount`] counts the payload until it is written. One payload at a
+    /// time: another `send_in_place` before it is written is refused with
+    /// [`SendError::BufferFull`] (`available: 0`), like a head that finds no room; a payload
+    /// over [`Limits::max_message_size`](crate::Limits::max_message_size) with
+    /// [`SendError::MessageTooLarge`] (the send buffer's length does not bound it). A refused
+    /// call changes nothing, `payload` included. If the task ends before the payload is due
+    /// (failure, end of stream), `in_place_due` stays `None`: nothing more is written.
+    ///
+    /// ```
+    /// # use core::convert::Infallible;
+    /// # use sockettask::{Buffers, Client, Config, ConnectOptions, Event, Instant};
+    /// # // Zeros for the handshake key (so the accept below is known), a fixed mask key.
+    /// # struct Rng;
+    /// # impl rand_core::TryRng for Rng {
+    /// #     type Error = Infallible;
+    /// #     fn try_next_u32(&mut self) -> Result<u32, Infallible> { Ok(0x3d21_fa37) }
+    /// #     fn try_next_u64(&mut self) -> Result<u64, Infallible> { Ok(0x3d21_fa37) }
+    /// #     fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Infallible> {
+    /// #         dst.fill(0);
+    /// #         Ok(())
+    /// #     }
+    /// # }
+    /// # let now = Instant::from_millis(0);
+    /// # let storage = [Buffers::new([0u8; 1024], [0u8; 1024])];
+    /// # let mut client: Client<[u8; 1024], Rng> = Client::new(Config::default(), Rng, storage)?;
+    /// # let task = client.connect_socket(now, &ConnectOptions::new("wss://example.com/"))?;
+    /// # let n = client.transmit_data(task).len();
+    /// # client.advance_transmit(now, task, n);
+    /// # client.handle_input(now, task, b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\
+    /// #     Connection: Upgrade\r\nSec-WebSocket-Accept: ICX+Yqv66kxgM0FcWaLWlFLwTAI=\r\n\r\n");
+    /// # assert!(matches!(client.poll_event(), Some((_, Event::Open(_)))));
+    /// // An OPEN task over a 1 KiB send buffer.
+    /// let mut wire = Vec::new(); // the stream
+    /// let mut payload = vec![42u8; 4096]; // ours to give up: larger than the send buffer
+    /// client.send_in_place(task, &mut payload).unwrap();
+    /// assert_eq!(client.buffered_amount(task), 4 + 4 + 4096); // head (16-bit length, key) + payload
+    /// for _ in 0..4 {
+    ///     let queued = client.transmit_data(task);
+    ///     wire.extend_from_slice(queued);
+    ///     let n = queued.len();
+    ///     client.advance_transmit(now, task, n);
+    ///     if let Some(due) = client.in_place_due(task) {
+    ///         wire.extend_from_slice(&payload[due.clone()]);
+    ///         client.advance_in_place(now, task, due.len());
+    ///     }
+    /// }
+    /// assert_eq!(client.buffered_amount(task), 0);
+    /// assert_eq!(wire[..2], [0x82, 0x80 | 126]); // FIN + binary; masked, 16-bit length
+    /// let key = [wire[4], wire[5], wire[6], wire[7]];
+    /// assert!(wire[8..].iter().enumerate().all(|(i, b)| b ^ key[i % 4] == 42));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn send_in_place(&mut self, handle: Handle, payload: &mut [u8]) -> Result<(), SendError> {
+        self.queue(handle, |socket, env| socket.send_in_place(env, payload))
+    }
+
+    /// The range of the payload given to [`Client::send_in_place`] to write now: `Some` once
+    /// every byte queued before it went out ([`Client::advance_transmit`]), until all of it
+    /// is reported with [`Client::advance_in_place`]; `None` otherwise.
+    pub fn in_place_due(&self, handle: Handle) -> Option<Range<usize>> {
+        let Lookup::Live(i) = self.lookup(handle) else { return None };
+        self.socket(i)?.in_place_due()
+    }
+
+    /// `n` bytes of [`Client::in_place_due`] were written to the stream (clamped to what is
+    /// due; ignored when nothing is).
+    pub fn advance_in_place(&mut self, now: Instant, handle: Handle, n: usize) {
+        let _ = self.on_task(now, handle, |socket, env, _| socket.in_place_written(env, n));
+    }
+
     /// Queues a ping with up to 125 bytes of payload (RFC 6455 §5.5). Only in OPEN.
     pub fn ping(&mut self, handle: Handle, payload: &[u8]) -> Result<(), SendError> {
         self.queue(handle, |socket, env| socket.ping(env, payload))
     }
 
     /// Runs a queueing command on a live task; a finished task's handle reads as CLOSED.
+    #[inline]
     fn queue(
         &mut self,
         handle: Handle,
         f: impl FnOnce(&mut Socket, &mut Env<'_, R>) -> Result<(), SendError>,
     ) -> Result<(), SendError> {
-        let now = self.now;
-        self.on_task(now, handle, |socket, env, _| f(socket, env)).unwrap_or_else(|| {
-            Err(match self.lookup(handle) {
-                Lookup::Finished => SendError::NotOpen(ReadyState::Closed),
-                Lookup::Live(_) | Lookup::Unknown => SendError::UnknownHandle,
-            })
-        })
+        self.release_lent();
+        // The result goes straight back from `f`: no `Option` around it to unwrap (and copy).
+        let Lookup::Live(i) = self.lookup(handle) else { return Err(self.not_live(handle)) };
+        let Some(Slot { buffers, task: Some((id, socket)) }) = self.slots.get_mut(i) else {
+            return Err(SendError::UnknownHandle);
+        };
+        let mut env = Env {
+            tx: buffers.tx.as_mut(),
+            rng: &mut self.rng,
+            config: &self.config,
+            now: self.now,
+            id: id.get(),
+        };
+        f(socket, &mut env)
+    }
+
+    /// Why a handle that names no live task cannot send.
+    #[cold]
+    fn not_live(&self, handle: Handle) -> SendError {
+        match self.lookup(handle) {
+            Lookup::Finished => SendError::NotOpen(ReadyState::Closed),
+            Lookup::Live(_) | Lookup::Unknown => SendError::UnknownHandle,
+        }
     }
 
     /// `SocketTask.close` (S15, S16): `code` defaults to 1000; `reason` ≤ 123 bytes.
@@ -294,28 +394,41 @@ where
     pub fn input_buffer(&mut self, handle: Handle) -> &mut [u8] {
         self.release_lent();
         let Lookup::Live(i) = self.lookup(handle) else { return &mut [] };
+        let Some(Slot { buffers, task: Some((_, socket)) }) = self.slots.get_mut(i) else { return &mut [] };
+        let mut range = socket.input_range(buffers.rx.as_mut());
         // With no room and no event waiting, parsing may still make room (an inflater that
         // stopped for output room goes on once the buffer is compacted): give it the chance,
         // so that an empty buffer always means an event to poll, a request for a larger
         // buffer, or a task that reads no more.
-        let stuck = match self.slots.get_mut(i) {
-            Some(Slot { buffers, task: Some((_, socket)) }) => {
-                !socket.has_event() && socket.input_space(buffers.rx.as_mut()).is_empty()
-            }
-            _ => false,
-        };
-        if stuck {
+        if range.is_empty() && !socket.has_event() {
             self.next_event_ready(i);
+            range = match self.slots.get_mut(i) {
+                Some(Slot { buffers, task: Some((_, socket)) }) => socket.input_range(buffers.rx.as_mut()),
+                _ => 0..0,
+            };
         }
         match self.slots.get_mut(i) {
-            Some(Slot { buffers, task: Some((_, socket)) }) => socket.input_space(buffers.rx.as_mut()),
-            _ => &mut [],
+            Some(Slot { buffers, .. }) => buffers.rx.as_mut().get_mut(range).unwrap_or_default(),
+            None => &mut [],
         }
     }
 
     /// `n` bytes were read into [`Client::input_buffer`].
     pub fn handle_read(&mut self, now: Instant, handle: Handle, n: usize) {
-        let _ = self.on_task(now, handle, |socket, env, rx| socket.input_written(env, rx, n));
+        self.tick(now);
+        self.release_lent();
+        let Lookup::Live(i) = self.lookup(handle) else { return };
+        // The common case (a whole message in one frame) without the rest of the task's
+        // context; anything else is parsed with it.
+        let done = match self.slots.get_mut(i) {
+            Some(Slot { buffers, task: Some((_, socket)) }) => {
+                socket.input_written_alone(buffers.rx.as_mut(), n)
+            }
+            _ => true,
+        };
+        if !done {
+            self.parse_next_event(i);
+        }
     }
 
     /// The task's stream ended (the peer closed it). Applied after the bytes already given.
@@ -348,7 +461,8 @@ where
         (0..self.slots.len()).filter_map(|i| self.socket(i)?.poll_timeout()).min()
     }
 
-    /// Copies bytes for the task's stream into `out`; returns how many (0: nothing to send).
+    /// Copies bytes for the task's stream into `out`; returns how many (0: nothing to send,
+    /// or a payload sent in place is due: [`Client::in_place_due`]).
     pub fn poll_transmit(&mut self, now: Instant, handle: Handle, out: &mut [u8]) -> usize {
         let data = self.transmit_data(handle);
         let n = data.len().min(out.len());
@@ -360,7 +474,9 @@ where
     }
 
     /// The bytes waiting for the task's stream, for a driver that writes in place; follow
-    /// with [`Client::advance_transmit`] for what was written.
+    /// with [`Client::advance_transmit`] for what was written. They stop at a payload sent
+    /// with [`Client::send_in_place`], which the caller writes itself
+    /// ([`Client::in_place_due`]) before the bytes after it are handed out.
     pub fn transmit_data(&self, handle: Handle) -> &[u8] {
         let Lookup::Live(i) = self.lookup(handle) else { return &[] };
         match self.slots.get(i) {
@@ -371,7 +487,18 @@ where
 
     /// `n` bytes of [`Client::transmit_data`] were written to the stream.
     pub fn advance_transmit(&mut self, now: Instant, handle: Handle, n: usize) {
-        let _ = self.on_task(now, handle, |socket, env, _| socket.transmitted(env, n));
+        self.tick(now);
+        self.release_lent();
+        let Lookup::Live(i) = self.lookup(handle) else { return };
+        // The common case, without the rest of the task's context: bytes taken, no pong
+        // waiting for the room, not FAILING.
+        let alone = match self.slots.get_mut(i) {
+            Some(Slot { task: Some((_, socket)), .. }) => !socket.transmitted_alone(n),
+            _ => true,
+        };
+        if !alone {
+            let _ = self.with(i, now, |socket, env, _| socket.after_transmitted(env));
+        }
     }
 
     /// Whether [`Client::poll_event`] has an event to return. Takes `&mut self` because,
@@ -392,30 +519,52 @@ where
     /// time current.
     pub fn poll_event(&mut self) -> Option<(Handle, Event<'_>)> {
         self.release_lent();
-        let len = self.slots.len();
-        let from = self.poll_from;
-        let index = (0..len).map(|k| (from + k) % len.max(1)).find(|&i| self.next_event_ready(i))?;
-        self.poll_from = (index + 1) % len.max(1);
+        let index = self.next_event_slot()?;
+        self.poll_from = if index + 1 < self.slots.len() { index + 1 } else { 0 };
         self.lent = Some(index);
         let slot_index = u16::try_from(index).ok()?;
         let Slot { buffers, task } = self.slots.get_mut(index)?;
         let (id, socket) = task.as_mut()?;
-        let mut env = Env {
+        let handle = Handle { id: *id, slot: slot_index };
+        if let Some(message) = socket.pop_message(buffers.rx.as_ref()) {
+            return Some((handle, Event::Message(message)));
+        }
+        let env = Env {
             tx: buffers.tx.as_mut(),
             rng: &mut self.rng,
             config: &self.config,
             now: self.now,
             id: id.get(),
         };
-        let event = socket.pop_event(&mut env, buffers.rx.as_ref())?;
-        Some((Handle { id: *id, slot: slot_index }, event))
+        pop_event(socket, env, buffers.rx.as_ref()).map(|event| (handle, event))
+    }
+
+    /// The first slot from `poll_from` on, wrapping around, with an event ready (round
+    /// robin: one busy task cannot starve the others).
+    fn next_event_slot(&mut self) -> Option<usize> {
+        let len = self.slots.len();
+        let mut index = self.poll_from;
+        for _ in 0..len {
+            if index >= len {
+                index = 0;
+            }
+            if self.next_event_ready(index) {
+                return Some(index);
+            }
+            index += 1;
+        }
+        None
     }
 
     /// Parses slot `index`'s buffered bytes up to its next event; whether one waits.
     fn next_event_ready(&mut self, index: usize) -> bool {
-        if self.socket(index).is_some_and(Socket::has_event) {
-            return true;
-        }
+        self.socket(index).is_some_and(Socket::has_event) || self.parse_next_event(index)
+    }
+
+    /// [`Client::next_event_ready`] when no event waits yet: parses. Out of line, so polling
+    /// an event that waits stays small.
+    #[inline(never)]
+    fn parse_next_event(&mut self, index: usize) -> bool {
         self.with(index, self.now, |socket, env, rx| {
             socket.pump(env, rx);
             socket.has_event()
@@ -477,6 +626,7 @@ where
 
     /// The common path of every input and command: take `now` in, end the last event's loan,
     /// then run `f` on the task `handle` names; `None` when it is not live.
+    #[inline]
     fn on_task<T>(
         &mut self,
         now: Instant,
@@ -490,6 +640,7 @@ where
     }
 
     /// Records the caller's `now` (kept monotonic) for the work of calls that take none.
+    #[inline]
     fn tick(&mut self, now: Instant) {
         self.now = self.now.max(now);
     }
@@ -509,6 +660,7 @@ where
         }
     }
 
+    #[inline]
     fn socket(&self, index: usize) -> Option<&Socket> {
         self.slots.get(index)?.task.as_ref().map(|(_, socket)| socket)
     }
@@ -519,6 +671,7 @@ where
 
     /// Runs `f` on the live task in slot `index` with its buffers (the receive buffer apart:
     /// transitions never see it); `None` for an empty slot.
+    #[inline]
     fn with<T>(
         &mut self,
         index: usize,
@@ -533,8 +686,17 @@ where
     }
 
     /// Ends the loan of the last polled event (parsing nothing: S11); frees the slot of a
-    /// task that is over.
+    /// task that is over. Every call starts here: the check is inline, the work not.
+    #[inline]
     fn release_lent(&mut self) {
+        if self.lent.is_some() {
+            self.release_lent_slot();
+        }
+    }
+
+    /// [`Client::release_lent`] when an event is on loan.
+    #[inline(never)]
+    fn release_lent_slot(&mut self) {
         let Some(index) = self.lent.take() else { return };
         if let Some(slot) = self.slots.get_mut(index)
             && let Some((_, socket)) = slot.task.as_mut()
@@ -545,6 +707,13 @@ where
             }
         }
     }
+}
+
+/// [`Client::poll_event`] of every event but a message ready as it is: out of line, so the
+/// common case inlines into the caller small.
+#[inline(never)]
+fn pop_event<'b, R: Rng>(socket: &'b mut Socket, mut env: Env<'_, R>, rx: &'b [u8]) -> Option<Event<'b>> {
+    socket.pop_event(&mut env, rx)
 }
 
 fn check_buffers<S: AsRef<[u8]>>(buffers: &Buffers<S>) -> Result<(), ConfigError> {

@@ -311,8 +311,15 @@ impl<'b, const N: usize> Driver<'b, N> {
             for &h in &handles {
                 let n = self.client.transmit_data(h).len();
                 self.client.advance_transmit(self.now, h, n);
+                // A payload sent in place goes out once the bytes before it did; the bytes
+                // queued after it on the next turn.
+                if let Some(due) = self.client.in_place_due(h) {
+                    self.client.advance_in_place(self.now, h, due.len());
+                }
             }
-            let flushed = handles.iter().all(|&h| self.client.transmit_data(h).is_empty());
+            let flushed = handles
+                .iter()
+                .all(|&h| self.client.transmit_data(h).is_empty() && self.client.in_place_due(h).is_none());
             match self.poll_events() {
                 0 if flushed => return polled,
                 n => polled += n,

@@ -172,28 +172,50 @@ impl Receive {
     /// than the unparsed bytes a compressed message can always inflate beside (the read
     /// budget of `inflate`).
     pub(crate) fn space<'b>(&mut self, rx: &'b mut [u8]) -> &'b mut [u8] {
+        let range = self.space_range(rx);
+        rx.get_mut(range).unwrap_or_default()
+    }
+
+    /// Where [`Receive::space`] is in the buffer.
+    pub(crate) fn space_range(&mut self, rx: &mut [u8]) -> Range<usize> {
         if self.pin == Pin::Free {
             self.reclaim(rx);
         }
         let end = self.read_end(rx.len());
-        rx.get_mut(self.filled..end).unwrap_or_default()
+        self.filled..end.max(self.filled)
     }
 
     /// Makes room for reads: moves what is kept to the front when the free tail is less than
-    /// half the buffer (a compressed message under way has its own rule).
+    /// half the buffer, or when what is kept is no more than what moving it frees (a
+    /// compressed message under way has its own rule).
+    #[inline]
     fn reclaim(&mut self, rx: &mut [u8]) {
         #[cfg(feature = "deflate")]
         if self.msg.compressed {
-            self.make_room(rx, inflate::Room::Read);
+            self.make_read_room(rx);
             return;
         }
+        // When the reads need the room (less than half the buffer free), or while moving
+        // costs no more than it frees: right after a message, when what is kept is the
+        // start of the next one, it moves while it is short, not once it filled the buffer
+        // (a large message arriving in many reads is then copied once, by the reads).
+        let parsed = self.parsed_bytes();
         let free = rx.len().saturating_sub(self.filled);
-        if self.parsed_bytes() > 0 && free < rx.len() / 2 {
+        if parsed > 0 && (free < rx.len() / 2 || self.filled - parsed <= parsed) {
             self.compact(rx);
         }
     }
 
+    /// [`Receive::reclaim`] of a compressed message under way: out of the common path.
+    #[cfg(feature = "deflate")]
+    #[cold]
+    #[inline(never)]
+    fn make_read_room(&mut self, rx: &mut [u8]) {
+        self.make_room(rx, inflate::Room::Read);
+    }
+
     /// Where reads stop: the end of the buffer, or the read budget of permessage-deflate.
+    #[inline]
     fn read_end(&self, len: usize) -> usize {
         #[cfg(feature = "deflate")]
         if let Some(inflate) = &self.inflate {
@@ -207,6 +229,7 @@ impl Receive {
     /// the inflate window, and those between its end and the cursor (the headers of its later
     /// fragments, control frames parsed between fragments or between messages, compressed
     /// bytes inflated).
+    #[inline]
     fn parsed_bytes(&self) -> usize {
         self.msg.start - self.window().len() + (self.cursor - self.msg.end)
     }
@@ -214,6 +237,7 @@ impl Receive {
     /// The inflate window's bytes in the buffer: the end of the inflated stream, kept for the
     /// next compressed message to refer back to (empty without permessage-deflate). It always
     /// ends at or before the message under assembly, and right before a compressed one.
+    #[inline]
     fn window(&self) -> Range<usize> {
         #[cfg(feature = "deflate")]
         if let Some(inflate) = &self.inflate {
@@ -233,6 +257,7 @@ impl Receive {
     }
 
     /// Records `n` bytes the driver wrote into [`Receive::space`].
+    #[inline]
     pub(crate) fn commit(&mut self, rx_len: usize, n: usize) {
         self.filled = (self.filled + n).min(rx_len);
     }
@@ -255,15 +280,14 @@ impl Receive {
         self.pin = Pin::Free;
         #[cfg(feature = "deflate")]
         self.keep_window();
-        self.msg = Assembly { start: self.cursor, end: self.cursor, ..Assembly::default() };
         if self.cursor == self.filled {
-            // Nothing left but the inflate window, if any: start again right after it.
+            // Nothing left but the inflate window, if any: start again right after it (offsets
+            // reset, no byte moves).
             let floor = self.window().end;
             self.cursor = floor;
             self.filled = floor;
-            self.msg.start = floor;
-            self.msg.end = floor;
         }
+        self.msg = Assembly { start: self.cursor, end: self.cursor, ..Assembly::default() };
     }
 
     /// Stops reading: drops every byte not held by an event (after the task failed, or the
@@ -334,6 +358,55 @@ impl Receive {
             self.check_partial_text(rx)?;
         }
         result
+    }
+
+    /// The common case in one step (the socket tries it before [`Receive::advance`]): the
+    /// unparsed bytes start with a whole unfragmented, uncompressed text or binary frame with
+    /// a 7- or 16-bit length, between messages, and no event holds the buffer. It is held in
+    /// place, as [`Receive::parse`] would hold it, without its per-frame steps: the checks are
+    /// the same (a header that breaks a rule or a limit is left to `parse`, which reports
+    /// it), and a complete message is validated where it is handed out.
+    #[inline]
+    pub(crate) fn whole_message_frame(&mut self, rx: &[u8], limits: &FrameLimits) -> Option<MessageKind> {
+        if self.pin == Pin::Held || !matches!(self.frame, FrameState::Header) || self.msg.kind.is_some() {
+            return None;
+        }
+        #[cfg(feature = "deflate")]
+        if self.inflate.is_some() {
+            return None;
+        }
+        let unparsed = rx.get(self.cursor..self.filled)?;
+        let (&[b0, b1], rest) = unparsed.split_first_chunk::<2>()?;
+        // FIN set, RSV1–3 clear, text or binary (RFC 6455 §5.2); unmasked, and a length in
+        // its minimal form.
+        let kind = match b0 {
+            0x81 => MessageKind::Text,
+            0x82 => MessageKind::Binary,
+            _ => return None,
+        };
+        let (len, header) = match b1 {
+            0..=125 => (usize::from(b1), 2),
+            126 => {
+                let (&len, _) = rest.split_first_chunk::<2>()?;
+                let len = u16::from_be_bytes(len);
+                if len < 126 {
+                    return None;
+                }
+                (usize::from(len), 4)
+            }
+            _ => return None,
+        };
+        if len as u64 > limits.max_frame || limits.max_fragments == 0 || len > limits.max_message {
+            return None;
+        }
+        if unparsed.len() - header < len {
+            return None;
+        }
+        let start = self.cursor + header;
+        self.msg = Assembly { start, end: start + len, fragments: 1, ..Assembly::default() };
+        self.cursor = start + len;
+        self.pin = Pin::Held;
+        Some(kind)
     }
 
     fn parse(&mut self, rx: &mut [u8], limits: &FrameLimits) -> Result<Option<Output>, ProtocolError> {
@@ -571,6 +644,8 @@ impl Receive {
         self.filled = at + unparsed;
     }
 
+    #[cold]
+    #[inline(never)]
     fn compact(&mut self, rx: &mut [u8]) {
         self.compact_with_gap(rx, 0);
     }
@@ -580,5 +655,73 @@ impl Receive {
 fn move_within(rx: &mut [u8], from: Range<usize>, to: usize) {
     if from.start != to && from.end <= rx.len() && to + from.len() <= rx.len() {
         rx.copy_within(from, to);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+
+    use super::*;
+    use std::format;
+    use std::vec::Vec;
+
+    /// A parser over `bytes` (frames right from the start of the buffer), and the buffer.
+    fn parser(bytes: &[u8]) -> (Receive, Vec<u8>) {
+        let mut rx = std::vec![0u8; bytes.len() + 16];
+        let mut recv = Receive::default();
+        assert_eq!(recv.push(&mut rx, bytes), bytes.len());
+        recv.start_frames(0);
+        recv.release();
+        (recv, rx)
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(4096))]
+        /// The one-step common case agrees with the frame-by-frame parser: when it takes a
+        /// frame, `advance` hands out the same message from the same bytes and leaves the same
+        /// state; when it does not, it changed nothing.
+        #[test]
+        fn whole_message_frame_agrees_with_advance(
+            b0 in proptest::sample::select(
+                &[0x81u8, 0x82, 0x81, 0x82, 0x01, 0x02, 0x80, 0x89, 0xC1, 0x92, 0x83][..]
+            ),
+            len in proptest::sample::select(&[0usize, 1, 16, 125, 126, 200, 0xFFFF, 0x1_0000][..]),
+            form in 0u8..3,
+            cut in proptest::sample::select(&[0usize, 0, 0, 1, 2, 7][..]),
+            max_frame in proptest::sample::select(&[0u64, 16, 126, 0xFFFF, u64::MAX, u64::MAX][..]),
+            max_message in proptest::sample::select(&[0usize, 16, 125, 126, 1 << 20, 1 << 20][..]),
+            max_fragments in proptest::sample::select(&[0usize, 1, 2, 1000][..]),
+        ) {
+            // The length in the form `form` asks for (minimal or not), then the payload.
+            let mut frame = std::vec![b0];
+            match (form, len) {
+                (0, 0..=125) => frame.push(len as u8),
+                (0 | 1, _) if len <= 0xFFFF => {
+                    frame.push(126);
+                    frame.extend_from_slice(&(len as u16).to_be_bytes());
+                }
+                _ => {
+                    frame.push(127);
+                    frame.extend_from_slice(&(len as u64).to_be_bytes());
+                }
+            }
+            frame.extend((0..len).map(|i| i as u8));
+            // Sometimes cut short: the frame is not all there yet.
+            let bytes = &frame[..frame.len().saturating_sub(cut)];
+            let limits = FrameLimits { max_frame, max_message, max_fragments };
+            let (mut fast, rx) = parser(bytes);
+            let (mut slow, mut rx_slow) = parser(bytes);
+            let before = format!("{fast:?}");
+            match fast.whole_message_frame(&rx, &limits) {
+                Some(kind) => {
+                    let slow_output = slow.advance(&mut rx_slow, &limits);
+                    proptest::prop_assert_eq!(slow_output, Ok(Some(Output::Message(kind))));
+                    proptest::prop_assert_eq!(fast.held_message(), slow.held_message());
+                    proptest::prop_assert_eq!(format!("{fast:?}"), format!("{slow:?}"));
+                }
+                None => proptest::prop_assert_eq!(format!("{fast:?}"), before),
+            }
+        }
     }
 }

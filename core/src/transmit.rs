@@ -5,11 +5,13 @@
 //! queued: data frames may use all but [`DATA_RESERVE`] bytes, pongs all but
 //! [`CONTROL_FRAME_MAX`], and the close frame the rest.
 
+use core::ops::Range;
+
 use heapless::Vec;
 
 use crate::close_code::CloseCode;
 use crate::frame::close::encode_close_payload;
-use crate::frame::{Head, MAX_HEADER_LEN, OpCode, encode_frame, frame_len, max_payload_len};
+use crate::frame::{Head, MAX_HEADER_LEN, OpCode, encode_frame, frame_len, max_payload_len, write_head};
 
 /// The longest control payload (RFC 6455 §5.5).
 pub(crate) const CONTROL_PAYLOAD_MAX: usize = 125;
@@ -63,36 +65,128 @@ pub(crate) const fn max_data_payload(tx_len: usize) -> usize {
     max_payload_len(tx_len.saturating_sub(DATA_RESERVE))
 }
 
+/// The payload of a frame sent in place: the caller's own bytes, masked where they are, go
+/// out right after `tx[..at]` (whose last bytes are the frame's head) and before the bytes
+/// queued after them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Hole {
+    /// The send-buffer position the payload goes out at.
+    at: usize,
+    /// The payload's length.
+    len: usize,
+    /// How much of it went out.
+    written: usize,
+}
+
 /// Bookkeeping of the bytes queued in a send buffer: `head..tail` awaits the driver, and a
-/// pong that found no room waits for the next write.
+/// pong that found no room waits for the next write. A payload sent in place ([`Hole`])
+/// cuts the queue in two: the bytes after it wait until the caller wrote it.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Transmit {
     head: usize,
     tail: usize,
     pong: Option<ControlPayload>,
+    hole: Option<Hole>,
 }
 
 impl Transmit {
-    /// Bytes queued and not yet taken by the driver.
+    /// Bytes queued in the send buffer and not yet taken by the driver.
+    #[inline]
     pub(crate) fn queued(&self) -> usize {
         self.tail - self.head
     }
 
-    /// The queued bytes.
-    pub(crate) fn data<'b>(&self, tx: &'b [u8]) -> &'b [u8] {
-        tx.get(self.head..self.tail).unwrap_or_default()
+    /// Bytes waiting for the wire: those queued, and what the caller has still to write of a
+    /// payload sent in place.
+    #[inline]
+    pub(crate) fn pending(&self) -> usize {
+        self.queued() + self.hole.map_or(0, |h| h.len - h.written)
     }
 
-    /// Marks `n` queued bytes as written (clamped to what is queued), then queues a pong
-    /// that was waiting for room, masked with `mask()`.
-    pub(crate) fn consume(&mut self, tx: &mut [u8], n: usize, mask: impl FnOnce() -> [u8; 4]) {
-        self.head += n.min(self.queued());
+    /// Where the bytes the driver may take now end: at a payload sent in place, or at the
+    /// tail.
+    #[inline]
+    fn end(&self) -> usize {
+        match self.hole {
+            Some(hole) => hole.at,
+            None => self.tail,
+        }
+    }
+
+    /// The queued bytes the driver may write now (up to a payload sent in place).
+    #[inline]
+    pub(crate) fn data<'b>(&self, tx: &'b [u8]) -> &'b [u8] {
+        tx.get(self.head..self.end()).unwrap_or_default()
+    }
+
+    /// Marks `n` queued bytes as written (clamped to [`Transmit::data`]); whether a pong
+    /// waits for the room ([`Transmit::queue_waiting_pong`]).
+    #[inline]
+    pub(crate) fn advance(&mut self, n: usize) -> bool {
+        self.head += n.min(self.end() - self.head);
+        self.reset_if_empty();
+        self.pong.is_some()
+    }
+
+    /// Queues a pong that was waiting for room, masked with `mask()`.
+    pub(crate) fn queue_waiting_pong(&mut self, tx: &mut [u8], mask: impl FnOnce() -> [u8; 4]) {
+        if let Some(pong) = self.pong.take() {
+            self.push_pong(tx, mask(), &pong);
+        }
+    }
+
+    /// Back to the start of the buffer once every queued byte went out: offsets reset, no
+    /// byte moves.
+    #[inline]
+    fn reset_if_empty(&mut self) {
         if self.head == self.tail {
+            // A payload still due then goes out right here, after nothing.
+            if let Some(hole) = &mut self.hole {
+                hole.at = 0;
+            }
             self.head = 0;
             self.tail = 0;
         }
-        if let Some(pong) = self.pong.take() {
-            self.push_pong(tx, mask(), &pong);
+    }
+
+    /// Queues the masked head of a data frame whose `len`-byte payload the caller masked in
+    /// place and writes itself ([`Transmit::in_place_due`]). One at a time: `Full` while one
+    /// is still due.
+    pub(crate) fn push_in_place(
+        &mut self,
+        tx: &mut [u8],
+        head: Head,
+        mask: [u8; 4],
+        len: usize,
+    ) -> Result<(), QueueError> {
+        if self.hole.is_some() {
+            return Err(QueueError::Full { required: frame_len(len), available: 0 });
+        }
+        let head_len = frame_len(len) - len;
+        let space = self.reserve_space(tx, head_len, Reserve::Data)?;
+        self.tail += write_head(head, mask, len, space);
+        if len > 0 {
+            self.hole = Some(Hole { at: self.tail, len, written: 0 });
+        }
+        Ok(())
+    }
+
+    /// What the caller writes now of a payload sent in place: the range of it still due,
+    /// once every byte queued before it went out.
+    pub(crate) fn in_place_due(&self) -> Option<Range<usize>> {
+        let hole = self.hole.filter(|h| h.at == self.head)?;
+        Some(hole.written..hole.len)
+    }
+
+    /// `n` bytes of the payload sent in place went out (clamped to what is due; nothing
+    /// unless it is due).
+    pub(crate) fn in_place_written(&mut self, n: usize) {
+        let head = self.head;
+        let Some(hole) = self.hole.as_mut().filter(|h| h.at == head) else { return };
+        hole.written += n.min(hole.len - hole.written);
+        if hole.written == hole.len {
+            self.hole = None;
+            self.reset_if_empty();
         }
     }
 
@@ -159,12 +253,20 @@ impl Transmit {
         match (old.get(self.head..self.tail), new.get_mut(..queued)) {
             (Some(src), Some(dst)) => {
                 dst.copy_from_slice(src);
-                self.head = 0;
-                self.tail = queued;
+                self.shift_down();
                 true
             }
             _ => false,
         }
+    }
+
+    /// The offsets after the queued bytes moved to the front of the buffer.
+    fn shift_down(&mut self) {
+        if let Some(hole) = &mut self.hole {
+            hole.at -= self.head;
+        }
+        self.tail -= self.head;
+        self.head = 0;
     }
 
     /// The send-buffer length with which a frame of `frame_len` bytes can be queued now,
@@ -191,8 +293,7 @@ impl Transmit {
         }
         if self.tail + len > tx.len() {
             tx.copy_within(self.head..self.tail, 0);
-            self.tail -= self.head;
-            self.head = 0;
+            self.shift_down();
         }
         Ok(tx.get_mut(self.tail..self.tail + len).unwrap_or_default())
     }

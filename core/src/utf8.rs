@@ -61,7 +61,7 @@ impl Utf8Validator {
         if simdutf8::basic::from_utf8(whole).is_err() {
             return Err(ProtocolError::InvalidUtf8);
         }
-        match simdutf8::compat::from_utf8(cut) {
+        match core::str::from_utf8(cut) {
             Ok(_) => self.valid_up_to = message_so_far.len(),
             Err(e) if e.error_len().is_some() => return Err(ProtocolError::InvalidUtf8),
             Err(e) => self.valid_up_to = start + whole.len() + e.valid_up_to(),

@@ -3,9 +3,9 @@
 //! RFC 6455 §5.1: "a client MUST mask all frames that it sends to the server", so every frame
 //! this layer writes carries a mask key; the key itself comes from the socket's RNG (S17).
 
-use crate::frame::header::length_field_len;
+use crate::frame::OpCode;
+use crate::frame::header::{LEN_16_MARKER, LEN_64_MARKER, length_field_len};
 use crate::frame::mask::copy_masked;
-use crate::frame::{FrameHeader, OpCode};
 
 /// Bytes a masked client frame with `payload_len` bytes of payload takes: the header (2, 4
 /// or 10 bytes, plus the 4-byte mask key) and the payload.
@@ -51,6 +51,7 @@ impl Head {
 /// nothing meaningful was written.
 ///
 /// The tests encode RFC 6455 §5.7's masked "Hello" (`encode_frame_example`).
+#[inline]
 pub(crate) fn encode_frame(
     head: Head,
     mask: [u8; 4],
@@ -61,12 +62,38 @@ pub(crate) fn encode_frame(
     let Some(out) = out.get_mut(..required) else {
         return Err(required);
     };
-    let Head { opcode, fin, rsv1 } = head;
-    let header = FrameHeader { fin, rsv1, opcode, mask: Some(mask), payload_len: payload.len() as u64 };
-    let header_len = header.encode(out)?;
+    let header_len = write_head(head, mask, payload.len(), out);
     let (_, body) = out.split_at_mut(header_len);
     copy_masked(payload, body, mask);
     Ok(required)
+}
+
+/// Writes the masked header of a frame with `payload_len` bytes of payload at the start of
+/// `out` and returns its length (6, 8 or 14); writes nothing when `out` is shorter. The same
+/// bytes as `FrameHeader::encode` with the key, stored whole from registers: the send path's
+/// header writer.
+#[inline]
+pub(crate) fn write_head(head: Head, mask: [u8; 4], payload_len: usize, out: &mut [u8]) -> usize {
+    let b0 = (u8::from(head.fin) << 7) | (u8::from(head.rsv1) << 6) | head.opcode as u8;
+    let [m0, m1, m2, m3] = mask;
+    if let Ok(len7 @ 0..=125) = u8::try_from(payload_len) {
+        if let Some(dst) = out.first_chunk_mut::<6>() {
+            *dst = [b0, 0x80 | len7, m0, m1, m2, m3];
+        }
+        6
+    } else if let Ok(len16) = u16::try_from(payload_len) {
+        let [l0, l1] = len16.to_be_bytes();
+        if let Some(dst) = out.first_chunk_mut::<8>() {
+            *dst = [b0, 0x80 | LEN_16_MARKER, l0, l1, m0, m1, m2, m3];
+        }
+        8
+    } else {
+        let [l0, l1, l2, l3, l4, l5, l6, l7] = (payload_len as u64).to_be_bytes();
+        if let Some(dst) = out.first_chunk_mut::<14>() {
+            *dst = [b0, 0x80 | LEN_64_MARKER, l0, l1, l2, l3, l4, l5, l6, l7, m0, m1, m2, m3];
+        }
+        14
+    }
 }
 
 #[cfg(test)]
@@ -74,6 +101,7 @@ mod tests {
     extern crate std;
 
     use super::*;
+    use crate::frame::MAX_HEADER_LEN;
     use crate::frame::mask::apply_mask;
     use std::vec;
     use std::vec::Vec;
@@ -142,6 +170,31 @@ mod tests {
         let mut body = frame[14..].to_vec();
         apply_mask(&mut body, KEY);
         assert_eq!(body, payload);
+    }
+
+    // --- the send path's header writer against the codec's header encoder ---
+
+    #[test]
+    fn write_head_is_the_encoded_header_at_every_length_form() {
+        use crate::frame::FrameHeader;
+        for len in [0, 1, 125, 126, 127, 0xFFFF, 0x1_0000, 1 << 20] {
+            for (opcode, fin, rsv1) in
+                [(OpCode::Text, true, false), (OpCode::Binary, false, true), (OpCode::Pong, true, false)]
+            {
+                let header = FrameHeader { fin, rsv1, opcode, mask: Some(KEY), payload_len: len as u64 };
+                let mut expected = [0; MAX_HEADER_LEN];
+                let n = header.encode(&mut expected).unwrap();
+                for out_len in [n, MAX_HEADER_LEN, 40] {
+                    let mut out = vec![0xEE; out_len];
+                    assert_eq!(write_head(Head { opcode, fin, rsv1 }, KEY, len, &mut out), n, "len {len}");
+                    assert_eq!(out[..n], expected[..n], "len {len}");
+                    assert!(out[n..].iter().all(|&b| b == 0xEE), "len {len}: wrote past the header");
+                }
+                let mut short = vec![0xEE; n - 1];
+                write_head(Head { opcode, fin, rsv1 }, KEY, len, &mut short);
+                assert!(short.iter().all(|&b| b == 0xEE), "len {len}: wrote into a short output");
+            }
+        }
     }
 
     // --- short output ---

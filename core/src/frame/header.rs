@@ -78,6 +78,7 @@ pub(crate) struct FrameHeader {
 impl FrameHeader {
     /// Bytes [`FrameHeader::encode`] writes: 2, 4 or 10 for the length's minimal encoding,
     /// plus 4 when there is a mask key.
+    #[cfg(test)]
     pub(crate) const fn encoded_len(&self) -> usize {
         let key = if self.mask.is_some() { 4 } else { 0 };
         length_field_len(self.payload_len) + key
@@ -90,6 +91,7 @@ impl FrameHeader {
     /// MUST be used to encode the length"); RSV1 is [`FrameHeader::rsv1`], RSV2–3 are zero. A
     /// `payload_len` with its top bit set is written as given, and no receiver accepts it:
     /// keeping lengths below 2^63 is the caller's job.
+    #[cfg(test)]
     pub(crate) fn encode(&self, out: &mut [u8]) -> Result<usize, usize> {
         let required = self.encoded_len();
         let Some(out) = out.get_mut(..required) else {
@@ -122,6 +124,7 @@ pub(crate) const fn length_field_len(payload_len: u64) -> usize {
 
 /// Writes the extended length into `out` (0, 2 or 8 bytes, as sized by
 /// [`length_field_len`]) and returns the 7-bit length field's value.
+#[cfg(test)]
 fn write_extended_length(payload_len: u64, out: &mut [u8]) -> u8 {
     match u16::try_from(payload_len) {
         Ok(len) if payload_len <= MAX_LEN_7 => {

@@ -13,9 +13,8 @@ const WORD: usize = 8;
 /// Measured: 32-byte blocks mask 64 KiB ~15% faster than a plain word loop.
 const BLOCK: usize = 32;
 
-/// XORs `buf` in place with `key`, starting at key offset 0. The tests unmask with it; the
-/// client itself only masks while copying ([`copy_masked`]).
-#[cfg(test)]
+/// XORs `buf` in place with `key`, starting at key offset 0: a payload sent in place
+/// (`Client::send_in_place`); `send` masks while copying ([`copy_masked`]).
 pub(crate) fn apply_mask(buf: &mut [u8], key: [u8; 4]) {
     let word = key_word(key);
     let (blocks, rest) = buf.as_chunks_mut::<BLOCK>();
@@ -52,7 +51,6 @@ pub(crate) fn copy_masked(src: &[u8], dst: &mut [u8], key: [u8; 4]) {
 }
 
 /// `word` XORed into each word of `words`.
-#[cfg(test)]
 #[inline(always)]
 fn xor_words_in_place(words: &mut [[u8; WORD]], word: u64) {
     for w in words {
@@ -68,10 +66,10 @@ fn copy_words(src: &[[u8; WORD]], dst: &mut [[u8; WORD]], word: u64) {
     }
 }
 
-/// The key repeated to fill a word, in memory order.
+/// The key repeated to fill a word, in memory order (`[a, b, c, d, a, b, c, d]`, whatever
+/// the byte order: the two halves are the same).
 const fn key_word(key: [u8; 4]) -> u64 {
-    let [a, b, c, d] = key;
-    u64::from_ne_bytes([a, b, c, d, a, b, c, d])
+    (u32::from_ne_bytes(key) as u64) * 0x1_0000_0001
 }
 
 #[cfg(test)]
@@ -138,6 +136,11 @@ mod tests {
         apply_mask(&mut buf, KEY);
         apply_mask(&mut buf, KEY);
         assert_eq!(buf, sample(1000));
+    }
+
+    #[test]
+    fn key_word_is_the_key_twice_in_memory_order() {
+        assert_eq!(key_word(KEY).to_ne_bytes(), [0x37, 0xFA, 0x21, 0x3D, 0x37, 0xFA, 0x21, 0x3D]);
     }
 
     // --- mismatched lengths ---

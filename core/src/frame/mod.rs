@@ -8,5 +8,5 @@ pub(crate) mod header;
 pub(crate) mod mask;
 
 pub(crate) use decode::{Decoded, Rsv1, decode_header};
-pub(crate) use encode::{Head, encode_frame, frame_len, max_payload_len};
+pub(crate) use encode::{Head, encode_frame, frame_len, max_payload_len, write_head};
 pub(crate) use header::{FrameHeader, MAX_HEADER_LEN, OpCode};

@@ -133,7 +133,14 @@ impl Tasks<'_> {
                 d.client.handle_read(now, h, n);
             }
             14 => self.ping(h, usize::from(input.byte() % 130)),
-            _ => _ = d.settle(),
+            _ => match input.byte() % 4 {
+                0 => self.send_in_place(h, usize::from(input.byte()) * 5),
+                1 => {
+                    let n = usize::from(input.byte()) * 8;
+                    d.client.advance_in_place(now, h, n);
+                }
+                _ => _ = d.settle(),
+            },
         }
     }
 
@@ -187,6 +194,31 @@ impl Tasks<'_> {
         let message = if binary { Message::Binary(payload) } else { Message::Text(utf8_prefix(payload)) };
         let result = self.driver.client.send(h, message);
         self.after_send(h, before, message.len(), result);
+    }
+
+    /// `send_in_place`: as `send`, and a refusal leaves the payload and the queue as they
+    /// were; a success queues the head and counts the payload until it is written.
+    fn send_in_place(&mut self, h: Handle, len: usize) {
+        let before = self.settled_state(h);
+        let mut payload = *FILLER;
+        let payload = &mut payload[..len];
+        let queued = self.driver.client.buffered_amount(h);
+        let result = self.driver.client.send_in_place(h, payload);
+        let after = self.driver.client.buffered_amount(h);
+        match result {
+            Ok(()) => assert_eq!(after, queued + crate::frame::frame_len(len), "head and payload count"),
+            Err(_) => {
+                assert!(payload.iter().all(|&b| b == b'r'), "a refused send masked the payload");
+                assert_eq!(after, queued, "a refused send queued something");
+            }
+        }
+        if len > 0 && result.is_ok() && self.driver.client.transmit_data(h).is_empty() {
+            assert!(
+                self.driver.client.in_place_due(h).is_some(),
+                "nothing queued before: the payload is due"
+            );
+        }
+        self.after_send(h, before, len, result);
     }
 
     fn ping(&mut self, h: Handle, len: usize) {

@@ -4,12 +4,15 @@
 
 use rand_core::Rng;
 
-use super::{Env, Input, Phase, Socket, StreamEnd, Timer, frame_input, get_timer, narrow, set_timer};
+use super::{
+    Env, Input, Pending, Phase, Socket, StreamEnd, Timer, frame_input, get_timer, narrow, set_timer,
+};
 use crate::error::HandshakeError;
 use crate::handshake::response::{Rejection, find_end, validate_with};
 
 impl Socket {
     /// Whether the task takes bytes: not after the peer's close, a failure, or the end.
+    #[inline]
     pub(super) fn reads(&self) -> bool {
         match self.phase {
             Phase::Connecting { .. } | Phase::Open | Phase::Closing { peer: None } => !self.rx.ended(),
@@ -37,25 +40,17 @@ impl Socket {
         data.len()
     }
 
-    /// The free part of the receive buffer, for a driver that reads in place. While the task
-    /// only waits for the stream's end (after the peer's close, or failing) it is free space
-    /// whose bytes are dropped: the driver reads on, to see the end, without judging when.
-    pub(crate) fn input_space<'b>(&mut self, rx: &'b mut [u8]) -> &'b mut [u8] {
-        if self.reads() || self.discards() { self.rx.space(rx) } else { &mut [] }
+    /// Where the free part of the receive buffer is, for a driver that reads in place. While
+    /// the task only waits for the stream's end (after the peer's close, or failing) it is
+    /// free space whose bytes are dropped: the driver reads on, to see the end, without
+    /// judging when.
+    pub(crate) fn input_range(&mut self, rx: &mut [u8]) -> core::ops::Range<usize> {
+        if self.reads() || self.discards() { self.rx.space_range(rx) } else { 0..0 }
     }
 
     /// Whether the task drops what it is given, waiting for the end of the stream.
     fn discards(&self) -> bool {
         matches!(self.phase, Phase::Closing { peer: Some(_) } | Phase::Failing { .. }) && !self.rx.ended()
-    }
-
-    /// Parses `n` bytes the driver wrote into [`Socket::input_space`] (drops them when the
-    /// task reads no more).
-    pub(crate) fn input_written<R: Rng>(&mut self, env: &mut Env<'_, R>, rx: &mut [u8], n: usize) {
-        if self.reads() {
-            self.rx.commit(rx.len(), n);
-            self.pump(env, rx);
-        }
     }
 
     /// The stream ended (EOF) or failed; takes effect once the bytes before it are parsed.
@@ -104,6 +99,42 @@ impl Socket {
     /// Parses buffered bytes into inputs of the table until an event waits or more bytes are
     /// needed. Only new input and event polling call it (S11: state follows event order).
     pub(crate) fn pump<R: Rng>(&mut self, env: &mut Env<'_, R>, rx: &mut [u8]) {
+        if !self.pump_message(rx) {
+            self.pump_all(env, rx);
+        }
+    }
+
+    /// [`Socket::pump`]'s common case: a whole message in one frame, in OPEN (or CLOSING
+    /// before the peer's close), no event and no timer waiting to take effect: the table's
+    /// transition for it is to queue the message. Whether it was that.
+    #[inline]
+    fn pump_message(&mut self, rx: &mut [u8]) -> bool {
+        if self.events.is_empty()
+            && self.expired == [false; 2]
+            && matches!(self.phase, Phase::Open | Phase::Closing { peer: None })
+            && let Some(kind) = self.rx.whole_message_frame(rx, &self.limits)
+        {
+            self.push(Pending::Message(kind));
+            return true;
+        }
+        false
+    }
+
+    /// Takes `n` bytes the driver wrote into [`Socket::input_range`] (drops them when the
+    /// task reads no more), and parses them when they make [`Socket::pump`]'s common case,
+    /// without the task's context; `false` when they need `pump`.
+    #[inline]
+    pub(crate) fn input_written_alone(&mut self, rx: &mut [u8], n: usize) -> bool {
+        if !self.reads() {
+            return true;
+        }
+        self.rx.commit(rx.len(), n);
+        self.pump_message(rx)
+    }
+
+    /// [`Socket::pump`] past its common case, out of line.
+    #[inline(never)]
+    fn pump_all<R: Rng>(&mut self, env: &mut Env<'_, R>, rx: &mut [u8]) {
         while self.events.is_empty() {
             let Some(input) = self.parse(env, rx) else { return };
             self.on(env, input);

@@ -38,6 +38,7 @@ use crate::config::{Config, FailureEvents};
 use crate::error::{CloseError, HandshakeError, ProtocolError, SendError, TaskError};
 use crate::event::Message;
 use crate::frame::close::{MAX_REASON_LEN, parse_close};
+use crate::frame::mask::apply_mask;
 use crate::frame::{Head, OpCode, max_payload_len};
 use crate::handshake::Accept;
 use crate::handshake::extension::{Negotiated, PerMessageDeflate};
@@ -257,9 +258,9 @@ impl Socket {
         matches!(self.phase, Phase::Closed) && self.events.is_empty() && !self.rx.is_held()
     }
 
-    /// Bytes queued for the wire.
+    /// Bytes queued for the wire (a payload sent in place counts until it is written).
     pub(crate) fn buffered_amount(&self) -> usize {
-        self.tx.queued()
+        self.tx.pending()
     }
 
     /// The earliest armed timer.
@@ -390,7 +391,7 @@ impl Socket {
     /// FAILING until the close frame is out (at once when it already is).
     fn failing<R>(&mut self, env: &Env<'_, R>, e: ProtocolError) {
         self.rx.discard();
-        if self.tx.queued() == 0 {
+        if self.tx.pending() == 0 {
             self.finish(env, e.close_code(), e.reason(), Cause::Failure);
         } else {
             self.phase = Phase::Failing { code: e.close_code(), reason: e.reason() };
@@ -478,6 +479,43 @@ impl Socket {
         }
         let head = Head { opcode: opcode_of(message), fin: true, rsv1: true };
         self.queue_data(env, head, compressed, message.len(), self.max_send)
+    }
+
+    /// Queues the head of a binary message whose payload the caller gives up: masked here,
+    /// in place, and written by the caller once [`Transmit::in_place_due`] says so. Bounded
+    /// by the message limit alone: the payload never enters the send buffer.
+    pub(crate) fn send_in_place<R: Rng>(
+        &mut self,
+        env: &mut Env<'_, R>,
+        payload: &mut [u8],
+    ) -> Result<(), SendError> {
+        if !matches!(self.phase, Phase::Open) {
+            return Err(SendError::NotOpen(self.ready_state()));
+        }
+        let (required, limit) = (payload.len(), env.config.limits.max_message_size);
+        if required > limit {
+            return Err(SendError::MessageTooLarge { required, limit });
+        }
+        let mask = env.mask();
+        let head = Head::whole(OpCode::Binary);
+        // Not now while an earlier payload sent in place is due, or the head finds no room:
+        // retry once `buffered_amount` drops. Nothing changed, the payload included.
+        self.tx
+            .push_in_place(env.tx, head, mask, required)
+            .map_err(|_| SendError::BufferFull { required, available: 0 })?;
+        apply_mask(payload, mask);
+        Ok(())
+    }
+
+    /// What the caller writes now of the payload it sent in place, if any is due.
+    pub(crate) fn in_place_due(&self) -> Option<Range<usize>> {
+        self.tx.in_place_due()
+    }
+
+    /// The caller wrote `n` bytes of the payload it sent in place.
+    pub(crate) fn in_place_written<R: Rng>(&mut self, env: &mut Env<'_, R>, n: usize) {
+        self.tx.in_place_written(n);
+        self.after_write(env);
     }
 
     /// Queues a ping: at most 125 bytes of payload (RFC 6455 §5.5), which always fit beside

@@ -4,7 +4,7 @@
 
 use rand_core::Rng;
 
-use super::{Env, Input, Pending, Socket, protocol_in};
+use super::{Env, Input, Pending, Phase, Socket, protocol_in};
 use crate::error::ProtocolError;
 use crate::event::{Close, Event, Message, Open};
 use crate::handshake::Headers;
@@ -16,11 +16,26 @@ impl Socket {
         self.tx.data(tx)
     }
 
-    /// The driver wrote `n` bytes of [`Socket::transmit_data`].
-    pub(crate) fn transmitted<R: Rng>(&mut self, env: &mut Env<'_, R>, n: usize) {
+    /// The driver wrote `n` bytes of [`Socket::transmit_data`], in two steps, the second
+    /// only when needed: the bytes are taken here; `true` when a waiting pong or FAILING
+    /// asks for [`Socket::after_transmitted`] (which needs the send buffer and the RNG).
+    #[inline]
+    pub(crate) fn transmitted_alone(&mut self, n: usize) -> bool {
+        self.tx.advance(n) || matches!(self.phase, Phase::Failing { .. })
+    }
+
+    /// What follows written bytes besides taking them: the waiting pong, the end of FAILING.
+    pub(crate) fn after_transmitted<R: Rng>(&mut self, env: &mut Env<'_, R>) {
         let Env { tx, rng, .. } = env;
-        self.tx.consume(tx, n, || rng.next_u32().to_ne_bytes());
-        if self.tx.queued() == 0 {
+        self.tx.queue_waiting_pong(tx, || rng.next_u32().to_ne_bytes());
+        self.after_write(env);
+    }
+
+    /// Every byte went out: FAILING ends. Only FAILING waits for the flush (the table's one
+    /// `Flushed` arm): the other phases skip the table.
+    #[inline]
+    pub(super) fn after_write<R: Rng>(&mut self, env: &mut Env<'_, R>) {
+        if self.tx.pending() == 0 && matches!(self.phase, Phase::Failing { .. }) {
             self.on(env, Input::Flushed);
         }
     }
@@ -69,10 +84,26 @@ impl Socket {
         }
     }
 
+    /// The next event when it is a message that can be handed out as it is (binary, or valid
+    /// text), borrowing `rx` like [`Socket::pop_event`]; `None`, taking nothing, otherwise.
+    /// The common case without the rest of `pop_event`.
+    #[inline]
+    pub(crate) fn pop_message<'b>(&mut self, rx: &'b [u8]) -> Option<Message<'b>> {
+        let Some(Pending::Message(kind)) = self.events.front() else { return None };
+        let bytes = rx.get(self.rx.held_message()).unwrap_or_default();
+        let message = match kind {
+            MessageKind::Binary => Message::Binary(bytes),
+            MessageKind::Text => Message::Text(simdutf8::basic::from_utf8(bytes).ok()?),
+        };
+        self.events.pop_front();
+        Some(message)
+    }
+
     /// The event handed out last is done with: unless a waiting event still borrows the
     /// receive buffer, its bytes may be reused. Parses nothing (S11).
+    #[inline]
     pub(crate) fn release(&mut self) {
-        if !self.events.iter().any(Pending::borrows) {
+        if self.events.is_empty() || !self.events.iter().any(Pending::borrows) {
             self.rx.release();
         }
     }
