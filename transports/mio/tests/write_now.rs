@@ -492,3 +492,31 @@ fn plaintext_rustls_holds_is_delivered_without_more_bytes() {
         );
     });
 }
+
+/// A burst larger than the client's first receive buffer (4 KiB) sits whole in the socket
+/// before the client reads: a read that fills the space offered is not short, so reading
+/// goes on at once without a new readiness event (none would come: the server sends nothing
+/// more). Bounded at 2 s of its own, well under the server's read timeout, so a client that
+/// stopped reading after a full read fails here instead of being rescued by that timeout.
+#[test]
+fn a_burst_already_in_the_socket_is_read_whole_without_new_events() {
+    both(|tls, options, scheme| {
+        let port = spawn_script(tls, |stream, _| {
+            let mut burst = Vec::new();
+            for n in 0..30u8 {
+                burst.extend_from_slice(&support::server_frame(0x2, &[n; 300]));
+            }
+            put(stream, &burst);
+            hold(stream);
+        });
+        let mut client = Loop::connect(options, &url(scheme, port));
+        client.open();
+        thread::sleep(Duration::from_millis(300));
+        let deadline = Instant::now() + Duration::from_secs(2);
+        while client.seen.len() < 31 && Instant::now() < deadline {
+            client.turn();
+        }
+        let expected: Vec<Rec> = (0..30u8).map(|n| Rec::Binary(vec![n; 300])).collect();
+        assert_eq!(client.seen[1..], expected[..], "{scheme}: stalled with the burst in the socket");
+    });
+}
