@@ -55,21 +55,25 @@ pub(crate) fn find_end(buf: &[u8], from: usize) -> Option<usize> {
 
 /// The index of the first `\n` in `bytes` at or after `from`.
 ///
-/// Eight bytes at a time: a header line is some 20 to 40 bytes, and the response passes here
-/// at least twice (the end of the block, then the headers of `onOpen`). A word holds a `\n`
-/// when one of its bytes XOR `\n` is zero, found with the usual zero-byte test (the lowest
-/// flagged byte is exact; a flagged word is then searched byte by byte).
+/// A machine word at a time (8 bytes, or 4 on a 32-bit microcontroller): a header line is
+/// some 20 to 40 bytes, and the response passes here at least twice (the end of the block,
+/// then the headers of `onOpen`). A word holds a `\n` when one of its bytes XOR `\n` is zero,
+/// found with the usual zero-byte test: the lowest flagged byte is exact, so it is the first
+/// `\n` (the word is read little-endian: byte `i` is bits `8 i ..`). The last bytes short of
+/// a word are searched one by one.
 pub(crate) fn find_newline(bytes: &[u8], from: usize) -> Option<usize> {
-    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
-    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
-    const NEWLINES: u64 = u64::from_ne_bytes([b'\n'; 8]);
+    const WORD: usize = size_of::<usize>();
+    const ONES: usize = usize::from_le_bytes([0x01; WORD]);
+    const HIGHS: usize = usize::from_le_bytes([0x80; WORD]);
+    const NEWLINES: usize = usize::from_le_bytes([b'\n'; WORD]);
     let mut at = from;
-    while let Some(word) = at.checked_add(8).and_then(|end| bytes.get(at..end)) {
-        let word = u64::from_ne_bytes(word.try_into().ok()?) ^ NEWLINES;
-        if word.wrapping_sub(ONES) & !word & HIGHS != 0 {
-            break;
+    while let Some(word) = at.checked_add(WORD).and_then(|end| bytes.get(at..end)) {
+        let word = usize::from_le_bytes(word.try_into().ok()?) ^ NEWLINES;
+        let flags = word.wrapping_sub(ONES) & !word & HIGHS;
+        if flags != 0 {
+            return Some(at + (flags.trailing_zeros() / 8) as usize);
         }
-        at += 8;
+        at += WORD;
     }
     Some(at + bytes.get(at..)?.iter().position(|&b| b == b'\n')?)
 }
@@ -481,14 +485,17 @@ fn trim_spaces(mut s: &[u8]) -> &[u8] {
 /// Where `part`, a sub-slice of `block`, lies inside it (computed from addresses; no
 /// `unsafe`). An empty part is `0..0`, wherever it points: there is nothing to find. A slice
 /// from elsewhere is reported as a malformed value, never a panic.
+///
+/// The addresses alone decide: a `part` that starts `start` bytes into `block` and ends
+/// within it is `block[start..end]`, the same memory, so its bytes need no comparing (a
+/// `part` before `block` wraps to a `start` past any end).
 fn range_in(block: &[u8], part: &[u8]) -> Result<Range<usize>, HandshakeError> {
     if part.is_empty() {
         return Ok(0..0);
     }
     let start = part.as_ptr().addr().wrapping_sub(block.as_ptr().addr());
-    let end = start.checked_add(part.len()).filter(|&end| end <= block.len());
-    match end {
-        Some(end) if block.get(start..end) == Some(part) => Ok(start..end),
+    match start.checked_add(part.len()) {
+        Some(end) if end <= block.len() => Ok(start..end),
         _ => Err(HandshakeError::Malformed(httparse::Error::HeaderValue)),
     }
 }
@@ -710,6 +717,49 @@ mod tests {
         ($block:expr, $offered:expr => $err:expr) => {
             assert_eq!(run(&$block, $offered, ProtocolCheck::Strict), Err($err), "{:?}", $block)
         };
+    }
+
+    // --- where a field lies ---
+
+    #[test]
+    fn range_in_finds_sub_slices_and_refuses_others() {
+        let block = *b"Upgrade: websocket\r\n";
+        let elsewhere = *b"Upgrade: websocket\r\n";
+        // A sub-slice: its place, whatever its bytes (the same bytes elsewhere do not count).
+        assert_eq!(range_in(&block, &block[9..18]), Ok(9..18));
+        assert_eq!(range_in(&block, &block[..]), Ok(0..block.len()));
+        assert_eq!(range_in(&block, &block[19..]), Ok(19..20));
+        // Empty: nothing to find, wherever it points.
+        assert_eq!(range_in(&block, &elsewhere[3..3]), Ok(0..0));
+        // Equal bytes at another address, and slices that only overlap the block's end or
+        // start, are refused without a panic.
+        let bad = Err(HandshakeError::Malformed(httparse::Error::HeaderValue));
+        assert_eq!(range_in(&block, &elsewhere[9..18]), bad);
+        assert_eq!(range_in(&block[..10], &block[9..18]), bad);
+        assert_eq!(range_in(&block[5..], &block[2..8]), bad);
+    }
+
+    #[test]
+    fn find_newline_reads_whole_words_and_the_rest() {
+        // A `\n` at every offset of a 64-byte run of bytes one bit from `\n` (`\x0b`, `\x8a`,
+        // `\x0e`), which a word test must not mistake for it; searched from every start.
+        for fill in [b'\x0b', b'\x8a', b'\x0e', b'a'] {
+            for at in 0..64 {
+                let mut bytes = [fill; 64];
+                bytes[at] = b'\n';
+                for from in 0..=64 {
+                    let expected = (from <= at).then_some(at);
+                    assert_eq!(find_newline(&bytes, from), expected, "fill {fill:#x} at {at} from {from}");
+                }
+            }
+            assert_eq!(find_newline(&[fill; 64], 0), None);
+        }
+        // Two in one word: the first.
+        assert_eq!(find_newline(b"ab\ncd\nef", 0), Some(2));
+        assert_eq!(find_newline(b"ab\ncd\nef", 3), Some(5));
+        assert_eq!(find_newline(b"\n\n\n\n\n\n\n\n\n", 7), Some(7));
+        // Past the end: nothing.
+        assert_eq!(find_newline(b"\n", 2), None);
     }
 
     // --- the happy path ---
