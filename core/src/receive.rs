@@ -13,6 +13,7 @@
 
 use core::ops::Range;
 
+use crate::buffers::move_within;
 use crate::error::{ProtocolError, TransportError};
 use crate::frame::{Decoded, FrameHeader, OpCode, Rsv1, decode_header};
 use crate::utf8::Utf8Validator;
@@ -504,7 +505,7 @@ impl Receive {
         let remaining = remaining - take as u64;
         if take > 0 {
             if self.cursor != self.msg.end {
-                rx.copy_within(self.cursor..self.cursor + take, self.msg.end);
+                move_within(rx, self.cursor..self.cursor + take, self.msg.end);
             }
             self.msg.end += take;
             self.cursor += take;
@@ -648,13 +649,6 @@ impl Receive {
     #[inline(never)]
     fn compact(&mut self, rx: &mut [u8]) {
         self.compact_with_gap(rx, 0);
-    }
-}
-
-/// Copies `from` to start at `to` within `rx` (nothing when it is already there).
-fn move_within(rx: &mut [u8], from: Range<usize>, to: usize) {
-    if from.start != to && from.end <= rx.len() && to + from.len() <= rx.len() {
-        rx.copy_within(from, to);
     }
 }
 

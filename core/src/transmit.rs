@@ -9,6 +9,7 @@ use core::ops::Range;
 
 use heapless::Vec;
 
+use crate::buffers::move_within;
 use crate::close_code::CloseCode;
 use crate::frame::close::encode_close_payload;
 use crate::frame::{Head, MAX_HEADER_LEN, OpCode, encode_frame, frame_len, max_payload_len, write_head};
@@ -292,7 +293,7 @@ impl Transmit {
             return Err(QueueError::Full { required: len, available });
         }
         if self.tail + len > tx.len() {
-            tx.copy_within(self.head..self.tail, 0);
+            move_within(tx, self.head..self.tail, 0);
             self.shift_down();
         }
         Ok(tx.get_mut(self.tail..self.tail + len).unwrap_or_default())
