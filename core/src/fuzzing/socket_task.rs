@@ -212,11 +212,14 @@ impl Tasks<'_> {
                 assert_eq!(after, queued, "a refused send queued something");
             }
         }
-        if len > 0 && result.is_ok() && self.driver.client.transmit_data(h).is_empty() {
-            assert!(
-                self.driver.client.in_place_due(h).is_some(),
-                "nothing queued before: the payload is due"
-            );
+        if len > 0 && result.is_ok() {
+            let client = &mut self.driver.client;
+            // Its head at least is queued ahead of it: nothing of the payload is due yet.
+            assert_eq!(client.in_place_due(h), None, "the payload is due before its head went out");
+            // Once everything queued ahead has gone out, the whole payload is due.
+            let n = client.transmit_data(h).len();
+            client.advance_transmit(self.driver.now, h, n);
+            assert_eq!(client.in_place_due(h), Some(0..len), "the payload is not due after its head");
         }
         self.after_send(h, before, len, result);
     }
