@@ -5,7 +5,8 @@
 # - sockettask: the client program of issue 13 over this transport (connect to a wss URL with
 #   one subprotocol and an Origin header, send one text, receive one message, close; one
 #   task, 1 KiB buffers), its options hidden behind core::hint::black_box. Held to
-#   FLASH_LIMIT: the script fails when it is larger.
+#   FLASH_LIMIT: the script fails when it is larger (default 20,480 B, issue 13's goal; the
+#   script also prints how far the program is from that goal when a higher limit is set).
 # - sockettask_err_msg: the same, writing each failure's errMsg to the UART through
 #   `err_msg().as_str()` (no core::fmt).
 # - embedded_websocket: the same client program over embedded-websocket 0.9, hidden the same.
@@ -21,7 +22,8 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-FLASH_LIMIT=${FLASH_LIMIT:-20480}
+FLASH_GOAL=20480
+FLASH_LIMIT=${FLASH_LIMIT:-$FLASH_GOAL}
 
 rustup component add llvm-tools >/dev/null 2>&1 || true
 rustup target add thumbv7em-none-eabihf >/dev/null 2>&1 || true
@@ -70,3 +72,6 @@ if [ "$client_flash" -gt "$FLASH_LIMIT" ]; then
     exit 1
 fi
 echo "sockettask: $client_flash B of flash, within the limit of $FLASH_LIMIT B"
+if [ "$client_flash" -gt "$FLASH_GOAL" ]; then
+    echo "sockettask: the goal of $FLASH_GOAL B is not met: $((client_flash - FLASH_GOAL)) B over"
+fi
