@@ -439,16 +439,24 @@ impl Harness {
         events
     }
 
+    /// One read as a transport makes it: as much of `bytes` as `input_buffer` has room for,
+    /// copied in and reported with `handle_read` (nothing reported when there is no room);
+    /// how many bytes were taken.
+    pub fn read_into(&mut self, h: Handle, bytes: &[u8]) -> usize {
+        let space = self.client.input_buffer(h);
+        let n = space.len().min(bytes.len());
+        space[..n].copy_from_slice(&bytes[..n]);
+        if n > 0 {
+            self.client.handle_read(self.now, h, n);
+        }
+        n
+    }
+
     /// Feeds `bytes` through the in-place path: `input_buffer` + `handle_read`.
     pub fn feed_read(&mut self, h: Handle, mut bytes: &[u8]) -> Vec<Ev> {
         let mut events = Vec::new();
         while !bytes.is_empty() {
-            let space = self.client.input_buffer(h);
-            let n = space.len().min(bytes.len());
-            space[..n].copy_from_slice(&bytes[..n]);
-            if n > 0 {
-                self.client.handle_read(self.now, h, n);
-            }
+            let n = self.read_into(h, bytes);
             bytes = &bytes[n..];
             let polled = self.events(h);
             if n == 0 && polled.is_empty() {
@@ -474,13 +482,8 @@ impl Harness {
             if bytes.is_empty() {
                 break;
             }
-            let space = self.client.input_buffer(h);
-            let n = space.len().min(bytes.len());
-            space[..n].copy_from_slice(&bytes[..n]);
-            if n > 0 {
-                self.client.handle_read(self.now, h, n);
-                bytes = &bytes[n..];
-            }
+            let n = self.read_into(h, bytes);
+            bytes = &bytes[n..];
             let polled = self.events(h);
             if n == 0 && polled.is_empty() {
                 let wanted =

@@ -20,7 +20,7 @@ use sockettask_mio::{
     Config, ConnectOptions, Driver, Event, Message, Options, Schemes, SocketTask, TaskError, Tls,
     TransportError,
 };
-use support::{Pki, Validity};
+use support::{ClientFrame as Frame, Pki, Validity};
 
 /// How long any one wait in these tests may last.
 const LIMIT: Duration = Duration::from_secs(10);
@@ -97,44 +97,6 @@ impl Loop {
     }
 }
 
-/// One client frame as RFC 6455 §5.2 lays it out.
-#[derive(Debug, PartialEq, Eq)]
-struct Frame {
-    fin: bool,
-    rsv: u8,
-    opcode: u8,
-    payload: Vec<u8>,
-}
-
-/// Reads and decodes one client frame: the MASK bit must be set (§5.3), the length in its
-/// shortest form is not checked here (any of the three forms decodes).
-fn read_frame(stream: &mut impl Read) -> std::io::Result<Frame> {
-    let mut head = [0u8; 2];
-    stream.read_exact(&mut head)?;
-    assert_eq!(head[1] & 0x80, 0x80, "a client frame must be masked");
-    let len = match head[1] & 0x7f {
-        126 => {
-            let mut b = [0u8; 2];
-            stream.read_exact(&mut b)?;
-            u64::from(u16::from_be_bytes(b))
-        }
-        127 => {
-            let mut b = [0u8; 8];
-            stream.read_exact(&mut b)?;
-            u64::from_be_bytes(b)
-        }
-        n => u64::from(n),
-    };
-    let mut mask = [0u8; 4];
-    stream.read_exact(&mut mask)?;
-    let mut payload = vec![0u8; usize::try_from(len).unwrap()];
-    stream.read_exact(&mut payload)?;
-    for (i, b) in payload.iter_mut().enumerate() {
-        *b ^= mask[i % 4];
-    }
-    Ok(Frame { fin: head[0] & 0x80 != 0, rsv: (head[0] >> 4) & 0x7, opcode: head[0] & 0x0f, payload })
-}
-
 /// A server that answers the upgrade, then reads `count` frames (each read bounded by a
 /// timeout) and hands them over.
 fn spawn_reader(count: usize, tls: Option<Arc<rustls::ServerConfig>>) -> (u16, mpsc::Receiver<Frame>) {
@@ -146,7 +108,7 @@ fn spawn_reader(count: usize, tls: Option<Arc<rustls::ServerConfig>>) -> (u16, m
         let read = |stream: &mut dyn ReadWrite| {
             support::accept_upgrade(&mut ReadWriteRef(stream)).unwrap();
             for _ in 0..count {
-                let Ok(frame) = read_frame(&mut ReadWriteRef(stream)) else { return };
+                let Ok(frame) = support::read_client_frame(&mut ReadWriteRef(stream)) else { return };
                 if tx.send(frame).is_err() {
                     return;
                 }
@@ -259,7 +221,7 @@ fn sends_behind_a_partial_write_keep_their_order() {
         if wait.recv_timeout(LIMIT).is_err() {
             return;
         }
-        while let Ok(frame) = read_frame(&mut tcp) {
+        while let Ok(frame) = support::read_client_frame(&mut tcp) {
             if tx.send(frame).is_err() {
                 return;
             }

@@ -262,10 +262,22 @@ pub fn read_head<S: Read>(stream: &mut S) -> std::io::Result<String> {
     Ok(String::from_utf8_lossy(&head).into_owned())
 }
 
-/// Reads one client frame (masked) and returns its opcode and unmasked payload.
-pub fn read_frame(stream: &mut TcpStream) -> std::io::Result<(u8, Vec<u8>)> {
+/// One client frame as RFC 6455 §5.2 lays it out, payload unmasked.
+#[derive(Debug, PartialEq, Eq)]
+pub struct ClientFrame {
+    pub fin: bool,
+    pub rsv: u8,
+    pub opcode: u8,
+    pub payload: Vec<u8>,
+}
+
+/// Reads and decodes one client frame from any stream (plain or TLS): the MASK bit must be
+/// set (§5.3); the length in its shortest form is not checked here (any of the three forms
+/// decodes).
+pub fn read_client_frame(stream: &mut impl Read) -> std::io::Result<ClientFrame> {
     let mut head = [0u8; 2];
     stream.read_exact(&mut head)?;
+    assert_eq!(head[1] & 0x80, 0x80, "a client frame must be masked");
     let len = match head[1] & 0x7f {
         126 => {
             let mut b = [0u8; 2];
@@ -281,12 +293,17 @@ pub fn read_frame(stream: &mut TcpStream) -> std::io::Result<(u8, Vec<u8>)> {
     };
     let mut mask = [0u8; 4];
     stream.read_exact(&mut mask)?;
-    let mut payload = vec![0u8; len as usize];
+    let mut payload = vec![0u8; usize::try_from(len).unwrap()];
     stream.read_exact(&mut payload)?;
     for (i, b) in payload.iter_mut().enumerate() {
         *b ^= mask[i % 4];
     }
-    Ok((head[0] & 0x0f, payload))
+    Ok(ClientFrame { fin: head[0] & 0x80 != 0, rsv: (head[0] >> 4) & 0x7, opcode: head[0] & 0x0f, payload })
+}
+
+/// Reads one client frame (masked) and returns its opcode and unmasked payload.
+pub fn read_frame(stream: &mut TcpStream) -> std::io::Result<(u8, Vec<u8>)> {
+    read_client_frame(stream).map(|frame| (frame.opcode, frame.payload))
 }
 
 /// Holds a connection open without doing anything for `d`.
