@@ -492,11 +492,11 @@ where
         let Lookup::Live(i) = self.lookup(handle) else { return };
         // The common case, without the rest of the task's context: bytes taken, no pong
         // waiting for the room, not FAILING.
-        let alone = match self.slots.get_mut(i) {
-            Some(Slot { task: Some((_, socket)), .. }) => !socket.transmitted_alone(n),
-            _ => true,
+        let needs_more = match self.slots.get_mut(i) {
+            Some(Slot { task: Some((_, socket)), .. }) => socket.take_transmitted(n),
+            _ => false,
         };
-        if !alone {
+        if needs_more {
             let _ = self.with(i, now, |socket, env, _| socket.after_transmitted(env));
         }
     }

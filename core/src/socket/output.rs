@@ -20,7 +20,7 @@ impl Socket {
     /// only when needed: the bytes are taken here; `true` when a waiting pong or FAILING
     /// asks for [`Socket::after_transmitted`] (which needs the send buffer and the RNG).
     #[inline]
-    pub(crate) fn transmitted_alone(&mut self, n: usize) -> bool {
+    pub(crate) fn take_transmitted(&mut self, n: usize) -> bool {
         self.tx.advance(n) || matches!(self.phase, Phase::Failing { .. })
     }
 
