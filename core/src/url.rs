@@ -83,20 +83,20 @@ impl<'a> Url<'a> {
         let (scheme, rest) = split_scheme(input)?;
         // One pass over the rest: the first bad character fails at once (it outranks
         // everything else), a `#` anywhere is a fragment, and the authority ends at the
-        // first `/` or `?`.
-        let (mut fragment, mut user_info, mut authority_end) = (false, false, None);
+        // first `/` or `?` (it is `rest[..authority_end]`: user information is an `@`
+        // before that).
+        let (mut fragment, mut user_info, mut authority_end) = (false, false, rest.len());
         for (i, &b) in rest.as_bytes().iter().enumerate() {
-            if b <= b' ' || b >= 0x7f {
+            if !(b'!'..=b'~').contains(&b) {
                 return Err(UrlError::InvalidCharacter);
             }
-            // RFC 6455 §3: "Fragment identifiers are meaningless in the context of WebSocket
-            // URIs and MUST NOT be used on these URIs."
-            fragment |= b == b'#';
-            if authority_end.is_none() {
-                user_info |= b == b'@';
-                if b == b'/' || b == b'?' {
-                    authority_end = Some(i);
-                }
+            match b {
+                // RFC 6455 §3: "Fragment identifiers are meaningless in the context of
+                // WebSocket URIs and MUST NOT be used on these URIs."
+                b'#' => fragment = true,
+                b'@' => user_info |= i < authority_end,
+                b'/' | b'?' => authority_end = authority_end.min(i),
+                _ => {}
             }
         }
         if fragment {
@@ -106,8 +106,7 @@ impl<'a> Url<'a> {
             return Err(UrlError::UserInfo);
         }
         // All ASCII: every index is a character boundary.
-        let (authority, resource) =
-            rest.split_at_checked(authority_end.unwrap_or(rest.len())).ok_or(UrlError::MissingHost)?;
+        let (authority, resource) = rest.split_at_checked(authority_end).ok_or(UrlError::MissingHost)?;
         let (host, host_kind, port) = split_authority(authority)?;
         let resource = if resource.is_empty() { "/" } else { resource };
         Ok(Url { scheme, host, host_kind, port, resource })

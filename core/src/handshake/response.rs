@@ -313,8 +313,33 @@ impl Checked {
             24 => (b"sec-websocket-extensions", Checked::Extensions),
             _ => return None,
         };
-        name.eq_ignore_ascii_case(expected).then_some(checked)
+        eq_folded(name, expected).then_some(checked)
     }
+}
+
+/// Whether `bytes` is `lower` in any ASCII case, where `lower` holds lower-case letters and
+/// `-` only (a header name or a keyword the checks look for).
+///
+/// A byte `b` matches a letter `l` when `b | 0x20 == l`: exactly `l` and its upper case.
+/// For `-` (0x2D) that test also lets CR (0x0D) through, so `bytes` is a header name (an HTTP
+/// token: never CR) or a value checked against letters only (`websocket`, `upgrade`). Four
+/// bytes at a time (`eq_ignore_ascii_case` goes byte by byte, folding both sides): the names
+/// the checks read are 7 to 24 bytes long, and every response line's name passes here.
+fn eq_folded(bytes: &[u8], lower: &[u8]) -> bool {
+    const FOLD: u32 = u32::from_ne_bytes([0x20; 4]);
+    if bytes.len() != lower.len() {
+        return false;
+    }
+    let (mut bytes, mut lower) = (bytes, lower);
+    while let (Some((word, rest)), Some((expected, expected_rest))) =
+        (bytes.split_first_chunk::<4>(), lower.split_first_chunk::<4>())
+    {
+        if u32::from_ne_bytes(*word) | FOLD != u32::from_ne_bytes(*expected) {
+            return false;
+        }
+        (bytes, lower) = (rest, expected_rest);
+    }
+    bytes.iter().zip(lower).all(|(&b, &l)| b | 0x20 == l)
 }
 
 /// What the checks need to know of the response's lines, noted in one pass.
@@ -356,13 +381,12 @@ impl<'o> Seen<'o> {
         let bytes = block.get(value.clone()).unwrap_or_default();
         match checked {
             Checked::Upgrade => {
-                self.upgrade_ok |= self.upgrades == 0 && bytes.eq_ignore_ascii_case(b"websocket");
+                self.upgrade_ok |= self.upgrades == 0 && eq_folded(bytes, b"websocket");
                 self.upgrades = self.upgrades.saturating_add(1);
             }
             Checked::Connection => {
                 self.connection = true;
-                self.connection_ok |=
-                    bytes.split(|&b| b == b',').any(|t| trim_ows(t).eq_ignore_ascii_case(b"upgrade"));
+                self.connection_ok |= bytes.split(|&b| b == b',').any(|t| eq_folded(trim_ows(t), b"upgrade"));
             }
             Checked::Accept => {
                 self.accept_ok |= self.accepts == 0 && bytes == accept.as_bytes();
@@ -1966,6 +1990,74 @@ mod tests {
                 proptest::prop_assert_eq!(chosen.map(|r| &bytes[r]), protocol);
                 proptest::prop_assert!(bytes[headers.as_bytes().len()..].iter().all(|&b| b == b'\n'));
             }
+        }
+
+        #[test]
+        fn find_end_agrees_with_a_plain_search_near_newlines(bytes in proptest::collection::vec(proptest::sample::select(&b"\r\n\x0b\x0e\x8a\x8d\x0a\x0d\x00\xffa"[..]), 0..80)) {
+            let lf_lf = bytes.windows(2).position(|w| w == b"\n\n").map(|i| i + 2);
+            let lf_crlf = bytes.windows(3).position(|w| w == b"\n\r\n").map(|i| i + 3);
+            let plain = match (lf_lf, lf_crlf) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+            proptest::prop_assert_eq!(find_end(&bytes, 0), plain);
+        }
+
+        #[test]
+        fn eq_folded_is_eq_ignore_ascii_case_for_tokens_and_letters(
+            bytes in "[!#$%&'*+.^_`|~0-9A-Za-z-]{0,26}",
+            which in 0usize..7,
+            case in proptest::num::u32::ANY,
+        ) {
+            let lower: &[u8] = [
+                &b"upgrade"[..], b"connection", b"sec-websocket-accept", b"sec-websocket-protocol",
+                b"sec-websocket-extensions", b"websocket", b"",
+            ][which];
+            proptest::prop_assert_eq!(eq_folded(bytes.as_bytes(), lower), bytes.as_bytes().eq_ignore_ascii_case(lower));
+            // The same name in a random case matches.
+            let mixed: Vec<u8> = lower
+                .iter()
+                .enumerate()
+                .map(|(i, &l)| if case >> (i % 32) & 1 == 1 { l.to_ascii_uppercase() } else { l })
+                .collect();
+            proptest::prop_assert!(eq_folded(&mixed, lower));
+        }
+
+        #[test]
+        fn eq_folded_is_eq_ignore_ascii_case_on_near_misses(
+            which in 0usize..6,
+            at in 0usize..24,
+            byte in "[!#$%&'*+.^_`|~0-9A-Za-z-]",
+        ) {
+            // A checked name or keyword with one byte replaced by any token byte: as
+            // `eq_ignore_ascii_case` judges it.
+            let lower: &[u8] = [
+                &b"upgrade"[..], b"connection", b"sec-websocket-accept", b"sec-websocket-protocol",
+                b"sec-websocket-extensions", b"websocket",
+            ][which];
+            let mut name = lower.to_vec();
+            name[at % lower.len()] = byte.as_bytes()[0];
+            proptest::prop_assert_eq!(eq_folded(&name, lower), name.eq_ignore_ascii_case(lower));
+        }
+
+        #[test]
+        fn eq_folded_is_eq_ignore_ascii_case_for_letter_keywords_and_any_bytes(
+            which in 0usize..2,
+            mut value in proptest::collection::vec(proptest::num::u8::ANY, 7..=9),
+            case in proptest::num::u32::ANY,
+        ) {
+            // A value checked against `upgrade` or `websocket`: any bytes, often the keyword
+            // in some case with a byte changed.
+            let lower: &[u8] = [&b"upgrade"[..], b"websocket"][which];
+            if case & 1 == 1 {
+                let keep = value.len().min(lower.len());
+                for (i, (v, &l)) in value.iter_mut().zip(lower).enumerate().take(keep) {
+                    if case >> (i % 31 + 1) & 1 == 1 || i != (case as usize >> 8) % keep {
+                        *v = if case >> (i % 16 + 16) & 1 == 1 { l.to_ascii_uppercase() } else { l };
+                    }
+                }
+            }
+            proptest::prop_assert_eq!(eq_folded(&value, lower), value.eq_ignore_ascii_case(lower));
         }
 
         #[test]
