@@ -193,8 +193,21 @@ impl Conn {
         matches!(self.link, Link::Resolving { .. })
     }
 
-    /// Does whatever the stream can do now.
+    /// Does whatever the stream can do now. An open stream with nothing to move (the common
+    /// case in a busy driver, which pumps every stream once per event it hands out) is
+    /// passed over here, inlined into the caller's loop.
+    #[inline]
     pub(crate) fn pump(&mut self, io: &mut Io<'_>) {
+        if matches!(self.link, Link::Up { .. }) && self.write_failed.is_none() && !self.may_move(io.core) {
+            // What `pump_up` would come to, without its reads and writes that move nothing.
+            self.capped = false;
+            return;
+        }
+        self.pump_any(io);
+    }
+
+    /// [`Conn::pump`] for a stream that may have something to do.
+    fn pump_any(&mut self, io: &mut Io<'_>) {
         match &self.link {
             Link::Resolving { .. } => self.resolved(io),
             Link::Connecting { .. } if self.writable => {
@@ -209,6 +222,20 @@ impl Conn {
             },
             Link::Connecting { .. } | Link::Down => {}
         }
+    }
+
+    /// Whether [`Conn::pump_up`] could move a byte now. Exact for a plain stream: it reads
+    /// only while readable (until the end of the stream) and writes only while writable and
+    /// the core has output; through TLS, rustls may hold plaintext or records of its own, so
+    /// a TLS stream is always pumped. Most streams of a busy driver have nothing to do in
+    /// most of its `poll_event` calls (one call per event): this keeps those calls at one
+    /// look at the core's output per stream.
+    #[inline]
+    fn may_move(&self, core: &Core) -> bool {
+        let Link::Up { eof, .. } = self.link else { return false };
+        self.tls.is_some()
+            || (self.readable && !eof)
+            || (self.writable && !core.transmit_data(self.handle).is_empty())
     }
 
     /// Writes what the core has queued now, when the stream is up and writable: the write
@@ -412,7 +439,25 @@ impl Conn {
     fn read_into_core(&mut self, io: &mut Io<'_>) -> Result<Filled, TransportError> {
         let id = self.id();
         let Link::Up { tcp, eof: false } = &mut self.link else { return Ok(Filled::Stop) };
-        let Some(buf) = input_room(io, self.handle) else { return Ok(Filled::Stop) };
+        // A plain stream that is not readable has nothing to read: stop before asking the core
+        // for room (which is most of a turn's cost for a stream with nothing to do, and would
+        // be asked for again once it is readable). Through TLS, rustls may hold plaintext.
+        if self.tls.is_none() && !self.readable {
+            return Ok(Filled::Stop);
+        }
+        // The free part of the task's receive buffer, grown first when the task waits for a
+        // larger one; none while it takes no input (events hold the buffer, or the stream is
+        // over). The core is asked once when there is room.
+        let mut buf = io.core.input_buffer(self.handle);
+        if buf.is_empty() {
+            if !io.sizer.grow_rx(io.core, self.handle, io.now) {
+                return Ok(Filled::Stop);
+            }
+            buf = io.core.input_buffer(self.handle);
+            if buf.is_empty() {
+                return Ok(Filled::Stop);
+            }
+        }
         let readiness = Readiness { readable: &mut self.readable, closing: self.closing };
         match read(tcp, self.tls.as_deref_mut(), readiness, buf, id) {
             Read1::Data(n) => {
@@ -435,15 +480,6 @@ impl Conn {
             *eof = true;
         }
     }
-}
-
-/// The free part of the task's receive buffer, grown first when the task waits for a larger
-/// one; `None` while it takes no input (events hold the buffer, or the stream is over).
-fn input_room<'c>(io: &'c mut Io<'_>, task: Handle) -> Option<&'c mut [u8]> {
-    if io.core.input_buffer(task).is_empty() && !io.sizer.grow_rx(io.core, task, io.now) {
-        return None;
-    }
-    Some(io.core.input_buffer(task)).filter(|buf| !buf.is_empty())
 }
 
 /// Whether a connecting socket is connected: `Ok(false)` while still under way, the error

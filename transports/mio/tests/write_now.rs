@@ -482,3 +482,49 @@ fn a_burst_already_in_the_socket_is_read_whole_without_new_events() {
         assert_eq!(client.seen[1..], expected[..], "{scheme}: stalled with the burst in the socket");
     });
 }
+
+/// Messages and a ping in one write, then nothing more from the server: the client reads them
+/// all at once (a short read: readable again only on new bytes, which never come), and the
+/// pong RFC 6455 §5.5.2 requires (same payload, §5.5.3) is parsed only after the messages'
+/// events. It is the core's output with no readiness event to announce it, and it still
+/// reaches the server; the messages arrive first and in order. Messages before the ping and
+/// after it, so the ping is parsed while an event holds the buffer, whichever the core parses
+/// first.
+#[test]
+fn a_pong_parsed_after_a_short_read_reaches_the_peer() {
+    both(|tls, options, scheme| {
+        let (tx, pongs) = mpsc::channel();
+        let tx = std::sync::Mutex::new(tx);
+        let port = spawn_script(tls, move |stream, _| {
+            let mut bytes = Vec::new();
+            for text in ["one", "two"] {
+                bytes.extend_from_slice(&support::server_frame(0x1, text.as_bytes()));
+            }
+            bytes.extend_from_slice(&support::server_frame(0x9, b"are you there"));
+            bytes.extend_from_slice(&support::server_frame(0x1, b"three"));
+            put(stream, &bytes);
+            // The server's read timeout bounds this.
+            let frame = support::read_client_frame(&mut ReadWriteRef(stream));
+            let _ = tx.lock().unwrap().send(frame.map_err(|e| e.kind()));
+            hold(stream);
+        });
+        let mut client = Loop::connect(options, &url(scheme, port));
+        client.open();
+        let deadline = Instant::now() + LIMIT;
+        let pong = loop {
+            if let Ok(frame) = pongs.try_recv() {
+                break frame;
+            }
+            assert!(Instant::now() < deadline, "{scheme}: no pong; saw {:?}", client.seen);
+            client.turn();
+        };
+        let pong = pong.unwrap_or_else(|e| panic!("{scheme}: the server read no frame: {e:?}"));
+        assert_eq!(pong, Frame { fin: true, rsv: 0, opcode: 0xA, payload: b"are you there".to_vec() });
+        client.until("three messages", |seen, _| seen.len() >= 4);
+        assert_eq!(
+            client.seen,
+            [Rec::Open, Rec::Text("one".into()), Rec::Text("two".into()), Rec::Text("three".into())],
+            "{scheme}"
+        );
+    });
+}
