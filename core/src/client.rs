@@ -68,7 +68,8 @@ pub struct Client<S, R, const N: usize = DEFAULT_MAX_TASKS> {
     rng: R,
     slots: heapless::Vec<Slot<S>, N>,
     next_id: u64,
-    /// The slot whose event was last polled, released at the next call.
+    /// The slot whose event was last polled, released at the next call (a message releases
+    /// its bytes as it is polled: `Socket::pop_message`).
     lent: Option<usize>,
     /// The latest `now` the caller passed. Calls without a `now` (`poll_event`, `send`, …)
     /// still do timed work: polling resumes parsing, and what it parses next (a close frame,
@@ -521,14 +522,21 @@ where
         self.release_lent();
         let index = self.next_event_slot()?;
         self.poll_from = if index + 1 < self.slots.len() { index + 1 } else { 0 };
-        self.lent = Some(index);
         let slot_index = u16::try_from(index).ok()?;
         let Slot { buffers, task } = self.slots.get_mut(index)?;
         let (id, socket) = task.as_mut()?;
         let handle = Handle { id: *id, slot: slot_index };
+        // A message ends its loan here already (see `Socket::pop_message`): nothing to
+        // release at the next call.
         if let Some(message) = socket.pop_message(buffers.rx.as_ref()) {
+            if socket.is_finished() {
+                // Never so (a task with a message to hand out is not CLOSED); were it, the
+                // next call would free the slot, as for any event.
+                self.lent = Some(index);
+            }
             return Some((handle, Event::Message(message)));
         }
+        self.lent = Some(index);
         let env = Env {
             tx: buffers.tx.as_mut(),
             rng: &mut self.rng,
@@ -544,6 +552,10 @@ where
     fn next_event_slot(&mut self) -> Option<usize> {
         let len = self.slots.len();
         let mut index = self.poll_from;
+        // The common case first, without the loop: an event waits in the first slot to look at.
+        if self.socket(index).is_some_and(Socket::has_event) {
+            return Some(index);
+        }
         for _ in 0..len {
             if index >= len {
                 index = 0;
@@ -760,14 +772,11 @@ fn queue_request(
     deflate: Option<&PerMessageDeflate>,
     tx: &mut [u8],
 ) -> Result<Transmit, Refusal<'static>> {
-    let len = request.encoded_len_with(deflate);
     let capacity = tx.len();
-    let mut queued = Transmit::default();
-    if len > capacity {
-        return Err(Refusal::RequestTooLarge { required: len, capacity });
-    }
-    queued
-        .push_with(tx, len, |space| request.encode_with(deflate, space).unwrap_or(0))
-        .map_err(|_| Refusal::RequestTooLarge { required: len, capacity })?;
-    Ok(queued)
+    // Written once: a buffer too short says how long the request is.
+    let len = request
+        .encode_with(deflate, tx)
+        .map_err(|required| Refusal::RequestTooLarge { required, capacity })?;
+    debug_assert_eq!(len, request.encoded_len_with(deflate));
+    Ok(Transmit::holding(len))
 }

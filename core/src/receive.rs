@@ -42,6 +42,19 @@ pub(crate) struct FrameLimits {
     pub(crate) max_fragments: usize,
 }
 
+impl FrameLimits {
+    /// The bound [`Receive::whole_message_frame`] takes: a whole message in one frame is
+    /// within every limit when its length is below it (0: none is, as with no fragment
+    /// allowed). Computed once per task, not per frame.
+    pub(crate) fn whole_bound(&self) -> usize {
+        if self.max_fragments == 0 {
+            return 0;
+        }
+        let max_frame = usize::try_from(self.max_frame).unwrap_or(usize::MAX);
+        max_frame.min(self.max_message).saturating_add(1)
+    }
+}
+
 /// Whether an event borrows the front of the buffer: the response headers, or a whole
 /// message handed out in place. While one does, no buffered byte moves and parsing waits, so
 /// the borrowed bytes stay exactly as they were when the event was queued.
@@ -178,7 +191,23 @@ impl Receive {
     }
 
     /// Where [`Receive::space`] is in the buffer.
+    #[inline]
     pub(crate) fn space_range(&mut self, rx: &mut [u8]) -> Range<usize> {
+        #[cfg(feature = "deflate")]
+        if self.inflate.is_some() {
+            return self.space_range_inflating(rx);
+        }
+        // Without an inflater: no window, no compressed message, reads up to the end.
+        if self.pin == Pin::Free {
+            self.reclaim(rx);
+        }
+        self.filled..rx.len().max(self.filled)
+    }
+
+    /// [`Receive::space_range`] with permessage-deflate on: out of the common path.
+    #[cfg(feature = "deflate")]
+    #[inline(never)]
+    fn space_range_inflating(&mut self, rx: &mut [u8]) -> Range<usize> {
         if self.pin == Pin::Free {
             self.reclaim(rx);
         }
@@ -216,9 +245,9 @@ impl Receive {
     }
 
     /// Where reads stop: the end of the buffer, or the read budget of permessage-deflate.
+    #[cfg(feature = "deflate")]
     #[inline]
     fn read_end(&self, len: usize) -> usize {
-        #[cfg(feature = "deflate")]
         if let Some(inflate) = &self.inflate {
             let budget = inflate.read_budget(len).saturating_sub(self.filled - self.cursor);
             return len.min(self.filled + budget);
@@ -274,13 +303,16 @@ impl Receive {
 
     /// Ends the loan of the held headers or message: they, and everything before the cursor,
     /// are forgotten. Does nothing when nothing is held.
+    #[inline]
     pub(crate) fn release(&mut self) {
         if self.pin == Pin::Free {
             return;
         }
         self.pin = Pin::Free;
         #[cfg(feature = "deflate")]
-        self.keep_window();
+        if self.msg.compressed() {
+            self.keep_window();
+        }
         if self.cursor == self.filled {
             // Nothing left but the inflate window, if any: start again right after it (offsets
             // reset, no byte moves).
@@ -366,9 +398,10 @@ impl Receive {
     /// a 7- or 16-bit length, between messages, and no event holds the buffer. It is held in
     /// place, as [`Receive::parse`] would hold it, without its per-frame steps: the checks are
     /// the same (a header that breaks a rule or a limit is left to `parse`, which reports
-    /// it), and a complete message is validated where it is handed out.
+    /// it), and a complete message is validated where it is handed out. `bound` is the
+    /// limits' [`FrameLimits::whole_bound`].
     #[inline]
-    pub(crate) fn whole_message_frame(&mut self, rx: &[u8], limits: &FrameLimits) -> Option<MessageKind> {
+    pub(crate) fn whole_message_frame(&mut self, rx: &[u8], bound: usize) -> Option<MessageKind> {
         if self.pin == Pin::Held || !matches!(self.frame, FrameState::Header) || self.msg.kind.is_some() {
             return None;
         }
@@ -397,10 +430,7 @@ impl Receive {
             }
             _ => return None,
         };
-        if len as u64 > limits.max_frame || limits.max_fragments == 0 || len > limits.max_message {
-            return None;
-        }
-        if unparsed.len() - header < len {
+        if len >= bound || unparsed.len() - header < len {
             return None;
         }
         let start = self.cursor + header;
@@ -707,7 +737,7 @@ mod tests {
             let (mut fast, rx) = parser(bytes);
             let (mut slow, mut rx_slow) = parser(bytes);
             let before = format!("{fast:?}");
-            match fast.whole_message_frame(&rx, &limits) {
+            match fast.whole_message_frame(&rx, limits.whole_bound()) {
                 Some(kind) => {
                     let slow_output = slow.advance(&mut rx_slow, &limits);
                     proptest::prop_assert_eq!(slow_output, Ok(Some(Output::Message(kind))));

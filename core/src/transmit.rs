@@ -132,7 +132,7 @@ impl Transmit {
     /// Queues a pong that was waiting for room, masked with `mask()`.
     pub(crate) fn queue_waiting_pong(&mut self, tx: &mut [u8], mask: impl FnOnce() -> [u8; 4]) {
         if let Some(pong) = self.pong.take() {
-            self.push_pong(tx, mask(), &pong);
+            self.push_pong(tx, mask, &pong);
         }
     }
 
@@ -150,26 +150,28 @@ impl Transmit {
         }
     }
 
-    /// Queues the masked head of a data frame whose `len`-byte payload the caller masked in
-    /// place and writes itself ([`Transmit::in_place_due`]). One at a time: `Full` while one
-    /// is still due.
+    /// Queues the masked head of a data frame whose `len`-byte payload the caller masks in
+    /// place with the key returned, and writes itself ([`Transmit::in_place_due`]). One at a
+    /// time: `Full` while one is still due. The key is drawn (`mask()`) only once the head
+    /// has its room: a refusal draws none.
     pub(crate) fn push_in_place(
         &mut self,
         tx: &mut [u8],
         head: Head,
-        mask: [u8; 4],
+        mask: impl FnOnce() -> [u8; 4],
         len: usize,
-    ) -> Result<(), QueueError> {
+    ) -> Result<[u8; 4], QueueError> {
         if self.hole.is_some() {
             return Err(QueueError::Full { required: frame_len(len), available: 0 });
         }
         let head_len = frame_len(len) - len;
         let space = self.reserve_space(tx, head_len, Reserve::Data)?;
+        let mask = mask();
         self.tail += write_head(head, mask, len, space);
         if len > 0 {
             self.hole = Some(Hole { at: self.tail, len, written: 0 });
         }
-        Ok(())
+        Ok(mask)
     }
 
     /// What the caller writes now of a payload sent in place: the range of it still due,
@@ -200,7 +202,7 @@ impl Transmit {
     /// RFC 6455 §5.5.3: answering only the most recent ping is allowed, so a pong still
     /// waiting (it answers an older ping) is replaced: sent after this one, it would answer
     /// the pings out of order.
-    pub(crate) fn push_pong(&mut self, tx: &mut [u8], mask: [u8; 4], payload: &[u8]) {
+    pub(crate) fn push_pong(&mut self, tx: &mut [u8], mask: impl FnOnce() -> [u8; 4], payload: &[u8]) {
         self.pong = None;
         if self.push_frame(tx, Head::whole(OpCode::Pong), mask, payload, Reserve::Pong).is_err() {
             self.pong = ControlPayload::from_slice(payload).ok();
@@ -210,7 +212,12 @@ impl Transmit {
     /// Queues the close frame (`None`: without a code). It is the last frame: a pong still
     /// waiting is dropped. The close share of the buffer is always free (see
     /// [`DATA_RESERVE`]).
-    pub(crate) fn push_close(&mut self, tx: &mut [u8], mask: [u8; 4], close: Option<(CloseCode, &str)>) {
+    pub(crate) fn push_close(
+        &mut self,
+        tx: &mut [u8],
+        mask: impl FnOnce() -> [u8; 4],
+        close: Option<(CloseCode, &str)>,
+    ) {
         self.pong = None;
         let mut payload = [0; CONTROL_PAYLOAD_MAX];
         let len = encode_close_payload(close, &mut payload);
@@ -218,32 +225,26 @@ impl Transmit {
         let _ = self.push_frame(tx, Head::whole(OpCode::Close), mask, payload, Reserve::Close);
     }
 
-    /// Queues raw bytes written by `write` into at most `len` bytes of space (the handshake
-    /// request). `write` returns how many it wrote.
-    pub(crate) fn push_with(
-        &mut self,
-        tx: &mut [u8],
-        len: usize,
-        write: impl FnOnce(&mut [u8]) -> usize,
-    ) -> Result<(), QueueError> {
-        let space = self.reserve_space(tx, len, Reserve::Close)?;
-        let written = write(space);
-        self.tail += written.min(len);
-        Ok(())
+    /// A queue of the first `len` bytes of the send buffer, already written there (the
+    /// handshake request).
+    pub(crate) fn holding(len: usize) -> Self {
+        Transmit { tail: len, ..Transmit::default() }
     }
 
-    /// Queues one masked frame.
+    /// Queues one frame, masked with the key `mask()` draws once the frame has its room: a
+    /// refusal draws none, and changes nothing.
+    #[inline]
     pub(crate) fn push_frame(
         &mut self,
         tx: &mut [u8],
         head: Head,
-        mask: [u8; 4],
+        mask: impl FnOnce() -> [u8; 4],
         payload: &[u8],
         reserve: Reserve,
     ) -> Result<(), QueueError> {
         let len = frame_len(payload.len());
         let space = self.reserve_space(tx, len, reserve)?;
-        let written = encode_frame(head, mask, payload, space).unwrap_or(0);
+        let written = encode_frame(head, mask(), payload, space).unwrap_or(0);
         self.tail += written;
         Ok(())
     }
@@ -278,6 +279,7 @@ impl Transmit {
 
     /// Checks the share and returns `len` contiguous free bytes at the tail, moving the
     /// queued bytes to the front of the buffer first when that is what makes room.
+    #[inline]
     fn reserve_space<'b>(
         &mut self,
         tx: &'b mut [u8],
@@ -293,9 +295,17 @@ impl Transmit {
             return Err(QueueError::Full { required: len, available });
         }
         if self.tail + len > tx.len() {
-            move_within(tx, self.head..self.tail, 0);
-            self.shift_down();
+            self.move_to_front(tx);
         }
         Ok(tx.get_mut(self.tail..self.tail + len).unwrap_or_default())
+    }
+
+    /// Moves the queued bytes to the front of the buffer: out of line, as it is rare (the
+    /// offsets go back to the front whenever the queue empties).
+    #[cold]
+    #[inline(never)]
+    fn move_to_front(&mut self, tx: &mut [u8]) {
+        move_within(tx, self.head..self.tail, 0);
+        self.shift_down();
     }
 }

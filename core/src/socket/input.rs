@@ -44,8 +44,11 @@ impl Socket {
     /// the task only waits for the stream's end (after the peer's close, or failing) it is
     /// free space whose bytes are dropped: the driver reads on, to see the end, without
     /// judging when.
+    #[inline]
     pub(crate) fn input_range(&mut self, rx: &mut [u8]) -> core::ops::Range<usize> {
-        if self.reads() || self.discards() { self.rx.space_range(rx) } else { 0..0 }
+        // OPEN and reading (the common case) first: one compare, not the whole match.
+        let open = matches!(self.phase, Phase::Open) && !self.rx.ended();
+        if open || self.reads() || self.discards() { self.rx.space_range(rx) } else { 0..0 }
     }
 
     /// Whether the task drops what it is given, waiting for the end of the stream.
@@ -112,7 +115,7 @@ impl Socket {
         if self.events.is_empty()
             && self.expired == [false; 2]
             && matches!(self.phase, Phase::Open | Phase::Closing { peer: None })
-            && let Some(kind) = self.rx.whole_message_frame(rx, &self.limits)
+            && let Some(kind) = self.rx.whole_message_frame(rx, self.whole_bound)
         {
             self.push(Pending::Message(kind));
             return true;

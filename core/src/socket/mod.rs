@@ -25,11 +25,12 @@
 use core::ops::Range;
 use core::time::Duration;
 
-use heapless::{Deque, String};
+use heapless::String;
 use rand_core::Rng;
 
 use crate::MAX_PROTOCOLS_BYTES;
 
+mod events;
 mod input;
 mod output;
 mod room;
@@ -48,6 +49,7 @@ pub(crate) use crate::receive::StreamEnd;
 use crate::receive::{FrameLimits, MessageKind, Output, RX_OVERHEAD, Receive};
 use crate::time::Instant;
 use crate::transmit::{CONTROL_PAYLOAD_MAX, QueueError, Reserve, Transmit, max_data_payload};
+use events::Events;
 
 /// The reason reported with 1006.
 const ABNORMAL_REASON: &str = "abnormal closure";
@@ -68,8 +70,11 @@ pub(crate) struct Env<'e, R> {
 }
 
 impl<R: Rng> Env<'_, R> {
-    fn mask(&mut self) -> [u8; 4] {
-        self.rng.next_u32().to_ne_bytes()
+    /// The send buffer, and a source of mask keys (RFC 6455 §5.3: "a fresh masking key"
+    /// per frame) to draw from only once a frame is accepted.
+    fn tx_and_mask(&mut self) -> (&mut [u8], impl FnOnce() -> [u8; 4]) {
+        let rng = &mut *self.rng;
+        (&mut *self.tx, move || rng.next_u32().to_ne_bytes())
     }
 }
 
@@ -118,7 +123,7 @@ enum Input<'a> {
     /// start of the receive buffer; `protocol` the chosen subprotocol's place in it.
     Opened {
         block: &'a [u8],
-        protocol: Option<Range<u32>>,
+        protocol: Option<(u32, u32)>,
         deflate: Option<Negotiated>,
     },
     /// The handshake response is complete and invalid, or too large.
@@ -149,11 +154,11 @@ enum Input<'a> {
 
 /// An event waiting to be polled. Open and Message borrow the bytes the receive buffer
 /// holds for them ([`Receive::held_headers`], [`Receive::held_message`]).
-#[derive(Clone, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Pending {
-    /// The chosen protocol's place in the header block, if any.
+    /// The chosen protocol's place in the header block (start, end), if any.
     Open {
-        protocol: Option<Range<u32>>,
+        protocol: Option<(u32, u32)>,
     },
     Message(MessageKind),
     Error(TaskError),
@@ -184,7 +189,7 @@ pub(crate) struct Socket {
     tx: Transmit,
     /// At most an open or a message, then an error and a close: parsing stops while an event
     /// waits, and error and close come once each.
-    events: Deque<Pending, 3>,
+    events: Events,
     timers: [Option<Instant>; 2],
     /// Timers that expired while events waited to be polled, by [`Timer`]: they take effect
     /// once those events are handed out, like bytes buffered behind them (S11).
@@ -193,6 +198,8 @@ pub(crate) struct Socket {
     /// stay small.
     close_reason: Reason,
     limits: FrameLimits,
+    /// `limits.whole_bound()`, for the common case ([`Receive::whole_message_frame`]).
+    whole_bound: usize,
     header_limit: usize,
     /// The largest payload `send` takes: the message limit, bounded by the send buffer.
     max_send: usize,
@@ -218,6 +225,11 @@ impl Socket {
         let max_send = limits.max_message_size.min(max_data_payload(tx_max));
         let mut timers = [None; 2];
         set_timer(&mut timers, Timer::Connect, Some(now + handshake.timeout));
+        let frame_limits = FrameLimits {
+            max_frame: u64::try_from(limits.max_frame_size).unwrap_or(u64::MAX),
+            max_message,
+            max_fragments: limits.max_fragments,
+        };
         Socket {
             phase: Phase::Connecting {
                 accept: handshake.accept,
@@ -227,15 +239,12 @@ impl Socket {
             },
             rx: Receive::default(),
             tx: queued,
-            events: Deque::new(),
+            events: Events::default(),
             timers,
             expired: [false; 2],
             close_reason: Reason::new(),
-            limits: FrameLimits {
-                max_frame: u64::try_from(limits.max_frame_size).unwrap_or(u64::MAX),
-                max_message,
-                max_fragments: limits.max_fragments,
-            },
+            limits: frame_limits,
+            whole_bound: frame_limits.whole_bound(),
             header_limit: limits.max_header_block.min(rx_max),
             max_send,
             deflate: None,
@@ -288,8 +297,8 @@ impl Socket {
             // RFC 6455 §5.5.2: an endpoint MUST send a Pong frame in response, with the same
             // Application data, unless it already received a Close frame.
             (P::Open, I::Ping(payload)) => {
-                let mask = env.mask();
-                self.tx.push_pong(env.tx, mask, payload);
+                let (tx, mask) = env.tx_and_mask();
+                self.tx.push_pong(tx, mask, payload);
             }
             (P::Open, I::Close { code, reason }) => {
                 log_closing(env.id, C::Client, code, reason);
@@ -343,13 +352,13 @@ impl Socket {
         &mut self,
         env: &Env<'_, R>,
         block: &[u8],
-        protocol: Option<Range<u32>>,
+        protocol: Option<(u32, u32)>,
         deflate: Option<Negotiated>,
     ) {
         info!(
             "socketTaskId {} open, protocol \"{}\"",
             env.id,
-            protocol_in(block, protocol.clone()).unwrap_or_default()
+            protocol_in(block, protocol).unwrap_or_default()
         );
         set_timer(&mut self.timers, Timer::Connect, None);
         self.rx.start_frames(block.len());
@@ -366,8 +375,8 @@ impl Socket {
     /// Queues our close frame (the last frame), starts the close timer, and stops reading
     /// unless it was our own `close()` (a peer may still send until it answers).
     fn start_closing<R: Rng>(&mut self, env: &mut Env<'_, R>, close: Option<(CloseCode, &str)>) {
-        let mask = env.mask();
-        self.tx.push_close(env.tx, mask, close);
+        let (tx, mask) = env.tx_and_mask();
+        self.tx.push_close(tx, mask, close);
         set_timer(&mut self.timers, Timer::Close, Some(env.now + env.config.close_timeout));
     }
 
@@ -450,7 +459,7 @@ impl Socket {
 
     fn push(&mut self, event: Pending) {
         // Fits by construction (see `events`).
-        let _ = self.events.push_back(event);
+        self.events.push_back(event);
     }
 
     // ---- commands ----------------------------------------------------------------------
@@ -496,12 +505,14 @@ impl Socket {
         if required > limit {
             return Err(SendError::MessageTooLarge { required, limit });
         }
-        let mask = env.mask();
         let head = Head::whole(OpCode::Binary);
+        let (tx, mask) = env.tx_and_mask();
         // Not now while an earlier payload sent in place is due, or the head finds no room:
-        // retry once `buffered_amount` drops. Nothing changed, the payload included.
-        self.tx
-            .push_in_place(env.tx, head, mask, required)
+        // retry once `buffered_amount` drops. Nothing changed, the payload and the RNG
+        // included.
+        let mask = self
+            .tx
+            .push_in_place(tx, head, mask, required)
             .map_err(|_| SendError::BufferFull { required, available: 0 })?;
         apply_mask(payload, mask);
         Ok(())
@@ -542,8 +553,8 @@ impl Socket {
             return Err(SendError::MessageTooLarge { required: size, limit });
         }
         let required = payload.len();
-        let mask = env.mask();
-        self.tx.push_frame(env.tx, head, mask, payload, Reserve::Data).map_err(|e| match e {
+        let (tx, mask) = env.tx_and_mask();
+        self.tx.push_frame(tx, head, mask, payload, Reserve::Data).map_err(|e| match e {
             QueueError::Full { available, .. } => {
                 SendError::BufferFull { required, available: max_payload_len(available) }
             }
@@ -611,14 +622,14 @@ impl StreamEnd {
 }
 
 /// The chosen subprotocol, from its place in the header block at the start of `rx`.
-fn protocol_in(rx: &[u8], protocol: Option<Range<u32>>) -> Option<&str> {
-    let range = protocol?;
-    core::str::from_utf8(rx.get(range.start as usize..range.end as usize)?).ok()
+fn protocol_in(rx: &[u8], protocol: Option<(u32, u32)>) -> Option<&str> {
+    let (start, end) = protocol?;
+    core::str::from_utf8(rx.get(start as usize..end as usize)?).ok()
 }
 
-/// A range inside the header block, in the event queue's width.
-fn narrow(range: Range<usize>) -> Option<Range<u32>> {
-    Some(u32::try_from(range.start).ok()?..u32::try_from(range.end).ok()?)
+/// A range inside the header block, (start, end) in the event queue's width.
+fn narrow(range: Range<usize>) -> Option<(u32, u32)> {
+    Some((u32::try_from(range.start).ok()?, u32::try_from(range.end).ok()?))
 }
 
 /// When `timer` is due, if it is armed.

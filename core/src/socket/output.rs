@@ -26,8 +26,8 @@ impl Socket {
 
     /// What follows written bytes besides taking them: the waiting pong, the end of FAILING.
     pub(crate) fn after_transmitted<R: Rng>(&mut self, env: &mut Env<'_, R>) {
-        let Env { tx, rng, .. } = env;
-        self.tx.queue_waiting_pong(tx, || rng.next_u32().to_ne_bytes());
+        let (tx, mask) = env.tx_and_mask();
+        self.tx.queue_waiting_pong(tx, mask);
         self.after_write(env);
     }
 
@@ -87,6 +87,12 @@ impl Socket {
     /// The next event when it is a message that can be handed out as it is (binary, or valid
     /// text), borrowing `rx` like [`Socket::pop_event`]; `None`, taking nothing, otherwise.
     /// The common case without the rest of `pop_event`.
+    ///
+    /// Unlike other events, a message ends its loan of the receive buffer here, as it is
+    /// handed out, not at the next call ([`Socket::release`]): releasing moves no byte, it
+    /// only marks the message's bytes as free to reuse, and the next call that could reuse
+    /// them (read into the buffer, compact it, parse) takes the client by `&mut`, which the
+    /// message's borrow of the client excludes until the caller is done with it.
     #[inline]
     pub(crate) fn pop_message<'b>(&mut self, rx: &'b [u8]) -> Option<Message<'b>> {
         let Some(Pending::Message(kind)) = self.events.front() else { return None };
@@ -96,6 +102,7 @@ impl Socket {
             MessageKind::Text => Message::Text(simdutf8::basic::from_utf8(bytes).ok()?),
         };
         self.events.pop_front();
+        self.release();
         Some(message)
     }
 
@@ -103,7 +110,7 @@ impl Socket {
     /// receive buffer, its bytes may be reused. Parses nothing (S11).
     #[inline]
     pub(crate) fn release(&mut self) {
-        if self.events.is_empty() || !self.events.iter().any(Pending::borrows) {
+        if !self.events.any_borrows() {
             self.rx.release();
         }
     }

@@ -1,0 +1,118 @@
+//! The events a task holds for the caller: a first-in first-out queue of at most three, in
+//! place (at most an open or a message, then an error and a close: see [`Socket`]'s
+//! `events`). A ring of three slots with a length, so the common steps (is it empty, push a
+//! message, pop it) are a compare and a store each, without a general deque's bookkeeping.
+//!
+//! [`Socket`]: super::Socket
+
+use super::Pending;
+use crate::receive::MessageKind;
+
+/// How many events a task holds at most.
+const CAPACITY: u8 = 3;
+
+/// The queue. Slots outside `head..head + len` (wrapping) hold stale events nobody reads.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Events {
+    items: [Pending; CAPACITY as usize],
+    head: u8,
+    len: u8,
+}
+
+impl Default for Events {
+    fn default() -> Self {
+        Events { items: [Pending::Message(MessageKind::Binary); CAPACITY as usize], head: 0, len: 0 }
+    }
+}
+
+impl Events {
+    /// Whether no event waits.
+    #[inline]
+    pub(super) fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The slot `offset` places after the front.
+    #[inline]
+    fn index(&self, offset: u8) -> usize {
+        let i = self.head + offset;
+        usize::from(if i >= CAPACITY { i - CAPACITY } else { i })
+    }
+
+    /// Queues `event` last; a fourth is dropped (never happens: see the module docs).
+    #[inline]
+    pub(super) fn push_back(&mut self, event: Pending) {
+        if self.len < CAPACITY {
+            let i = self.index(self.len);
+            if let Some(slot) = self.items.get_mut(i) {
+                *slot = event;
+                self.len += 1;
+            }
+        }
+    }
+
+    /// The first event, if any.
+    #[inline]
+    pub(super) fn front(&self) -> Option<&Pending> {
+        if self.len == 0 { None } else { self.items.get(usize::from(self.head)) }
+    }
+
+    /// Takes the first event, if any.
+    #[inline]
+    pub(super) fn pop_front(&mut self) -> Option<Pending> {
+        let event = *self.front()?;
+        self.head = if self.head + 1 == CAPACITY { 0 } else { self.head + 1 };
+        self.len -= 1;
+        Some(event)
+    }
+
+    /// Whether a waiting event borrows the receive buffer.
+    #[inline]
+    pub(super) fn any_borrows(&self) -> bool {
+        self.len != 0 && (0..self.len).any(|k| self.items.get(self.index(k)).is_some_and(Pending::borrows))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::close_code::CloseCode;
+    use crate::error::TaskError;
+
+    /// A model FIFO (a plain array with a length) against the ring, over every sequence of
+    /// up to 8 pushes and pops that never holds more than three.
+    #[test]
+    fn the_ring_is_a_fifo_of_three() {
+        let pick = |k: u8| match k % 3 {
+            0 => Pending::Message(MessageKind::Text),
+            1 => Pending::Error(TaskError::Timeout),
+            _ => Pending::Close(CloseCode(1000 + u16::from(k))),
+        };
+        for ops in 0u16..(1 << 8) {
+            let mut ring = Events::default();
+            let mut model: [Option<Pending>; 3] = [None; 3];
+            let mut model_len = 0usize;
+            for step in 0..8u8 {
+                if ops >> step & 1 == 1 && model_len < 3 {
+                    ring.push_back(pick(step));
+                    model[model_len] = Some(pick(step));
+                    model_len += 1;
+                } else {
+                    let popped = ring.pop_front();
+                    let expected = if model_len == 0 {
+                        None
+                    } else {
+                        let first = model[0];
+                        model.rotate_left(1);
+                        model[2] = None;
+                        model_len -= 1;
+                        first
+                    };
+                    assert_eq!(popped, expected);
+                }
+                assert_eq!(ring.is_empty(), model_len == 0);
+                assert_eq!(ring.any_borrows(), model[..model_len].iter().flatten().any(Pending::borrows));
+            }
+        }
+    }
+}
