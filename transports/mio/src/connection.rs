@@ -224,18 +224,21 @@ impl Conn {
         }
     }
 
-    /// Whether [`Conn::pump_up`] could move a byte now. Exact for a plain stream: it reads
-    /// only while readable (until the end of the stream) and writes only while writable and
-    /// the core has output; through TLS, rustls may hold plaintext or records of its own, so
-    /// a TLS stream is always pumped. Most streams of a busy driver have nothing to do in
-    /// most of its `poll_event` calls (one call per event): this keeps those calls at one
-    /// look at the core's output per stream.
+    /// Whether [`Conn::pump_up`] could do anything now. Exact for a plain stream: it reads
+    /// only while readable (until the end of the stream), writes only while writable and the
+    /// core has output, and grows the receive buffer of a task that waits for a larger one
+    /// (inflating what it holds needs output room even when the socket has nothing more to
+    /// read); through TLS, rustls may hold plaintext or records of its own, so a TLS stream is
+    /// always pumped. Most streams of a busy driver have nothing to do in most of its
+    /// `poll_event` calls (one call per event): this keeps those calls to a few looks at the
+    /// core per stream.
     #[inline]
     fn may_move(&self, core: &Core) -> bool {
         let Link::Up { eof, .. } = self.link else { return false };
         self.tls.is_some()
             || (self.readable && !eof)
             || (self.writable && !core.transmit_data(self.handle).is_empty())
+            || (!eof && core.buffer_use(self.handle.slot()).rx_wanted.is_some())
     }
 
     /// Writes what the core has queued now, when the stream is up and writable: the write
@@ -442,7 +445,10 @@ impl Conn {
         // A plain stream that is not readable has nothing to read: stop before asking the core
         // for room (which is most of a turn's cost for a stream with nothing to do, and would
         // be asked for again once it is readable). Through TLS, rustls may hold plaintext.
+        // A task that waits for a larger receive buffer still gets it: inflating the message
+        // it holds needs output room, with nothing more to read.
         if self.tls.is_none() && !self.readable {
+            io.sizer.grow_rx(io.core, self.handle, io.now);
             return Ok(Filled::Stop);
         }
         // The free part of the task's receive buffer, grown first when the task waits for a

@@ -279,3 +279,38 @@ fn a_policy_that_makes_no_sense_is_refused() {
     let inflate = (32 << 10) + 1 + (64 << 10);
     assert_eq!(fixed.buffer_bytes(), 5 * ((MIB + 160 + inflate) + (MIB + 276)));
 }
+
+/// RFC 7692 §6.2: a compressed message that inflates to far more than the receive buffer,
+/// its compressed bytes all in one write. Once they are read the socket has nothing more to
+/// read, and the task waits for a larger buffer to inflate into: the driver grows it then
+/// too, and the message arrives whole. (It hung when growth waited for the socket to be
+/// readable again; found by the permessage-deflate interop suite.)
+#[test]
+fn a_compressed_message_larger_than_the_buffer_inflates_with_nothing_more_to_read() {
+    use flate2::{Compress, Compression, FlushCompress};
+    let message: Vec<u8> = (0..256 * 1024).map(|i| b"0123456789abcdef"[i % 16]).collect();
+    let mut compress = Compress::new(Compression::best(), false);
+    let mut deflated = Vec::with_capacity(message.len());
+    compress.compress_vec(&message, &mut deflated, FlushCompress::Sync).unwrap();
+    assert_eq!(compress.total_in(), message.len() as u64);
+    // §7.2.1: the trailing empty block's 00 00 ff ff is left off.
+    assert_eq!(deflated.split_off(deflated.len() - 4), [0, 0, 0xff, 0xff]);
+    assert!(deflated.len() < INITIAL.rx / 2, "{} B compressed", deflated.len());
+    // FIN, RSV1 (compressed), binary.
+    let frame = support::server_frame(0x40 | 0x2, &deflated);
+    let port = support::spawn(move |mut s| {
+        support::accept_upgrade_with(&mut s, "Sec-WebSocket-Extensions: permessage-deflate\r\n").unwrap();
+        s.write_all(&frame).unwrap();
+        support::hold(s, Duration::from_secs(10));
+    });
+    let mut client = Client::new(options()).unwrap();
+    let url = format!("ws://127.0.0.1:{port}/");
+    let offer = sockettask_mio::PerMessageDeflate::new();
+    let task = client.connect_socket(ConnectOptions::new(&url).per_message_deflate(offer)).unwrap();
+    let log = record(&mut client, task);
+    run_until(&mut client, 10, |_| log.borrow().events.len() >= 2);
+    let events = events(&log);
+    assert!(matches!(events[0], Rec::Open(_)), "{events:?}");
+    assert!(events[1] == Rec::Binary(message.clone()), "the message did not arrive whole");
+    assert!(log.borrow().lens_at_message.rx > message.len());
+}
