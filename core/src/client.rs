@@ -78,6 +78,12 @@ pub struct Client<S, R, const N: usize = DEFAULT_MAX_TASKS> {
     /// close handshake would be cut short.
     now: Instant,
     poll_from: usize,
+    /// No timer of any task is due before this instant (`None`: none is armed); a timer that
+    /// expired behind waiting events counts as due at [`Instant::ZERO`]. A lower bound, kept
+    /// where a timer is armed (`start_task`, and `Env::arm` inside the transitions) and made
+    /// exact by each scan: [`Client::handle_timeout`] skips the slots while `now` is before
+    /// it.
+    due: Option<Instant>,
 }
 
 impl<S, R, const N: usize> core::fmt::Debug for Client<S, R, N> {
@@ -102,7 +108,7 @@ where
             check_buffers(&buffers)?;
             let _ = slots.push(Slot { buffers, task: None });
         }
-        Ok(Client { config, rng, slots, next_id: 1, lent: None, poll_from: 0, now: Instant::ZERO })
+        Ok(Client { config, rng, slots, next_id: 1, lent: None, poll_from: 0, now: Instant::ZERO, due: None })
     }
 
     /// The configuration.
@@ -170,7 +176,11 @@ where
             deflate,
         };
         let lens = slot.buffers.max_lens();
+        // The connect timer, as `Socket::new` arms it.
+        let connect_at = now + handshake.timeout;
         slot.task = Some((id, Socket::new(handshake, queued, now, &self.config, lens)));
+        self.due = earlier(self.due, Some(connect_at));
+        debug_assert_eq!(self.socket(index).and_then(Socket::next_due), Some(connect_at));
         info!(
             "socketTaskId {} connect to {} port {} ({})",
             id.get(),
@@ -309,16 +319,20 @@ where
     ) -> Result<(), SendError> {
         self.release_lent();
         // The result goes straight back from `f`: no `Option` around it to unwrap (and copy).
-        let Lookup::Live(i) = self.lookup(handle) else { return Err(self.not_live(handle)) };
-        let Some(Slot { buffers, task: Some((id, socket)) }) = self.slots.get_mut(i) else {
-            return Err(SendError::UnknownHandle);
+        // Live: the handle's slot holds its task (`Client::lookup`), found once.
+        let Some(Slot { buffers, task: Some((id, socket)) }) = self.slots.get_mut(handle.slot()) else {
+            return Err(self.not_live(handle));
         };
+        if *id != handle.id {
+            return Err(self.not_live(handle));
+        }
         let mut env = Env {
             tx: buffers.tx.as_mut(),
             rng: &mut self.rng,
             config: &self.config,
             now: self.now,
             id: id.get(),
+            due: &mut self.due,
         };
         f(socket, &mut env)
     }
@@ -394,8 +408,12 @@ where
     /// reads on until EOF without deciding anything itself.
     pub fn input_buffer(&mut self, handle: Handle) -> &mut [u8] {
         self.release_lent();
-        let Lookup::Live(i) = self.lookup(handle) else { return &mut [] };
-        let Some(Slot { buffers, task: Some((_, socket)) }) = self.slots.get_mut(i) else { return &mut [] };
+        // Live: the handle's slot holds its task (`Client::lookup`), found once.
+        let i = handle.slot();
+        let Some(Slot { buffers, task: Some((id, socket)) }) = self.slots.get_mut(i) else { return &mut [] };
+        if *id != handle.id {
+            return &mut [];
+        }
         let mut range = socket.input_range(buffers.rx.as_mut());
         // With no room and no event waiting, parsing may still make room (an inflater that
         // stopped for output room goes on once the buffer is compacted): give it the chance,
@@ -418,14 +436,15 @@ where
     pub fn handle_read(&mut self, now: Instant, handle: Handle, n: usize) {
         self.tick(now);
         self.release_lent();
-        let Lookup::Live(i) = self.lookup(handle) else { return };
         // The common case (a whole message in one frame) without the rest of the task's
-        // context; anything else is parsed with it.
+        // context; anything else is parsed with it. Live: the handle's slot holds its task
+        // (`Client::lookup`), found once.
+        let i = handle.slot();
         let done = match self.slots.get_mut(i) {
-            Some(Slot { buffers, task: Some((_, socket)) }) => {
+            Some(Slot { buffers, task: Some((id, socket)) }) if *id == handle.id => {
                 socket.input_written_alone(buffers.rx.as_mut(), n)
             }
-            _ => true,
+            _ => return,
         };
         if !done {
             self.parse_next_event(i);
@@ -446,13 +465,36 @@ where
         let _ = self.on_task(now, handle, |socket, env, rx| socket.stream_end(env, rx, end));
     }
 
-    /// Applies every timer due at `now` (connect and close timeouts).
+    /// Applies every timer due at `now` (connect and close timeouts). Cheap when none can be
+    /// due: the client keeps the earliest instant one can be, and looks at no task before it.
     pub fn handle_timeout(&mut self, now: Instant) {
         self.tick(now);
         self.release_lent();
-        for i in 0..self.slots.len() {
-            let _ = self.with(i, now, |socket, env, _| socket.timeout(env));
+        if self.due.is_none_or(|due| now < due) {
+            // Nothing can be due: every timer is at or after `due` (see the field).
+            debug_assert!(
+                (0..self.slots.len())
+                    .all(|i| self.socket(i).and_then(Socket::next_due).is_none_or(|t| now < t)),
+                "a timer is due before the client's bound"
+            );
+            return;
         }
+        self.scan_timers(now);
+    }
+
+    /// [`Client::handle_timeout`] when a timer may be due: every slot, then the exact bound.
+    /// Out of line, so the call that skips stays small.
+    #[inline(never)]
+    fn scan_timers(&mut self, now: Instant) {
+        let mut due = None;
+        for i in 0..self.slots.len() {
+            let next = self.with(i, now, |socket, env, _| {
+                socket.timeout(env);
+                socket.next_due()
+            });
+            due = earlier(due, next.flatten());
+        }
+        self.due = due;
     }
 
     // ---- output ------------------------------------------------------------------------
@@ -543,6 +585,7 @@ where
             config: &self.config,
             now: self.now,
             id: id.get(),
+            due: &mut self.due,
         };
         pop_event(socket, env, buffers.rx.as_ref()).map(|event| (handle, event))
     }
@@ -692,8 +735,14 @@ where
     ) -> Option<T> {
         let Slot { buffers, task } = self.slots.get_mut(index)?;
         let (id, socket) = task.as_mut()?;
-        let mut env =
-            Env { tx: buffers.tx.as_mut(), rng: &mut self.rng, config: &self.config, now, id: id.get() };
+        let mut env = Env {
+            tx: buffers.tx.as_mut(),
+            rng: &mut self.rng,
+            config: &self.config,
+            now,
+            id: id.get(),
+            due: &mut self.due,
+        };
         Some(f(socket, &mut env, buffers.rx.as_mut()))
     }
 
@@ -726,6 +775,16 @@ where
 #[inline(never)]
 fn pop_event<'b, R: Rng>(socket: &'b mut Socket, mut env: Env<'_, R>, rx: &'b [u8]) -> Option<Event<'b>> {
     socket.pop_event(&mut env, rx)
+}
+
+/// The earlier of two optional instants, `None` counting as never.
+#[inline]
+fn earlier(a: Option<Instant>, b: Option<Instant>) -> Option<Instant> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, None) => a,
+        (None, b) => b,
+    }
 }
 
 fn check_buffers<S: AsRef<[u8]>>(buffers: &Buffers<S>) -> Result<(), ConfigError> {

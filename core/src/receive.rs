@@ -335,12 +335,6 @@ impl Receive {
         }
     }
 
-    /// The header block an open event holds (valid while held after
-    /// [`Receive::start_frames`]).
-    pub(crate) fn held_headers(&self) -> Range<usize> {
-        0..self.msg.start
-    }
-
     /// The whole message an event holds (valid while held after [`Output::Message`]).
     pub(crate) fn held_message(&self) -> Range<usize> {
         self.msg.start..self.msg.end

@@ -78,7 +78,7 @@ pub(crate) fn find_newline(bytes: &[u8], from: usize) -> Option<usize> {
     Some(at + bytes.get(at..)?.iter().position(|&b| b == b'\n')?)
 }
 
-/// Why [`validate_with`] refused a response: one of RFC 6455 §4.1's checks, or the
+/// Why [`validate_block`] refused a response: one of RFC 6455 §4.1's checks, or the
 /// `permessage-deflate` negotiation (RFC 7692 §7.1). A response that names an extension not
 /// offered is always [`HandshakeError::UnofferedExtension`], as it was before extensions
 /// could be offered (S8).
@@ -105,10 +105,10 @@ impl From<ExtensionError> for Rejection {
     }
 }
 
-/// [`validate_with`] without an extension offer: any extension in the response fails it with
+/// [`validate_block`] without an extension offer: any extension in the response fails it with
 /// [`HandshakeError::UnofferedExtension`] (S8). Returns the byte range of the chosen protocol
 /// inside the rewritten `block`. For the tests and the fuzz targets; tasks call
-/// [`validate_with`].
+/// [`validate_block`].
 #[cfg(any(test, fuzzing))]
 pub(crate) fn validate(
     block: &mut [u8],
@@ -129,8 +129,10 @@ pub(crate) fn validate(
 /// reads. `block` is exactly the bytes [`find_end`] delimited; `offered` is the protocol list
 /// as sent (`"a, b"`, empty when none); `deflate` is the `permessage-deflate` offer as sent
 /// (`None` when none was). Returns the byte range of the chosen protocol inside the rewritten
-/// `block`, and the negotiated `permessage-deflate` parameters when the server accepted the
-/// offer.
+/// `block`, the negotiated `permessage-deflate` parameters when the server accepted the
+/// offer, and where the rewritten header lines end: after `Ok`,
+/// `Headers::new(block).as_bytes() == &block[..lines]`, known here without scanning for it
+/// again ([`Headers::from_lines`]).
 ///
 /// httparse parses the block once, with obs-fold allowed: RFC 9112 §5.2, "A user agent that
 /// receives an obs-fold in a response message that is not within a "message/http" container
@@ -160,13 +162,13 @@ pub(crate) fn validate(
 /// field MUST either reject the message as invalid or consume each whitespace-preceded line
 /// without further processing of it"; this client rejects, since ignoring lines would hide
 /// them from the checks.
-pub(crate) fn validate_with(
+pub(crate) fn validate_block(
     block: &mut [u8],
     accept: &Accept,
     offered: &str,
     check: ProtocolCheck,
     deflate: Option<&PerMessageDeflate>,
-) -> Result<(Option<Range<usize>>, Option<Negotiated>), Rejection> {
+) -> Result<Accepted, Rejection> {
     let mut fields = heapless::Vec::new();
     parse(block, &mut fields)?;
     let mut seen = Seen::new(deflate);
@@ -182,7 +184,31 @@ pub(crate) fn validate_with(
         seen.field(block, name, value, accept);
     }
     block.get_mut(at..).unwrap_or_default().fill(b'\n');
-    seen.judge(block, offered.as_bytes(), check)
+    let (protocol, negotiated) = seen.judge(block, offered.as_bytes(), check)?;
+    Ok(Accepted { protocol, negotiated, lines: at })
+}
+
+/// What [`validate_block`] found in a response it accepted.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Accepted {
+    /// The chosen protocol's byte range inside the rewritten block.
+    pub(crate) protocol: Option<Range<usize>>,
+    /// The `permessage-deflate` parameters, when the server accepted the offer.
+    pub(crate) negotiated: Option<Negotiated>,
+    /// Where the rewritten header lines end: `Headers::new(block).as_bytes() == &block[..lines]`.
+    pub(crate) lines: usize,
+}
+
+/// [`validate_block`] without where the lines end. For the tests and the fuzz targets.
+#[cfg(any(test, fuzzing))]
+pub(crate) fn validate_with(
+    block: &mut [u8],
+    accept: &Accept,
+    offered: &str,
+    check: ProtocolCheck,
+    deflate: Option<&PerMessageDeflate>,
+) -> Result<(Option<Range<usize>>, Option<Negotiated>), Rejection> {
+    validate_block(block, accept, offered, check, deflate).map(|a| (a.protocol, a.negotiated))
 }
 
 /// Where one header field's name and value lie in the block, as httparse found them.
@@ -588,6 +614,13 @@ impl<'a> Headers<'a> {
             }
         };
         Headers { lines: bytes.get(..end).unwrap_or_default() }
+    }
+
+    /// The headers of a block [`validate_block`] accepted, whose lines it says end at
+    /// `lines.len()`: the same as [`Headers::new`] of the block, without scanning it.
+    #[inline]
+    pub(crate) fn from_lines(lines: &'a [u8]) -> Self {
+        Headers { lines }
     }
 
     /// The header lines themselves, without the empty line or anything after it: the bytes to
@@ -1817,7 +1850,13 @@ mod tests {
             std::eprintln!("REF {}", if got.is_ok() { "ok" } else { "err" });
         }
         if got.is_ok() {
-            proptest::prop_assert_eq!(new, old, "{:?}", String::from_utf8_lossy(block));
+            proptest::prop_assert_eq!(&new, &old, "{:?}", String::from_utf8_lossy(block));
+            // Where the header lines end, as `validate_block` reports it: where `Headers::new`
+            // finds it.
+            let mut again = block.to_vec();
+            let lines =
+                validate_block(&mut again, &accept(), offered, check, deflate.as_ref()).map(|a| a.lines);
+            proptest::prop_assert_eq!(lines, Ok(Headers::new(&new).as_bytes().len()));
         }
         Ok(())
     }

@@ -8,7 +8,7 @@ use super::{
     Env, Input, Pending, Phase, Socket, StreamEnd, Timer, frame_input, get_timer, narrow, set_timer,
 };
 use crate::error::HandshakeError;
-use crate::handshake::response::{Rejection, find_end, validate_with};
+use crate::handshake::response::{Accepted, Rejection, find_end, validate_block};
 
 impl Socket {
     /// Whether the task takes bytes: not after the peer's close, a failure, or the end.
@@ -164,12 +164,15 @@ impl Socket {
                 };
                 let block = rx.get_mut(..end).unwrap_or_default();
                 let check = env.config.protocol_check;
-                Some(match validate_with(block, accept, offered, check, deflate.as_ref()) {
+                Some(match validate_block(block, accept, offered, check, deflate.as_ref()) {
                     // The block is bounded by `max_header_block`: a protocol past 4 GiB into
                     // it cannot be.
-                    Ok((protocol, deflate)) => {
-                        Input::Opened { block, protocol: protocol.and_then(narrow), deflate }
-                    }
+                    Ok(Accepted { protocol, negotiated: deflate, lines }) => Input::Opened {
+                        block,
+                        protocol: protocol.and_then(narrow),
+                        deflate,
+                        lines: u32::try_from(lines).unwrap_or(0),
+                    },
                     Err(Rejection::Handshake(e)) => Input::Refused(e),
                     Err(Rejection::Extension(e)) => Input::Refused(HandshakeError::Extension(e)),
                 })

@@ -67,6 +67,17 @@ pub(crate) struct Env<'e, R> {
     pub(crate) now: Instant,
     /// The `socketTaskId`: only the log lines read it.
     pub(crate) id: u64,
+    /// The client's bound on every task's timers (`Client::handle_timeout` skips the
+    /// tasks while the time is before it): a timer armed here lowers it ([`Env::arm`]).
+    pub(crate) due: &'e mut Option<Instant>,
+}
+
+impl<R> Env<'_, R> {
+    /// Arms `timer` of `timers` at `at`, and keeps the client's bound at or before it.
+    fn arm(&mut self, timers: &mut [Option<Instant>; 2], timer: Timer, at: Instant) {
+        set_timer(timers, timer, Some(at));
+        *self.due = Some(self.due.map_or(at, |due| due.min(at)));
+    }
 }
 
 impl<R: Rng> Env<'_, R> {
@@ -125,6 +136,10 @@ enum Input<'a> {
         block: &'a [u8],
         protocol: Option<(u32, u32)>,
         deflate: Option<Negotiated>,
+        /// Where the header lines end in `block` (see [`Headers::from_lines`]).
+        ///
+        /// [`Headers::from_lines`]: crate::handshake::Headers::from_lines
+        lines: u32,
     },
     /// The handshake response is complete and invalid, or too large.
     Refused(HandshakeError),
@@ -153,12 +168,15 @@ enum Input<'a> {
 }
 
 /// An event waiting to be polled. Open and Message borrow the bytes the receive buffer
-/// holds for them ([`Receive::held_headers`], [`Receive::held_message`]).
+/// holds for them (the header block before the first frame: `lines` of it;
+/// [`Receive::held_message`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Pending {
     /// The chosen protocol's place in the header block (start, end), if any.
     Open {
         protocol: Option<(u32, u32)>,
+        /// Where the header lines end in the block (`Input::Opened`'s `lines`).
+        lines: u32,
     },
     Message(MessageKind),
     Error(TaskError),
@@ -277,6 +295,13 @@ impl Socket {
         self.timers.iter().flatten().min().copied()
     }
 
+    /// The earliest instant at which [`Socket::timeout`] has something to do: a timer that
+    /// already expired behind waiting events counts as due at [`Instant::ZERO`].
+    #[inline]
+    pub(crate) fn next_due(&self) -> Option<Instant> {
+        if self.expired != [false; 2] { Some(Instant::ZERO) } else { self.poll_timeout() }
+    }
+
     // ---- the transition table ------------------------------------------------------------
 
     /// Every transition of the task. Pairs not listed change nothing: `close()` while CLOSING
@@ -285,8 +310,8 @@ impl Socket {
     fn on<R: Rng>(&mut self, env: &mut Env<'_, R>, input: Input<'_>) {
         use {Cause as C, Input as I, Phase as P};
         match (&self.phase, input) {
-            (P::Connecting { .. }, I::Opened { block, protocol, deflate }) => {
-                self.opened(env, block, protocol, deflate)
+            (P::Connecting { .. }, I::Opened { block, protocol, deflate, lines }) => {
+                self.opened(env, block, protocol, deflate, lines)
             }
             (P::Connecting { .. }, I::Refused(e)) => self.fail_before_open(env, TaskError::Handshake(e)),
             (P::Connecting { .. }, I::End(end)) => self.fail_before_open(env, end.error_before_open()),
@@ -354,6 +379,7 @@ impl Socket {
         block: &[u8],
         protocol: Option<(u32, u32)>,
         deflate: Option<Negotiated>,
+        lines: u32,
     ) {
         info!(
             "socketTaskId {} open, protocol \"{}\"",
@@ -368,7 +394,7 @@ impl Socket {
             self.rx.enable_inflate(d.server_max_window_bits, d.server_no_context_takeover);
             self.rx.set_max_len(self.rx_max);
         }
-        self.push(Pending::Open { protocol });
+        self.push(Pending::Open { protocol, lines });
         self.phase = Phase::Open;
     }
 
@@ -377,7 +403,8 @@ impl Socket {
     fn start_closing<R: Rng>(&mut self, env: &mut Env<'_, R>, close: Option<(CloseCode, &str)>) {
         let (tx, mask) = env.tx_and_mask();
         self.tx.push_close(tx, mask, close);
-        set_timer(&mut self.timers, Timer::Close, Some(env.now + env.config.close_timeout));
+        let at = env.now + env.config.close_timeout;
+        env.arm(&mut self.timers, Timer::Close, at);
     }
 
     /// The peer's close is here: keep its code and reason for `onClose`, read no more. `by`

@@ -58,9 +58,12 @@ impl Socket {
     ) -> Option<Event<'b>> {
         loop {
             return Some(match self.events.pop_front()? {
-                Pending::Open { protocol } => {
+                Pending::Open { protocol, lines } => {
                     let protocol = protocol_in(rx, protocol);
-                    let header = Headers::new(rx.get(self.rx.held_headers()).unwrap_or_default());
+                    // The lines end where the check found them (`validate_block`): no second scan of
+                    // the block. A storage that shows other bytes than were checked gets other
+                    // headers, never a panic (`HeaderIter` takes any bytes).
+                    let header = Headers::from_lines(rx.get(..lines as usize).unwrap_or_default());
                     Event::Open(Open { header, protocol, per_message_deflate: self.deflate })
                 }
                 Pending::Message(MessageKind::Binary) => {
