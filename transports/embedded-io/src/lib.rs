@@ -276,16 +276,16 @@
 //!
 //! Flash is `.text` + `.rodata` + `.ARM.exidx` + `.data`; RAM is `.bss` (`.data` is 0 in all of
 //! them) and the stack, a worst-case walk of the direct calls from `_start` over
-//! `llvm-objdump -d`. Measured by `size/measure.sh` on 2026-12-01, all rows from the same run.
-//! The goal is 20 KiB (20 480 B) for `sockettask`, not met yet (5 800 B over); CI runs the script
-//! and fails when `sockettask` grows past 26 KiB (26 624 B).
+//! `llvm-objdump -d`. Measured by `size/measure.sh` on 2026-12-01 at bb8dac3, all rows from the
+//! same run. The goal is 20 KiB (20 480 B) for `sockettask`, not met yet (5 568 B over); CI runs
+//! the script and fails when `sockettask` grows past 26 368 B.
 //!
 //! | program | flash | `.bss` | stack |
 //! |---|---|---|---|
-//! | `sockettask`: this transport and the core | 26 280 B | 2 968 B (2 KiB buffers + 920 B driver) | ≤ 3 188 B |
-//! | `sockettask_err_msg`: the same, writing each failure's `errMsg` with [`ErrMsg::text`](sockettask::ErrMsg::text) (no `core::fmt`) | 30 428 B | 2 968 B | ≤ 3 252 B |
-//! | `sockettask_deflate`: the same with `deflate`, offering a 1 KiB window | 38 142 B | 14 528 B (3 073 B buffers + 11 455 B driver, most of it the inflate state) | ≤ 13 504 B |
-//! | `core_only`: the core alone, driven by hand | 25 272 B | 2 048 B (2 KiB buffers; the client lives on the stack) | ≤ 4 044 B |
+//! | `sockettask`: this transport and the core | 26 048 B | 2 992 B (2 KiB buffers + 944 B driver) | ≤ 2 908 B |
+//! | `sockettask_err_msg`: the same, writing each failure's `errMsg` with [`ErrMsg::text`](sockettask::ErrMsg::text) (no `core::fmt`) | 30 630 B | 2 992 B | ≤ 2 964 B |
+//! | `sockettask_deflate`: the same with `deflate`, offering a 1 KiB window | 38 236 B | 14 552 B (3 073 B buffers + 11 479 B driver, most of it the inflate state) | ≤ 13 212 B |
+//! | `core_only`: the core alone, driven by hand | 25 544 B | 2 048 B (2 KiB buffers; the client lives on the stack) | ≤ 3 776 B |
 //! | `embedded_websocket`: embedded-websocket 0.9.5, same program, hidden the same | 11 998 B | 3 072 B (3 × 1 KiB buffers) | ≤ 2 108 B |
 //!
 //! `sockettask_deflate` offers `server_max_window_bits: Some(10)`; its receive buffer grows by
