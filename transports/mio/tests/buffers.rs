@@ -188,14 +188,22 @@ fn a_message_one_byte_over_the_limit_is_refused_on_receive() {
     let (codes, seen) = mpsc::channel();
     let port = support::spawn(move |mut s| {
         support::accept_upgrade(&mut s).unwrap();
-        s.write_all(&support::server_frame(0x2, &payload(MIB))).unwrap();
-        s.write_all(&support::server_frame(0x2, &payload(MIB + 1))).unwrap();
-        while let Ok((opcode, payload)) = support::read_frame(&mut s) {
-            if opcode == 0x8 {
-                let _ = codes.send(u16::from_be_bytes([payload[0], payload[1]]));
-                break;
+        // The client fails the connection at the second frame's header: it sends its close
+        // frame and then closes TCP (RFC 6455 §7.1.7), maybe before this side has written the
+        // whole frame (the write then fails: RST). So its frames are read while writing.
+        let mut reader = s.try_clone().unwrap();
+        let codes = codes.clone();
+        let reading = std::thread::spawn(move || {
+            while let Ok((opcode, payload)) = support::read_frame(&mut reader) {
+                if opcode == 0x8 {
+                    let _ = codes.send(u16::from_be_bytes([payload[0], payload[1]]));
+                    break;
+                }
             }
-        }
+        });
+        s.write_all(&support::server_frame(0x2, &payload(MIB))).unwrap();
+        let _ = s.write_all(&support::server_frame(0x2, &payload(MIB + 1)));
+        reading.join().unwrap();
         support::end_stream(&s);
     });
     let mut client = Client::new(options()).unwrap();
