@@ -176,11 +176,10 @@ where
             deflate,
         };
         let lens = slot.buffers.max_lens();
-        // The connect timer, as `Socket::new` arms it.
-        let connect_at = now + handshake.timeout;
-        slot.task = Some((id, Socket::new(handshake, queued, now, &self.config, lens)));
-        self.due = earlier(self.due, Some(connect_at));
-        debug_assert_eq!(self.socket(index).and_then(Socket::next_due), Some(connect_at));
+        let socket = Socket::new(handshake, queued, now, &self.config, lens);
+        // The connect timer `Socket::new` armed.
+        self.due = earlier(self.due, socket.next_due());
+        slot.task = Some((id, socket));
         info!(
             "socketTaskId {} connect to {} port {} ({})",
             id.get(),
@@ -319,13 +318,9 @@ where
     ) -> Result<(), SendError> {
         self.release_lent();
         // The result goes straight back from `f`: no `Option` around it to unwrap (and copy).
-        // Live: the handle's slot holds its task (`Client::lookup`), found once.
-        let Some(Slot { buffers, task: Some((id, socket)) }) = self.slots.get_mut(handle.slot()) else {
+        let Some((buffers, id, socket)) = live(&mut self.slots, handle) else {
             return Err(self.not_live(handle));
         };
-        if *id != handle.id {
-            return Err(self.not_live(handle));
-        }
         let mut env = Env {
             tx: buffers.tx.as_mut(),
             rng: &mut self.rng,
@@ -408,12 +403,8 @@ where
     /// reads on until EOF without deciding anything itself.
     pub fn input_buffer(&mut self, handle: Handle) -> &mut [u8] {
         self.release_lent();
-        // Live: the handle's slot holds its task (`Client::lookup`), found once.
         let i = handle.slot();
-        let Some(Slot { buffers, task: Some((id, socket)) }) = self.slots.get_mut(i) else { return &mut [] };
-        if *id != handle.id {
-            return &mut [];
-        }
+        let Some((buffers, _, socket)) = live(&mut self.slots, handle) else { return &mut [] };
         let mut range = socket.input_range(buffers.rx.as_mut());
         // With no room and no event waiting, parsing may still make room (an inflater that
         // stopped for output room goes on once the buffer is compacted): give it the chance,
@@ -437,17 +428,10 @@ where
         self.tick(now);
         self.release_lent();
         // The common case (a whole message in one frame) without the rest of the task's
-        // context; anything else is parsed with it. Live: the handle's slot holds its task
-        // (`Client::lookup`), found once.
-        let i = handle.slot();
-        let done = match self.slots.get_mut(i) {
-            Some(Slot { buffers, task: Some((id, socket)) }) if *id == handle.id => {
-                socket.input_written_alone(buffers.rx.as_mut(), n)
-            }
-            _ => return,
-        };
-        if !done {
-            self.parse_next_event(i);
+        // context; anything else is parsed with it.
+        let Some((buffers, _, socket)) = live(&mut self.slots, handle) else { return };
+        if !socket.input_written_alone(buffers.rx.as_mut(), n) {
+            self.parse_next_event(handle.slot());
         }
     }
 
@@ -777,6 +761,19 @@ fn pop_event<'b, R: Rng>(socket: &'b mut Socket, mut env: Env<'_, R>, rx: &'b [u
     socket.pop_event(&mut env, rx)
 }
 
+/// `handle`'s slot, its task's id and the task, when the slot still holds that task
+/// ([`Lookup::Live`]): found in one step, for the calls every message makes.
+#[inline]
+fn live<S, const N: usize>(
+    slots: &mut heapless::Vec<Slot<S>, N>,
+    handle: Handle,
+) -> Option<(&mut Buffers<S>, NonZeroU64, &mut Socket)> {
+    match slots.get_mut(handle.slot()) {
+        Some(Slot { buffers, task: Some((id, socket)) }) if *id == handle.id => Some((buffers, *id, socket)),
+        _ => None,
+    }
+}
+
 /// The earlier of two optional instants, `None` counting as never.
 #[inline]
 fn earlier(a: Option<Instant>, b: Option<Instant>) -> Option<Instant> {
@@ -836,6 +833,5 @@ fn queue_request(
     let len = request
         .encode_with(deflate, tx)
         .map_err(|required| Refusal::RequestTooLarge { required, capacity })?;
-    debug_assert_eq!(len, request.encoded_len_with(deflate));
     Ok(Transmit::holding(len))
 }

@@ -309,6 +309,7 @@ impl Receive {
             return;
         }
         self.pin = Pin::Free;
+        // Only a compressed message leaves a window to keep.
         #[cfg(feature = "deflate")]
         if self.msg.compressed() {
             self.keep_window();

@@ -141,8 +141,8 @@ impl<'a> Url<'a> {
     ///
     /// The one case this cannot give verbatim, without allocating, is a URL with a query but
     /// no path (`wss://h?x=1`): then it returns the query with its `?` (`"?x=1"`), and the
-    /// request line needs a `/` in front. [`Url::write_resource`] and the handshake request
-    /// encoder add it, so they write `/?x=1`.
+    /// request line needs a `/` in front. The handshake request encoder adds it
+    /// ([`Url::resource_needs_slash`]), so it writes `/?x=1`.
     pub(crate) fn resource(&self) -> &'a str {
         self.resource
     }

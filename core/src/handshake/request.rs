@@ -2,8 +2,8 @@
 //! RFC 6455 §4.1), with the `permessage-deflate` offer when there is one (RFC 7692 §5), and
 //! the rules on what the caller may add to it (S3.2, S3.3, S5).
 //!
-//! The request is written into a caller buffer; [`Request::encoded_len_with`] says beforehand
-//! how many bytes that takes, and both run the same writer so they cannot disagree.
+//! The request is written into a caller buffer once; when it does not fit,
+//! [`Request::encode_with`] says how many bytes it takes (the writer counts on past the end).
 
 use crate::error::Refusal;
 use crate::handshake::Key;
@@ -67,6 +67,7 @@ impl Request<'_> {
     }
 
     /// Bytes `encode_with(deflate, ..)` writes.
+    #[cfg(test)]
     pub(crate) fn encoded_len_with(&self, deflate: Option<&PerMessageDeflate>) -> usize {
         let mut counter = Sink { out: &mut [], pos: 0 };
         self.write(deflate, &mut counter);
@@ -211,7 +212,7 @@ fn put_parameter(sink: &mut Sink<'_>, parameter: DeflateParameter, value: Option
 /// Headers are checked in order, and each first for validity (S3.2: the name is an HTTP
 /// token, the value has no CR, LF or NUL), then against [`FORBIDDEN_HEADERS`] (S3.3,
 /// case-insensitive). In [`ForbiddenHeaders::Drop`] mode forbidden headers pass here and
-/// [`Request::encode`] leaves them out.
+/// [`Request::encode_with`] leaves them out.
 pub(crate) fn find_header_refusal<'a>(
     headers: &[(&'a str, &str)],
     forbidden: ForbiddenHeaders,

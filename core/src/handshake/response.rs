@@ -4,9 +4,9 @@
 //!
 //! The response may arrive in any number of pieces: the caller appends them to one buffer and
 //! calls [`find_end`] with how far the previous search got; once it returns the end, the bytes
-//! before it go to [`validate`], and the bytes after it are the first frames.
+//! before it go to [`validate_block`], and the bytes after it are the first frames.
 //!
-//! One parser reads the block: httparse, once, in [`validate`]. What it found is then written
+//! One parser reads the block: httparse, once, in [`validate_block`]. What it found is then written
 //! back over the block, in place, as the plain `name:value\n` lines [`Headers`] documents
 //! (obs-folds unfolded, values trimmed), and every check reads those lines: what the checks
 //! judged is exactly what `onOpen` shows.

@@ -423,12 +423,11 @@ impl Receive {
         }
     }
 
-    /// The held message is released: with context takeover, the window becomes the last
-    /// bytes of the stream, which ends with this message.
+    /// The held message, a compressed one ([`Receive::release`] asks), is released: with
+    /// context takeover, the window becomes the last bytes of the stream, which ends with
+    /// this message.
     pub(super) fn keep_window(&mut self) {
-        if !self.msg.compressed {
-            return;
-        }
+        debug_assert!(self.msg.compressed);
         self.msg.compressed = false;
         let end = self.msg.end;
         let Some(inflate) = &mut self.inflate else {

@@ -69,7 +69,7 @@ impl Events {
     /// Whether a waiting event borrows the receive buffer.
     #[inline]
     pub(super) fn any_borrows(&self) -> bool {
-        self.len != 0 && (0..self.len).any(|k| self.items.get(self.index(k)).is_some_and(Pending::borrows))
+        (0..self.len).any(|k| self.items.get(self.index(k)).is_some_and(Pending::borrows))
     }
 }
 

@@ -46,14 +46,9 @@ impl Socket {
     /// judging when.
     #[inline]
     pub(crate) fn input_range(&mut self, rx: &mut [u8]) -> core::ops::Range<usize> {
-        // OPEN and reading (the common case) first: one compare, not the whole match.
-        let open = matches!(self.phase, Phase::Open) && !self.rx.ended();
-        if open || self.reads() || self.discards() { self.rx.space_range(rx) } else { 0..0 }
-    }
-
-    /// Whether the task drops what it is given, waiting for the end of the stream.
-    fn discards(&self) -> bool {
-        matches!(self.phase, Phase::Closing { peer: Some(_) } | Phase::Failing { .. }) && !self.rx.ended()
+        // It reads (`Socket::reads`), or drops what it is given while it waits for the end:
+        // in every phase but CLOSED, until the end of the stream.
+        if !self.rx.ended() && !matches!(self.phase, Phase::Closed) { self.rx.space_range(rx) } else { 0..0 }
     }
 
     /// The stream ended (EOF) or failed; takes effect once the bytes before it are parsed.
