@@ -117,6 +117,9 @@ pub(crate) struct Conn {
     write_failed: Option<TransportError>,
     /// The last pump stopped at [`MAX_READS`]: there may be more to read without an event.
     capped: bool,
+    /// The payload of [`Driver::send_owned`](crate::Driver::send_owned), masked in place by
+    /// the core: written from here once the core names it due, dropped once all of it is.
+    in_place: Option<Vec<u8>>,
 }
 
 /// Settings of a new stream.
@@ -143,6 +146,7 @@ impl Conn {
             closing: false,
             write_failed: None,
             capped: false,
+            in_place: None,
         };
         let url = start.url;
         if let Some(config) = start.tls {
@@ -168,6 +172,18 @@ impl Conn {
         self.token
     }
 
+    /// Keeps the payload the core just took with `send_in_place`, to write it when due. One
+    /// held before is done with: the core takes a new one only once the last is written (an
+    /// empty one is never due, and stays here until this).
+    pub(crate) fn hold_in_place(&mut self, payload: Vec<u8>) {
+        self.in_place = Some(payload);
+    }
+
+    /// Whether the core has bytes for the stream: queued frames, or an in-place payload due.
+    fn has_output(&self, core: &Core) -> bool {
+        !core.transmit_data(self.handle).is_empty() || core.in_place_due(self.handle).is_some()
+    }
+
     /// Records a readiness event for this stream's token.
     pub(crate) fn on_ready(&mut self, event: &mio::event::Event) {
         let broken = event.is_error() || event.is_read_closed() || event.is_write_closed();
@@ -180,8 +196,7 @@ impl Conn {
     pub(crate) fn wants_turn(&self, core: &Core) -> bool {
         match &self.link {
             Link::Up { .. } => {
-                let output = !core.transmit_data(self.handle).is_empty()
-                    || self.tls.as_ref().is_some_and(|tls| tls.wants_write());
+                let output = self.has_output(core) || self.tls.as_ref().is_some_and(|tls| tls.wants_write());
                 self.capped || self.write_failed.is_some() || (self.writable && output)
             }
             Link::Resolving { .. } | Link::Connecting { .. } | Link::Down => false,
@@ -237,7 +252,7 @@ impl Conn {
         let Link::Up { eof, .. } = self.link else { return false };
         self.tls.is_some()
             || (self.readable && !eof)
-            || (self.writable && !core.transmit_data(self.handle).is_empty())
+            || (self.writable && self.has_output(core))
             || (!eof && core.buffer_use(self.handle.slot()).rx_wanted.is_some())
     }
 
@@ -400,13 +415,19 @@ impl Conn {
     }
 
     /// Moves the core's output to the socket until it is empty or the socket is full;
-    /// whether anything moved.
+    /// whether anything moved. The output is the core's queued frames, and the payload of
+    /// [`Driver::send_owned`](crate::Driver::send_owned) where the core says it is due (its
+    /// head is out, and nothing queued after it goes before it is all written).
     fn flush(&mut self, core: &mut Core, now: Instant) -> Result<bool, TransportError> {
         let id = self.id();
         let Link::Up { tcp, .. } = &mut self.link else { return Ok(false) };
         let mut progress = false;
         loop {
-            let data = core.transmit_data(self.handle);
+            let due = core.in_place_due(self.handle);
+            let data = match (&due, self.in_place.as_deref()) {
+                (Some(due), Some(payload)) => payload.get(due.clone()).unwrap_or_default(),
+                _ => core.transmit_data(self.handle),
+            };
             let moved = match self.tls.as_deref_mut() {
                 None => write_plain(tcp, &mut self.writable, data, id)?,
                 Some(tls) => match write_through_tls(tls, tcp, &mut self.writable, data, id)? {
@@ -417,7 +438,15 @@ impl Conn {
             if moved == 0 && self.tls.is_none() {
                 return Ok(progress);
             }
-            core.advance_transmit(now, self.handle, moved);
+            if due.is_some() && self.in_place.is_some() {
+                core.advance_in_place(now, self.handle, moved);
+                if core.in_place_due(self.handle).is_none() {
+                    // All of it is written: the core no longer refers to it.
+                    self.in_place = None;
+                }
+            } else {
+                core.advance_transmit(now, self.handle, moved);
+            }
             progress = true;
         }
     }

@@ -18,7 +18,7 @@ use crate::buffers::{self, BufferLens, Core, Sizer};
 use crate::compress::Compressors;
 use crate::connection::{Conn, Io, Start};
 use crate::dns;
-use crate::error::SetupError;
+use crate::error::{SetupError, Unsent};
 use crate::options::Options;
 use crate::task::SocketTask;
 
@@ -303,17 +303,31 @@ impl Driver {
     }
 
     /// Runs a queueing command; on `BufferFull`, grows the send buffer (when it may) and
-    /// runs it once more.
+    /// runs it once more. Writes what it queued at once.
     fn queue(
         &mut self,
         task: SocketTask,
         len: usize,
-        command: impl Fn(&mut Core, Handle) -> Result<(), SendError>,
+        command: impl FnMut(&mut Core, Handle) -> Result<(), SendError>,
+    ) -> Result<(), SendError> {
+        let queued = self.queue_unwritten(task.handle(), len, command);
+        if queued.is_ok() {
+            self.write_now(task.handle(), self.clock.now());
+        }
+        queued
+    }
+
+    /// [`Driver::queue`] without the write.
+    fn queue_unwritten(
+        &mut self,
+        h: Handle,
+        len: usize,
+        mut command: impl FnMut(&mut Core, Handle) -> Result<(), SendError>,
     ) -> Result<(), SendError> {
         // No `dirty` here: queueing makes no event, and what the write right after leaves
         // for later (a full socket, a failed write) is the stream's pending work, which
         // `poll_timeout` sees.
-        let (h, now) = (task.handle(), self.clock.now());
+        let now = self.clock.now();
         let queued = match command(&mut self.core, h) {
             Err(SendError::BufferFull { .. }) if self.sizer.grow_tx(&mut self.core, h, len, now) => {
                 command(&mut self.core, h)
@@ -322,9 +336,70 @@ impl Driver {
         };
         if queued.is_ok() {
             self.sizer.note_use(&self.core, h.slot(), now);
-            self.write_now(h, now);
         }
         queued
+    }
+
+    /// `SocketTask.send` of a binary message whose bytes the caller gives up: the core masks
+    /// `payload` in place (RFC 6455 §5.3) instead of copying it into the send buffer, which
+    /// then holds only the frame's head; the driver keeps the `Vec` and writes it from there,
+    /// at once as [`Driver::send`] does, or in [`Driver::poll_event`] when the socket is full,
+    /// and drops it once it is all written. For large messages: a `send` of 1 MiB copies the
+    /// megabyte into a send buffer grown to hold it, this copies nothing and grows nothing.
+    ///
+    /// Only in OPEN; [`Driver::buffered_amount`] counts the payload until it is written. It
+    /// always goes out uncompressed (as RFC 7692 §6 allows any message to), and its length
+    /// is bounded by the message limit only (`MessageTooLarge`), not by
+    /// [`Options::max_buffered_amount`]: the memory is the caller's. One payload at a time:
+    /// another `send_owned` before the last is written is refused with `BufferFull`
+    /// (`available: 0`); [`Driver::send`] and [`Driver::ping`] meanwhile queue behind it. A
+    /// refusal hands the payload back untouched in [`Unsent`].
+    ///
+    /// ```no_run
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use mio::{Events, Poll, Token};
+    /// use sockettask_mio::{ConnectOptions, Driver, Event, Options};
+    ///
+    /// let mut poll = Poll::new()?;
+    /// let mut events = Events::with_capacity(8);
+    /// let mut driver = Driver::new(Options::default())?;
+    /// let task = driver.connect_socket(poll.registry(), ConnectOptions::new("wss://echo.example/"), Token(0))?;
+    /// let mut image = Some(vec![0u8; 4 << 20]); // a 4 MiB upload, no longer needed here
+    /// while !driver.is_idle() {
+    ///     poll.poll(&mut events, driver.poll_timeout())?;
+    ///     for event in events.iter() {
+    ///         driver.handle_readiness(event);
+    ///     }
+    ///     while let Some((task, event)) = driver.poll_event(poll.registry()) {
+    ///         if matches!(event, Event::Open(_))
+    ///             && let Some(bytes) = image.take()
+    ///         {
+    ///             // Refused (not OPEN, too large): the bytes come back.
+    ///             if let Err(unsent) = driver.send_owned(task, bytes) {
+    ///                 eprintln!("not sent: {unsent}");
+    ///                 image = Some(unsent.payload);
+    ///             }
+    ///         }
+    ///     }
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn send_owned(&mut self, task: SocketTask, mut payload: Vec<u8>) -> Result<(), Unsent> {
+        let h = task.handle();
+        // On `BufferFull` the send buffer need only take the head: at most 14 bytes, the room
+        // a frame of 8 payload bytes takes (2 + 4 + 8).
+        if let Err(error) = self.queue_unwritten(h, 8, |core, h| core.send_in_place(h, &mut payload)) {
+            return Err(Unsent { error, payload });
+        }
+        // The core took it, so the task is OPEN: its stream is there (streams go only with
+        // CLOSED tasks, in `reap`).
+        let conn = self.conns.get_mut(h.slot()).and_then(Option::as_mut).filter(|c| c.handle() == h);
+        debug_assert!(conn.is_some(), "an OPEN task without its stream");
+        if let Some(conn) = conn {
+            conn.hold_in_place(payload);
+        }
+        self.write_now(h, self.clock.now());
+        Ok(())
     }
 
     /// Writes the task's queued frames to its socket now, when it is up and writable (what
@@ -414,6 +489,12 @@ impl SocketTask {
     /// ([`Driver::send`]); a refused send changes nothing.
     pub fn send(self, on: &mut impl AsMut<Driver>, message: Message<'_>) -> Result<(), SendError> {
         on.as_mut().send(self, message)
+    }
+
+    /// [`Driver::send_owned`]: a binary message from bytes the caller gives up, masked in
+    /// place and written from the `Vec` itself; a refusal hands them back.
+    pub fn send_owned(self, on: &mut impl AsMut<Driver>, payload: Vec<u8>) -> Result<(), Unsent> {
+        on.as_mut().send_owned(self, payload)
     }
 
     /// Queues a ping with up to 125 bytes of payload (RFC 6455 §5.5). Only in OPEN. The

@@ -4,7 +4,7 @@
 use std::fmt;
 use std::io;
 
-use sockettask::ConfigError;
+use sockettask::{ConfigError, SendError};
 
 /// Why a [`crate::Client`] or [`crate::Driver`] could not be built.
 #[derive(Debug)]
@@ -128,5 +128,35 @@ impl std::error::Error for PollError {
 impl From<io::Error> for PollError {
     fn from(e: io::Error) -> Self {
         PollError::Io(e)
+    }
+}
+
+/// A [`crate::Driver::send_owned`] the core refused: why, and the payload, handed back
+/// untouched (not masked).
+///
+/// ```
+/// use sockettask_mio::{ReadyState, SendError, Unsent};
+///
+/// let unsent = Unsent { error: SendError::NotOpen(ReadyState::Connecting), payload: vec![1, 2, 3] };
+/// assert_eq!(unsent.to_string(), "the task is CONNECTING, not OPEN");
+/// assert_eq!(unsent.payload, [1, 2, 3]);
+/// ```
+#[derive(Debug)]
+pub struct Unsent {
+    /// Why the core refused it (see [`SendError`]).
+    pub error: SendError,
+    /// The bytes given, as they were.
+    pub payload: Vec<u8>,
+}
+
+impl fmt::Display for Unsent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.error, f)
+    }
+}
+
+impl std::error::Error for Unsent {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.error)
     }
 }

@@ -31,6 +31,10 @@
 //! next [`Driver::poll_event`] with the events any transport failure has — onError, then
 //! onClose 1006 — the same as when the write happens there.
 //!
+//! A large binary message whose bytes the caller no longer needs can skip the send buffer:
+//! [`Driver::send_owned`] (and [`SocketTask::send_owned`]) takes the `Vec`, the core masks
+//! it in place, and it is written from there, in the same order as everything else.
+//!
 //! Reading happens in [`Driver::poll_event`] after a readable event. On Linux, Android,
 //! the BSDs, macOS and iOS (epoll and kqueue) a read that returns less than the room offered
 //! has emptied the socket, and the next read waits for the next readable event instead of
@@ -102,7 +106,7 @@ pub use buffers::BufferLens;
 pub use client::{Client, RunEnd};
 pub use compress::Compression;
 pub use driver::Driver;
-pub use error::{PollError, SetupError};
+pub use error::{PollError, SetupError, Unsent};
 pub use options::{BufferPolicy, DEFAULT_MAX_BUFFERED_AMOUNT, Options};
 pub use task::SocketTask;
 pub use tls::{RootsError, Tls};
