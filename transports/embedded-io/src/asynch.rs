@@ -10,7 +10,7 @@ use sockettask::{Client, CloseCode, ConnectOptions, DEFAULT_MAX_TASKS, Event, Ha
 
 use crate::Clock;
 use crate::error::{Error, Refused};
-use crate::session::{Session, retry};
+use crate::session::{Session, Written, retry};
 
 /// A [`Clock`] that can also wait: what the async driver needs to wake for the core's timers.
 ///
@@ -69,6 +69,35 @@ where
         Ok(self.session.send(handle, message)?)
     }
 
+    /// `SocketTask.send` of a binary message from bytes the caller gives up, written before
+    /// the call returns: the core masks `payload` **in place** (RFC 6455 §5.3) and queues only
+    /// the frame's head (at most 14 bytes), so a payload far larger than the send buffer
+    /// goes out without a buffer to hold it. The call writes what was queued before it, the
+    /// head, then `payload` itself (which holds the masked bytes afterwards), and flushes the
+    /// stream: `Ok` means the whole frame is written.
+    ///
+    /// Refused as `send` is ([`Error::Send`]: not OPEN, over the message limit, or the head
+    /// does not fit beside what is queued: flush first), with `payload` untouched. A stream
+    /// failure midway returns [`Error::Io`] or [`Error::WriteZero`]; the task then fails
+    /// (`onError`, `onClose` 1006) as for any failed write. See
+    /// [`Driver::send_in_place`](crate::Driver::send_in_place) for an example.
+    pub async fn send_in_place(&mut self, handle: Handle, payload: &mut [u8]) -> Result<(), Error<T::Error>> {
+        self.session.send_in_place(handle, payload)?;
+        loop {
+            let (stream, queued) = self.session.write_target(handle)?;
+            // As in the blocking driver: what was queued before, the head, then the payload.
+            let (from, result) = if !queued.is_empty() {
+                (Written::Queued, write(stream, queued).await)
+            } else {
+                let (stream, due) = self.session.in_place_target(handle)?;
+                let Some(due) = due else { break };
+                (Written::InPlace, write(stream, payload.get(due).unwrap_or_default()).await)
+            };
+            self.session.wrote(handle, from, result)?;
+        }
+        self.flush(handle).await
+    }
+
     /// Queues a ping with up to 125 bytes of payload (RFC 6455 §5.5).
     pub fn ping(&mut self, handle: Handle, payload: &[u8]) -> Result<(), Error<T::Error>> {
         Ok(self.session.ping(handle, payload)?)
@@ -92,13 +121,8 @@ where
                 let result = stream.flush().await;
                 return self.session.flushed(handle, result);
             }
-            let result = loop {
-                let result = stream.write(data).await;
-                if !retry(&result) {
-                    break result;
-                }
-            };
-            self.session.wrote(handle, result)?;
+            let result = write(stream, data).await;
+            self.session.wrote(handle, Written::Queued, result)?;
         }
     }
 
@@ -170,4 +194,14 @@ async fn first<A: Future, B: Future>(a: A, b: B) -> Either<A::Output, B::Output>
         b.as_mut().poll(cx).map(Either::Right)
     })
     .await
+}
+
+/// One write of `data`, repeated while it is `Interrupted`.
+async fn write<T: Write>(stream: &mut T, data: &[u8]) -> Result<usize, T::Error> {
+    loop {
+        let result = stream.write(data).await;
+        if !retry(&result) {
+            return result;
+        }
+    }
 }

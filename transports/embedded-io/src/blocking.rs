@@ -6,7 +6,7 @@ use sockettask::{Client, CloseCode, ConnectOptions, DEFAULT_MAX_TASKS, Event, Ha
 
 use crate::Clock;
 use crate::error::{Error, Refused};
-use crate::session::{Session, retry};
+use crate::session::{Session, Written, retry};
 
 /// Drives a [`Client`] over blocking `embedded_io` streams, one stream per task.
 ///
@@ -16,7 +16,8 @@ use crate::session::{Session, retry};
 ///
 /// [`connect_socket`](Driver::connect_socket) starts a task over a connected stream.
 /// Commands ([`send`](Driver::send), [`ping`](Driver::ping), [`close`](Driver::close)) only
-/// queue; [`next_event`](Driver::next_event) and [`flush`](Driver::flush) write. See the
+/// queue; [`next_event`](Driver::next_event) and [`flush`](Driver::flush) write, and so does
+/// [`send_in_place`](Driver::send_in_place), whose payload is the caller's until written. See the
 /// [crate documentation](crate) for a complete loop and how timeouts reach the core.
 pub struct Driver<T, S, R, C, const N: usize = DEFAULT_MAX_TASKS> {
     session: Session<T, S, R, C, N>,
@@ -64,6 +65,73 @@ where
         Ok(self.session.send(handle, message)?)
     }
 
+    /// `SocketTask.send` of a binary message from bytes the caller gives up, written before
+    /// the call returns: the core masks `payload` **in place** (RFC 6455 §5.3) and queues only
+    /// the frame's head (at most 14 bytes), so a payload far larger than the send buffer
+    /// goes out without a buffer to hold it. The call writes what was queued before it, the
+    /// head, then `payload` itself (which holds the masked bytes afterwards), and flushes the
+    /// stream: `Ok` means the whole frame is written.
+    ///
+    /// Refused as `send` is ([`Error::Send`]: not OPEN, over the message limit, or the head
+    /// does not fit beside what is queued: flush first), with `payload` untouched. A stream
+    /// failure midway returns [`Error::Io`] or [`Error::WriteZero`]; the task then fails
+    /// (`onError`, `onClose` 1006) as for any failed write.
+    ///
+    /// ```
+    /// # use embedded_io_adapters::std::FromStd;
+    /// # use sockettask::{Buffers, Client, Config, ConnectOptions, Event, Instant, Message, Schemes};
+    /// # use sockettask_embedded_io::Driver;
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    /// # let port = listener.local_addr()?.port();
+    /// # std::thread::spawn(move || {
+    /// #     let mut ws = tungstenite::accept(listener.accept().unwrap().0).unwrap();
+    /// #     while let Ok(m) = ws.read() {
+    /// #         if m.is_binary() { ws.send(m).unwrap() }
+    /// #     }
+    /// # });
+    /// # let start = std::time::Instant::now();
+    /// # let clock = move || Instant::from_micros(start.elapsed().as_micros() as u64);
+    /// # let config = Config { schemes: Schemes::AllowInsecure, ..Config::default() };
+    /// // 16 KiB to receive the echo, but only 512 bytes (the least there is) to send from.
+    /// let storage = [Buffers::new(vec![0u8; 16 << 10], vec![0u8; 512])];
+    /// let client: Client<_, _, 1> = Client::new(config, rand::rng(), storage)?;
+    /// let mut driver = Driver::new(client, clock);
+    /// # let url = format!("ws://127.0.0.1:{port}/");
+    /// # let stream = FromStd::new(std::net::TcpStream::connect(("127.0.0.1", port))?);
+    /// let task = driver.connect_socket(stream, &ConnectOptions::new(&url))?;
+    /// let mut reading = vec![0x5a; 10_000]; // a sensor dump, no longer needed once sent
+    /// loop {
+    ///     match driver.next_event(task)? {
+    ///         Some((task, Event::Open(_))) => driver.send_in_place(task, &mut reading)?,
+    ///         Some((_, Event::Message(Message::Binary(echo)))) => {
+    ///             assert!(echo.iter().all(|&b| b == 0x5a));
+    ///             break;
+    ///         }
+    ///         _ => {}
+    ///     }
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn send_in_place(&mut self, handle: Handle, payload: &mut [u8]) -> Result<(), Error<T::Error>> {
+        self.session.send_in_place(handle, payload)?;
+        loop {
+            let (stream, queued) = self.session.write_target(handle)?;
+            // What was queued before the payload, then its head; then the payload, part by
+            // part as the core names it due, until it names none (all written).
+            let (from, result) = if !queued.is_empty() {
+                (Written::Queued, write(stream, queued))
+            } else {
+                let (stream, due) = self.session.in_place_target(handle)?;
+                let Some(due) = due else { break };
+                (Written::InPlace, write(stream, payload.get(due).unwrap_or_default()))
+            };
+            self.session.wrote(handle, from, result)?;
+        }
+        self.flush(handle)
+    }
+
     /// Queues a ping with up to 125 bytes of payload (RFC 6455 §5.5).
     pub fn ping(&mut self, handle: Handle, payload: &[u8]) -> Result<(), Error<T::Error>> {
         Ok(self.session.ping(handle, payload)?)
@@ -88,13 +156,8 @@ where
                 let result = stream.flush();
                 return self.session.flushed(handle, result);
             }
-            let result = loop {
-                let result = stream.write(data);
-                if !retry(&result) {
-                    break result;
-                }
-            };
-            self.session.wrote(handle, result)?;
+            let result = write(stream, data);
+            self.session.wrote(handle, Written::Queued, result)?;
         }
     }
 
@@ -171,5 +234,15 @@ where
             self.step(handle, ReadReady::read_ready)?;
         }
         Ok(self.session.client.poll_event())
+    }
+}
+
+/// One write of `data`, repeated while it is `Interrupted`.
+fn write<T: Write>(stream: &mut T, data: &[u8]) -> Result<usize, T::Error> {
+    loop {
+        let result = stream.write(data);
+        if !retry(&result) {
+            return result;
+        }
     }
 }

@@ -18,9 +18,10 @@
 //!   task is CLOSED.
 //!
 //! # The loop
-//! Commands (`send`, `ping`, `close`) only queue. `next_event(handle)` first returns queued
-//! events of any task; otherwise it applies due timers, or writes what the task has queued
-//! and reads once from its stream. `Ok(None)` means that turn made no event: call again.
+//! Commands (`send`, `ping`, `close`) only queue (`send_in_place`, for a payload larger
+//! than the send buffer, writes its frame before it returns). `next_event(handle)` first
+//! returns queued events of any task; otherwise it applies due timers, or writes what the
+//! task has queued and reads once from its stream. `Ok(None)` means that turn made no event: call again.
 //! A call never reads when nothing can come of it: not while the core holds events (bytes
 //! already read that parse into more events come first), and never for a CLOSED task, whose
 //! calls return [`Error::Closed`] once its last event was polled: the loop's end. After the

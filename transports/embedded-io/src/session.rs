@@ -2,10 +2,21 @@
 //! its slots, the clock, and every translation of a stream result into a `handle_*` call.
 //! The drivers add only the read and write calls themselves (blocking or `.await`).
 
+use core::ops::Range;
+
 use sockettask::{Client, CloseCode, ConnectOptions, Handle, Instant, Message, ReadyState};
 
 use crate::Clock;
 use crate::error::{Error, Failure, Refused, classify};
+
+/// Which bytes a write took them from.
+#[derive(Clone, Copy)]
+pub(crate) enum Written {
+    /// The core's queued bytes ([`Session::write_target`]).
+    Queued,
+    /// The caller's payload of `send_in_place` ([`Session::in_place_target`]).
+    InPlace,
+}
 
 /// The core, the streams and the clock.
 pub(crate) struct Session<T, S, R, C, const N: usize> {
@@ -49,6 +60,14 @@ where
 
     pub(crate) fn send(&mut self, handle: Handle, message: Message<'_>) -> Result<(), sockettask::SendError> {
         self.client.send(handle, message)
+    }
+
+    pub(crate) fn send_in_place(
+        &mut self,
+        handle: Handle,
+        payload: &mut [u8],
+    ) -> Result<(), sockettask::SendError> {
+        self.client.send_in_place(handle, payload)
     }
 
     pub(crate) fn ping(&mut self, handle: Handle, payload: &[u8]) -> Result<(), sockettask::SendError> {
@@ -116,6 +135,19 @@ where
         }
     }
 
+    /// The stream and the part of a payload given to `send_in_place` that is due now (`None`
+    /// until the bytes queued before it are written, and once all of it is).
+    pub(crate) fn in_place_target<E>(
+        &mut self,
+        handle: Handle,
+    ) -> Result<(&mut T, Option<Range<usize>>), Error<E>> {
+        let due = self.client.in_place_due(handle);
+        match self.streams.get_mut(handle.slot()) {
+            Some(Some((owner, stream))) if *owner == handle => Ok((stream, due)),
+            _ => Err(Error::Closed),
+        }
+    }
+
     /// The stream, the room to read into (the core's `input_buffer`: see
     /// [`Session::read_would_wait_for_nothing`] for when it is empty), and the clock.
     pub(crate) fn read_target<E>(&mut self, handle: Handle) -> Result<(&mut T, &mut [u8], &C), Error<E>> {
@@ -126,11 +158,13 @@ where
         }
     }
 
-    /// A write returned: record the bytes written, or end the task's stream (`Ok(0)` from a
-    /// non-empty write is a failure too).
+    /// A write of [`Session::write_target`]'s bytes (`Written::Queued`) or of
+    /// [`Session::in_place_target`]'s part (`Written::InPlace`) returned: record the bytes
+    /// written, or end the task's stream (`Ok(0)` from a non-empty write is a failure too).
     pub(crate) fn wrote<E: embedded_io::Error>(
         &mut self,
         handle: Handle,
+        from: Written,
         result: Result<usize, E>,
     ) -> Result<(), Error<E>> {
         let now = self.clock.now();
@@ -142,7 +176,10 @@ where
                 Err(Error::WriteZero)
             }
             Ok(n) => {
-                self.client.advance_transmit(now, handle, n);
+                match from {
+                    Written::Queued => self.client.advance_transmit(now, handle, n),
+                    Written::InPlace => self.client.advance_in_place(now, handle, n),
+                }
                 Ok(())
             }
             Err(e) => self.failed(handle, now, e, false),
