@@ -137,8 +137,11 @@ impl Config {
     pub fn allows_host(&self, host: &str) -> bool {
         let Some(list) = self.domain_list else { return true };
         list.iter().any(|entry| {
-            let entry = entry.strip_prefix('[').and_then(|e| e.strip_suffix(']')).unwrap_or(entry);
-            entry.eq_ignore_ascii_case(host)
+            let entry = match entry.as_bytes() {
+                [b'[', inner @ .., b']'] => inner,
+                entry => entry,
+            };
+            entry.eq_ignore_ascii_case(host.as_bytes())
         })
     }
 }

@@ -87,16 +87,19 @@ impl<'a> Url<'a> {
         // before that).
         let (mut fragment, mut user_info, mut authority_end) = (false, false, rest.len());
         for (i, &b) in rest.as_bytes().iter().enumerate() {
-            if !(b'!'..=b'~').contains(&b) {
+            if b.wrapping_sub(b'!') > b'~' - b'!' {
                 return Err(UrlError::InvalidCharacter);
             }
-            match b {
-                // RFC 6455 §3: "Fragment identifiers are meaningless in the context of
-                // WebSocket URIs and MUST NOT be used on these URIs."
-                b'#' => fragment = true,
-                b'@' => user_info |= i < authority_end,
-                b'/' | b'?' => authority_end = authority_end.min(i),
-                _ => {}
+            // The four bytes that matter here are all at most `@`: letters skip the match.
+            if b <= b'@' {
+                match b {
+                    // RFC 6455 §3: "Fragment identifiers are meaningless in the context of
+                    // WebSocket URIs and MUST NOT be used on these URIs."
+                    b'#' => fragment = true,
+                    b'@' => user_info |= i < authority_end,
+                    b'/' | b'?' => authority_end = authority_end.min(i),
+                    _ => {}
+                }
             }
         }
         if fragment {
@@ -208,9 +211,8 @@ fn split_authority(authority: &str) -> Result<(&str, HostKind, Option<u16>), Url
         }
         (1..close, HostKind::Ipv6, after)
     } else {
-        let end = bytes.iter().position(|&b| b == b':').unwrap_or(bytes.len());
-        let host = bytes.get(..end).unwrap_or_default();
-        (0..end, host_kind(host)?, bytes.get(end..).unwrap_or_default())
+        let (end, kind) = host_kind(bytes)?;
+        (0..end, kind, bytes.get(end..).unwrap_or_default())
     };
     let port = match after {
         [] => None,
@@ -230,45 +232,47 @@ fn parse_port(port: &[u8]) -> Result<u16, UrlError> {
     }
 }
 
-/// Classifies a host that is not bracketed: an IPv4 literal or a registered name.
+/// Classifies the host of an authority that is not bracketed, which ends at the first `:`:
+/// where it ends, and whether it is an IPv4 literal or a registered name.
 ///
 /// A host of only digits and dots that is not a valid dotted quad (`1.2.3`, `256.0.0.1`,
 /// `01.2.3.4`) is refused: it is no domain name (RFC 3696 §2: a top-level label is never all
 /// digits) and resolvers read such forms in differing ways (octal, shortened forms).
-fn host_kind(host: &[u8]) -> Result<HostKind, UrlError> {
-    if host.is_empty() {
+///
+/// A registered name: dot-separated non-empty labels of letters, digits, `-` and `_` (the
+/// last tolerated as in practice), each at most 63 bytes, at most 253 bytes in all. One pass
+/// finds the end and judges both forms.
+fn host_kind(authority: &[u8]) -> Result<(usize, HostKind), UrlError> {
+    // `start` is where the current label starts; a label is judged when it ends.
+    let (mut end, mut start, mut numeric, mut domain) = (0, 0, true, true);
+    for &b in authority {
+        // Lower-case letters, the common case, take one test.
+        if b.wrapping_sub(b'a') < 26 {
+            numeric = false;
+        } else {
+            match b {
+                b':' => break,
+                b'.' => {
+                    domain &= end > start && end - start <= MAX_LABEL_LEN;
+                    start = end + 1;
+                }
+                b'0'..=b'9' => {}
+                b'A'..=b'Z' | b'-' | b'_' => numeric = false,
+                _ => (numeric, domain) = (false, false),
+            }
+        }
+        end += 1;
+    }
+    if end == 0 {
         return Err(UrlError::MissingHost);
     }
-    if host.iter().all(|&b| b.is_ascii_digit() || b == b'.') {
-        return if ipv4_at(host, 0) == Some(host.len()) {
-            Ok(HostKind::Ipv4)
-        } else {
-            Err(UrlError::InvalidHost)
-        };
-    }
-    if is_domain(host) { Ok(HostKind::Domain) } else { Err(UrlError::InvalidHost) }
-}
-
-/// A registered name: dot-separated non-empty labels of letters, digits, `-` and `_` (the
-/// last tolerated as in practice), each at most 63 bytes, at most 253 bytes in all.
-fn is_domain(host: &[u8]) -> bool {
-    let mut label = 0;
-    for &b in host {
-        if b == b'.' {
-            if label == 0 {
-                return false;
-            }
-            label = 0;
-        } else if b.is_ascii_alphanumeric() || b == b'-' || b == b'_' {
-            label += 1;
-            if label > MAX_LABEL_LEN {
-                return false;
-            }
-        } else {
-            return false;
-        }
-    }
-    label > 0 && host.len() <= MAX_DOMAIN_LEN
+    let kind = if numeric {
+        (ipv4_at(authority.get(..end).unwrap_or_default(), 0) == Some(end)).then_some(HostKind::Ipv4)
+    } else {
+        let last_label = end > start && end - start <= MAX_LABEL_LEN;
+        (domain && last_label && end <= MAX_DOMAIN_LEN).then_some(HostKind::Domain)
+    };
+    Ok((end, kind.ok_or(UrlError::InvalidHost)?))
 }
 
 /// The run of decimal (`radix` 10) or hexadecimal (16) digits at `s[at..]`: where it ends,

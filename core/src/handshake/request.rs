@@ -10,6 +10,7 @@ use crate::handshake::Key;
 use crate::handshake::extension::PerMessageDeflate;
 #[cfg(feature = "deflate")]
 use crate::handshake::extension::{DeflateParameter, PERMESSAGE_DEFLATE};
+use crate::handshake::response::eq_folded;
 use crate::url::{HostKind, Url};
 
 /// The header names a caller may not set (S3.3), lower-case: `referer`, and the ones the
@@ -118,7 +119,7 @@ impl Request<'_> {
         #[cfg(not(feature = "deflate"))]
         let _ = deflate;
         for &(name, value) in self.headers {
-            if is_sendable(name, value) {
+            if judge_header(name, value) == HeaderJudgement::Sendable {
                 sink.put_str(name);
                 sink.put(b": ");
                 sink.put_str(value);
@@ -218,17 +219,44 @@ pub(crate) fn find_header_refusal<'a>(
     forbidden: ForbiddenHeaders,
 ) -> Result<(), Refusal<'a>> {
     for &(name, value) in headers {
-        if !is_token(name) {
-            return Err(Refusal::InvalidHeaderName(name));
-        }
-        if !is_valid_value(value) {
-            return Err(Refusal::InvalidHeaderValue(name));
-        }
-        if forbidden == ForbiddenHeaders::Reject && is_forbidden(name) {
-            return Err(Refusal::ForbiddenHeader(name));
+        match judge_header(name, value) {
+            HeaderJudgement::InvalidName => return Err(Refusal::InvalidHeaderName(name)),
+            HeaderJudgement::InvalidValue => return Err(Refusal::InvalidHeaderValue(name)),
+            HeaderJudgement::Forbidden if forbidden == ForbiddenHeaders::Reject => {
+                return Err(Refusal::ForbiddenHeader(name));
+            }
+            HeaderJudgement::Forbidden | HeaderJudgement::Sendable => {}
         }
     }
     Ok(())
+}
+
+/// What S3.2 and S3.3 make of one caller header, in the order they are checked.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum HeaderJudgement {
+    /// The name is not an HTTP token.
+    InvalidName,
+    /// The value holds CR, LF or NUL.
+    InvalidValue,
+    /// Valid, but `referer` or a header the library manages.
+    Forbidden,
+    /// Goes on the wire.
+    Sendable,
+}
+
+/// Judges one caller header: the one check behind both [`find_header_refusal`] and the
+/// request writer (out of line: one copy for both).
+#[inline(never)]
+fn judge_header(name: &str, value: &str) -> HeaderJudgement {
+    if !is_token(name) {
+        HeaderJudgement::InvalidName
+    } else if !is_valid_value(value) {
+        HeaderJudgement::InvalidValue
+    } else if is_forbidden(name) {
+        HeaderJudgement::Forbidden
+    } else {
+        HeaderJudgement::Sendable
+    }
 }
 
 /// Checks offered subprotocols: non-empty tokens, no repeats; the refusal borrows the
@@ -240,7 +268,7 @@ pub(crate) fn find_header_refusal<'a>(
 /// (an exact match); the first repeat is the one reported.
 pub(crate) fn find_protocol_refusal<'a>(protocols: &[&'a str]) -> Result<(), Refusal<'a>> {
     for (i, &protocol) in protocols.iter().enumerate() {
-        let repeated = protocols.iter().take(i).any(|&earlier| earlier == protocol);
+        let repeated = protocols.get(..i).unwrap_or_default().contains(&protocol);
         if !is_token(protocol) || repeated {
             return Err(Refusal::InvalidProtocol(protocol));
         }
@@ -249,6 +277,10 @@ pub(crate) fn find_protocol_refusal<'a>(protocols: &[&'a str]) -> Result<(), Ref
 }
 
 /// Whether `s` is a non-empty HTTP token (RFC 7230 §3.2.6: `1*tchar`).
+///
+/// Out of line: it is called for every header and protocol at connect and again as each
+/// header is written, and an inlined copy at each of those sites is flash.
+#[inline(never)]
 pub(crate) fn is_token(s: &str) -> bool {
     !s.is_empty() && s.bytes().all(is_tchar)
 }
@@ -296,13 +328,11 @@ fn is_valid_value(value: &str) -> bool {
 }
 
 /// S3.3: `referer` or a header the library manages, compared case-insensitively.
+///
+/// `name` is a token (both callers check that first), so [`eq_folded`]'s letters-and-`-`
+/// comparison is exact here: the response checks' comparison, not a second one.
 fn is_forbidden(name: &str) -> bool {
-    FORBIDDEN_HEADERS.iter().any(|f| f.eq_ignore_ascii_case(name))
-}
-
-/// A caller header that goes on the wire: valid and not forbidden.
-fn is_sendable(name: &str, value: &str) -> bool {
-    is_token(name) && is_valid_value(value) && !is_forbidden(name)
+    FORBIDDEN_HEADERS.iter().any(|f| eq_folded(name.as_bytes(), f.as_bytes()))
 }
 
 /// Where the request writer puts bytes: a buffer, of which what fits is written, and the

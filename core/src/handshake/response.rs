@@ -41,16 +41,41 @@ pub enum ProtocolCheck {
 /// validation. (An obs-fold, a line break followed by a space or tab, is never an empty
 /// line.) Scanning starts 2 bytes before `from`, so an ending split across two reads is
 /// found; `from` past the end of `buf` finds nothing.
+///
+/// A word at a time, as [`find_newline`] searches, but without a call per line: every `\n`
+/// of a word is looked at where the word is read (the zero-byte test may also flag a byte
+/// just above a `\n`, so each flagged byte is checked); only the bytes short of a last word
+/// are read one by one.
 pub(crate) fn find_end(buf: &[u8], from: usize) -> Option<usize> {
+    const WORD: usize = size_of::<usize>();
+    const ONES: usize = usize::from_le_bytes([0x01; WORD]);
+    const HIGHS: usize = usize::from_le_bytes([0x80; WORD]);
+    const NEWLINES: usize = usize::from_le_bytes([b'\n'; WORD]);
+    // The end just past a `\n` at `newline` that starts an empty line.
+    let end_at = |newline: usize| match buf.get(newline..) {
+        Some([b'\n', b'\n', ..]) => Some(newline + 2),
+        Some([b'\n', b'\r', b'\n', ..]) => Some(newline + 3),
+        _ => None,
+    };
     let mut at = from.saturating_sub(2);
-    loop {
-        let newline = find_newline(buf, at)?;
-        match (buf.get(newline + 1), buf.get(newline + 2)) {
-            (Some(b'\n'), _) => return Some(newline + 2),
-            (Some(b'\r'), Some(b'\n')) => return Some(newline + 3),
-            _ => at = newline + 1,
+    while let Some(word) = at.checked_add(WORD).and_then(|end| buf.get(at..end)) {
+        let word = usize::from_le_bytes(word.try_into().ok()?) ^ NEWLINES;
+        let mut flags = word.wrapping_sub(ONES) & !word & HIGHS;
+        while flags != 0 {
+            if let Some(end) = end_at(at + (flags.trailing_zeros() / 8) as usize) {
+                return Some(end);
+            }
+            flags &= flags - 1;
         }
+        at += WORD;
     }
+    while at < buf.len() {
+        if let Some(end) = end_at(at) {
+            return Some(end);
+        }
+        at += 1;
+    }
+    None
 }
 
 /// The index of the first `\n` in `bytes` at or after `from`.
@@ -269,6 +294,15 @@ fn parse(
 /// (`memcpy`); a field usually moves further than its length, in one piece.
 fn move_to(block: &mut [u8], from: Range<usize>, to: usize) -> usize {
     let end = to.saturating_add(from.len());
+    // Almost always one piece: the field moves further than its length.
+    if end <= from.start {
+        if let Some((front, back)) = block.split_at_mut_checked(from.start)
+            && let (Some(dst), Some(src)) = (front.get_mut(to..end), back.get(..from.len()))
+        {
+            dst.copy_from_slice(src);
+        }
+        return end;
+    }
     if to <= from.start && from.end <= block.len() {
         let distance = from.start - to;
         let mut at = to;
@@ -351,7 +385,7 @@ impl Checked {
 /// token: never CR) or a value checked against letters only (`websocket`, `upgrade`). Four
 /// bytes at a time (`eq_ignore_ascii_case` goes byte by byte, folding both sides): the names
 /// the checks read are 7 to 24 bytes long, and every response line's name passes here.
-fn eq_folded(bytes: &[u8], lower: &[u8]) -> bool {
+pub(crate) fn eq_folded(bytes: &[u8], lower: &[u8]) -> bool {
     const FOLD: u32 = u32::from_ne_bytes([0x20; 4]);
     if bytes.len() != lower.len() {
         return false;
@@ -412,7 +446,7 @@ impl<'o> Seen<'o> {
             }
             Checked::Connection => {
                 self.connection = true;
-                self.connection_ok |= bytes.split(|&b| b == b',').any(|t| eq_folded(trim_ows(t), b"upgrade"));
+                self.connection_ok |= list_holds(bytes, b"upgrade", true);
             }
             Checked::Accept => {
                 self.accept_ok |= self.accepts == 0 && bytes == accept.as_bytes();
@@ -498,12 +532,12 @@ impl<'o> Seen<'o> {
             };
         }
         let value = block.get(self.protocol.clone()).unwrap_or_default();
-        if self.protocols > 1 || value.contains(&b',') {
+        if self.protocols > 1 || has_comma(value) {
             return Err(HandshakeError::MultipleProtocols.into());
         }
-        // The protocols of the list as sent: split on `,`, spaces trimmed, empties left out.
-        let offered = !value.is_empty() && offered.split(|&b| b == b',').any(|p| trim_spaces(p) == value);
-        if !offered {
+        // The protocols of the list as sent (split on `,`, spaces trimmed; tokens, so never a
+        // tab), empties left out.
+        if value.is_empty() || !list_holds(offered, value, false) {
             return Err(HandshakeError::UnofferedProtocol.into());
         }
         Ok((Some(self.protocol), negotiated))
@@ -521,15 +555,33 @@ fn trim_ows(mut s: &[u8]) -> &[u8] {
     s
 }
 
-/// Strips spaces from both ends.
-fn trim_spaces(mut s: &[u8]) -> &[u8] {
-    while let [b' ', rest @ ..] = s {
-        s = rest;
+/// Whether `bytes` holds a `,`.
+// Not `contains`: for bytes that is a specialised search, 186 B of flash on a
+// microcontroller, where this loop is a few instructions (values here are short).
+#[allow(clippy::manual_contains)]
+fn has_comma(bytes: &[u8]) -> bool {
+    bytes.iter().any(|&b| b == b',')
+}
+
+/// Whether the comma-separated `list` holds `item`, each element with optional whitespace
+/// around it ([`trim_ows`]): byte for byte, or with `fold` in any ASCII case (then `item` is
+/// as [`eq_folded`] wants it). One loop for both lists the checks read (`Connection`, the
+/// protocols offered), instead of a split iterator monomorphized for each.
+fn list_holds(list: &[u8], item: &[u8], fold: bool) -> bool {
+    let mut rest = list;
+    loop {
+        let end = rest.iter().position(|&b| b == b',').unwrap_or(rest.len());
+        let (element, tail) = rest.split_at_checked(end).unwrap_or_default();
+        let element = trim_ows(element);
+        let found = if fold { eq_folded(element, item) } else { element == item };
+        if found {
+            return true;
+        }
+        match tail.split_first() {
+            Some((_comma, tail)) => rest = tail,
+            None => return false,
+        }
     }
-    while let [rest @ .., b' '] = s {
-        s = rest;
-    }
-    s
 }
 
 /// Where `part`, a sub-slice of `block`, lies inside it (computed from addresses; no
@@ -1950,8 +2002,55 @@ mod tests {
             .prop_map(|(status, e1, lines, e2)| format!("{status}{e1}{}{e2}", lines.concat()).into_bytes())
     }
 
+    /// `find_end` as it was before it read the line breaks of a word where it reads the word
+    /// (a call of `find_newline` per line): the reference it must agree with.
+    fn find_end_reference(buf: &[u8], from: usize) -> Option<usize> {
+        let mut at = from.saturating_sub(2);
+        loop {
+            let newline = find_newline(buf, at)?;
+            match (buf.get(newline + 1), buf.get(newline + 2)) {
+                (Some(b'\n'), _) => return Some(newline + 2),
+                (Some(b'\r'), Some(b'\n')) => return Some(newline + 3),
+                _ => at = newline + 1,
+            }
+        }
+    }
+
     proptest::proptest! {
         #![proptest_config(proptest::test_runner::Config::with_cases(4096))]
+
+        /// Line breaks of every kind at every offset of a word, with `\x0b` (the byte the
+        /// word-wise zero-byte test may flag just above a `\n`) and every resume point.
+        #[test]
+        fn find_end_agrees_with_the_reference(
+            buf in proptest::collection::vec(proptest::sample::select(&[b'\r', b'\n', b'\x0b', b' ', b'a'][..]), 0..40),
+            from in 0usize..44,
+        ) {
+            proptest::prop_assert_eq!(find_end(&buf, from), find_end_reference(&buf, from), "{:?} from {}", buf, from);
+        }
+
+        /// `move_to` is `copy_within` (a `memmove`) for every move towards the front, whether
+        /// the field moves further than its length (one piece) or not (pieces); ranges past
+        /// the block copy nothing.
+        #[test]
+        fn move_to_is_copy_within(
+            len in 0usize..64,
+            start in 0usize..70,
+            field_len in 0usize..40,
+            back in 0usize..70,
+        ) {
+            let original: Vec<u8> = (0..len).map(|i| i as u8).collect();
+            let from = start..start + field_len;
+            let to = start.saturating_sub(back);
+            let mut block = original.clone();
+            let end = move_to(&mut block, from.clone(), to);
+            proptest::prop_assert_eq!(end, to + field_len);
+            let mut want = original.clone();
+            if from.end <= len {
+                want.copy_within(from, to);
+            }
+            proptest::prop_assert_eq!(block, want);
+        }
 
         #[test]
         fn validate_agrees_with_the_reference(
