@@ -403,23 +403,25 @@ where
     /// reads on until EOF without deciding anything itself.
     pub fn input_buffer(&mut self, handle: Handle) -> &mut [u8] {
         self.release_lent();
-        let i = handle.slot();
-        let Some((buffers, _, socket)) = live(&mut self.slots, handle) else { return &mut [] };
-        let mut range = socket.input_range(buffers.rx.as_mut());
-        // With no room and no event waiting, parsing may still make room (an inflater that
-        // stopped for output room goes on once the buffer is compacted): give it the chance,
-        // so that an empty buffer always means an event to poll, a request for a larger
-        // buffer, or a task that reads no more.
-        if range.is_empty() && !socket.has_event() {
-            self.next_event_ready(i);
-            range = match self.slots.get_mut(i) {
-                Some(Slot { buffers, task: Some((_, socket)) }) => socket.input_range(buffers.rx.as_mut()),
-                _ => 0..0,
-            };
-        }
-        match self.slots.get_mut(i) {
-            Some(Slot { buffers, .. }) => buffers.rx.as_mut().get_mut(range).unwrap_or_default(),
-            None => &mut [],
+        // One look-up of the slot, whose receive buffer the range is taken from (and handed
+        // out of) once: the rest of the client lent to the task for the parse below.
+        let Client { slots, rng, config, now, due, .. } = self;
+        let Some((buffers, id, socket)) = live(slots, handle) else { return &mut [] };
+        let rx = buffers.rx.as_mut();
+        let mut parsed = false;
+        loop {
+            let range = socket.input_range(rx);
+            // With no room and no event waiting, parsing may still make room (an inflater
+            // that stopped for output room goes on once the buffer is compacted): give it the
+            // chance, once, so that an empty buffer always means an event to poll, a request
+            // for a larger buffer, or a task that reads no more. The general parse alone: its
+            // common case (a whole message in one frame) gives what it does.
+            if parsed || !range.is_empty() || socket.has_event() {
+                return rx.get_mut(range).unwrap_or_default();
+            }
+            let mut env = Env { tx: buffers.tx.as_mut(), rng, config, now: *now, id: id.get(), due };
+            socket.pump_all(&mut env, rx);
+            parsed = true;
         }
     }
 
@@ -679,7 +681,10 @@ where
     }
 
     /// Records the caller's `now` (kept monotonic) for the work of calls that take none.
-    #[inline]
+    /// Every input and most commands start here: inline on hosted targets, one copy on bare
+    /// metal (a 64-bit compare is long there), where flash is short.
+    #[cfg_attr(not(target_os = "none"), inline)]
+    #[cfg_attr(target_os = "none", inline(never))]
     fn tick(&mut self, now: Instant) {
         self.now = self.now.max(now);
     }

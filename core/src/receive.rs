@@ -204,6 +204,19 @@ impl Receive {
         self.filled..rx.len().max(self.filled)
     }
 
+    /// [`Receive::space_range`] without an inflater (the caller knows): no window, no
+    /// compressed message. (Without the `deflate` feature `space_range` is this already.)
+    #[cfg(feature = "deflate")]
+    #[inline]
+    pub(crate) fn frame_space_range(&mut self, rx: &mut [u8]) -> Range<usize> {
+        debug_assert!(!self.inflating(), "frame_space_range with an inflater");
+        if self.pin == Pin::Free {
+            // `reclaim` without an inflater: no window before the message.
+            self.compact_if_worth(rx, self.msg.start + (self.cursor - self.msg.end));
+        }
+        self.filled..rx.len().max(self.filled)
+    }
+
     /// [`Receive::space_range`] with permessage-deflate on: out of the common path.
     #[cfg(feature = "deflate")]
     #[inline(never)]
@@ -225,11 +238,16 @@ impl Receive {
             self.make_read_room(rx);
             return;
         }
-        // When the reads need the room (less than half the buffer free), or while moving
-        // costs no more than it frees: right after a message, when what is kept is the
-        // start of the next one, it moves while it is short, not once it filled the buffer
-        // (a large message arriving in many reads is then copied once, by the reads).
-        let parsed = self.parsed_bytes();
+        self.compact_if_worth(rx, self.parsed_bytes());
+    }
+
+    /// Compacts (`parsed` bytes go: [`Receive::parsed_bytes`]) when the reads need the room
+    /// (less than half the buffer free), or while moving costs no more than it frees: right
+    /// after a message, when what is kept is the start of the next one, it moves while it is
+    /// short, not once it filled the buffer (a large message arriving in many reads is then
+    /// copied once, by the reads).
+    #[inline]
+    fn compact_if_worth(&mut self, rx: &mut [u8], parsed: usize) {
         let free = rx.len().saturating_sub(self.filled);
         if parsed > 0 && (free < rx.len() / 2 || self.filled - parsed <= parsed) {
             self.compact(rx);
@@ -325,7 +343,9 @@ impl Receive {
     }
 
     /// Stops reading: drops every byte not held by an event (after the task failed, or the
-    /// peer's close). The stream's end, if it came, is kept.
+    /// peer's close). The stream's end, if it came, is kept. Out of line: four transitions
+    /// call it, none often.
+    #[inline(never)]
     pub(crate) fn discard(&mut self) {
         match self.pin {
             Pin::Free => *self = Receive { end: self.end, ..Receive::default() },
@@ -354,6 +374,15 @@ impl Receive {
     /// Whether the stream ended (whether or not that took effect yet).
     pub(crate) fn ended(&self) -> bool {
         self.end.is_some()
+    }
+
+    /// Whether permessage-deflate's inflater is on (`Receive::enable_inflate`).
+    pub(crate) fn inflating(&self) -> bool {
+        #[cfg(feature = "deflate")]
+        if self.inflate.is_some() {
+            return true;
+        }
+        false
     }
 
     /// The stream's end, for a parser that can make nothing more of the bytes before it,
@@ -394,14 +423,12 @@ impl Receive {
     /// place, as [`Receive::parse`] would hold it, without its per-frame steps: the checks are
     /// the same (a header that breaks a rule or a limit is left to `parse`, which reports
     /// it), and a complete message is validated where it is handed out. `bound` is the
-    /// limits' [`FrameLimits::whole_bound`].
+    /// limits' [`FrameLimits::whole_bound`]. Only without an inflater ([`Receive::inflating`]:
+    /// the caller asks), which keeps a window of the messages before.
     #[inline]
     pub(crate) fn whole_message_frame(&mut self, rx: &[u8], bound: usize) -> Option<MessageKind> {
+        debug_assert!(!self.inflating(), "the one-step case is for a task without an inflater");
         if self.pin == Pin::Held || !matches!(self.frame, FrameState::Header) || self.msg.kind.is_some() {
-            return None;
-        }
-        #[cfg(feature = "deflate")]
-        if self.inflate.is_some() {
             return None;
         }
         let unparsed = rx.get(self.cursor..self.filled)?;

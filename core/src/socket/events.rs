@@ -1,7 +1,8 @@
 //! The events a task holds for the caller: a first-in first-out queue of at most three, in
 //! place (at most an open or a message, then an error and a close: see [`Socket`]'s
-//! `events`). A ring of three slots with a length, so the common steps (is it empty, push a
-//! message, pop it) are a compare and a store each, without a general deque's bookkeeping.
+//! `events`). The front is always the first slot, so the common steps (is it empty, push a
+//! message, pop it) are a compare and a store each; popping moves the events behind the
+//! front up, which only happens when more than one waits (an error and a close).
 //!
 //! [`Socket`]: super::Socket
 
@@ -9,19 +10,18 @@ use super::Pending;
 use crate::receive::MessageKind;
 
 /// How many events a task holds at most.
-const CAPACITY: u8 = 3;
+const CAPACITY: usize = 3;
 
-/// The queue. Slots outside `head..head + len` (wrapping) hold stale events nobody reads.
+/// The queue: `items[..len]`, front first. Slots past `len` hold stale events nobody reads.
 #[derive(Clone, Copy, Debug)]
 pub(super) struct Events {
-    items: [Pending; CAPACITY as usize],
-    head: u8,
+    items: [Pending; CAPACITY],
     len: u8,
 }
 
 impl Default for Events {
     fn default() -> Self {
-        Events { items: [Pending::Message(MessageKind::Binary); CAPACITY as usize], head: 0, len: 0 }
+        Events { items: [Pending::Message(MessageKind::Binary); CAPACITY], len: 0 }
     }
 }
 
@@ -32,44 +32,45 @@ impl Events {
         self.len == 0
     }
 
-    /// The slot `offset` places after the front.
-    #[inline]
-    fn index(&self, offset: u8) -> usize {
-        let i = self.head + offset;
-        usize::from(if i >= CAPACITY { i - CAPACITY } else { i })
-    }
-
     /// Queues `event` last; a fourth is dropped (never happens: see the module docs).
     #[inline]
     pub(super) fn push_back(&mut self, event: Pending) {
-        if self.len < CAPACITY {
-            let i = self.index(self.len);
-            if let Some(slot) = self.items.get_mut(i) {
-                *slot = event;
-                self.len += 1;
-            }
+        if let Some(slot) = self.items.get_mut(usize::from(self.len)) {
+            *slot = event;
+            self.len += 1;
         }
     }
 
     /// The first event, if any.
     #[inline]
     pub(super) fn front(&self) -> Option<&Pending> {
-        if self.len == 0 { None } else { self.items.get(usize::from(self.head)) }
+        if self.len == 0 { None } else { self.items.first() }
     }
 
     /// Takes the first event, if any.
     #[inline]
     pub(super) fn pop_front(&mut self) -> Option<Pending> {
-        let event = *self.front()?;
-        self.head = if self.head + 1 == CAPACITY { 0 } else { self.head + 1 };
+        let first = *self.front()?;
+        if self.len > 1 {
+            self.move_up();
+        }
         self.len -= 1;
-        Some(event)
+        Some(first)
+    }
+
+    /// Moves the events behind the front up one slot. Out of line: only an error and a
+    /// close ever wait behind another event.
+    #[cold]
+    #[inline(never)]
+    fn move_up(&mut self) {
+        let [_, second, third] = self.items;
+        self.items = [second, third, third];
     }
 
     /// Whether a waiting event borrows the receive buffer.
     #[inline]
     pub(super) fn any_borrows(&self) -> bool {
-        (0..self.len).any(|k| self.items.get(self.index(k)).is_some_and(Pending::borrows))
+        self.items.iter().take(usize::from(self.len)).any(Pending::borrows)
     }
 }
 
@@ -79,26 +80,26 @@ mod tests {
     use crate::close_code::CloseCode;
     use crate::error::TaskError;
 
-    /// A model FIFO (a plain array with a length) against the ring, over every sequence of
+    /// A model FIFO (a plain array with a length) against the queue, over every sequence of
     /// up to 8 pushes and pops that never holds more than three.
     #[test]
-    fn the_ring_is_a_fifo_of_three() {
+    fn the_queue_is_a_fifo_of_three() {
         let pick = |k: u8| match k % 3 {
             0 => Pending::Message(MessageKind::Text),
             1 => Pending::Error(TaskError::Timeout),
             _ => Pending::Close(CloseCode(1000 + u16::from(k))),
         };
         for ops in 0u16..(1 << 8) {
-            let mut ring = Events::default();
+            let mut queue = Events::default();
             let mut model: [Option<Pending>; 3] = [None; 3];
             let mut model_len = 0usize;
             for step in 0..8u8 {
                 if ops >> step & 1 == 1 && model_len < 3 {
-                    ring.push_back(pick(step));
+                    queue.push_back(pick(step));
                     model[model_len] = Some(pick(step));
                     model_len += 1;
                 } else {
-                    let popped = ring.pop_front();
+                    let popped = queue.pop_front();
                     let expected = if model_len == 0 {
                         None
                     } else {
@@ -110,8 +111,8 @@ mod tests {
                     };
                     assert_eq!(popped, expected);
                 }
-                assert_eq!(ring.is_empty(), model_len == 0);
-                assert_eq!(ring.any_borrows(), model[..model_len].iter().flatten().any(Pending::borrows));
+                assert_eq!(queue.is_empty(), model_len == 0);
+                assert_eq!(queue.any_borrows(), model[..model_len].iter().flatten().any(Pending::borrows));
             }
         }
     }

@@ -47,14 +47,25 @@ impl Socket {
     #[inline]
     pub(crate) fn input_range(&mut self, rx: &mut [u8]) -> core::ops::Range<usize> {
         // It reads (`Socket::reads`), or drops what it is given while it waits for the end:
-        // in every phase but CLOSED, until the end of the stream.
-        if !self.rx.ended() && !matches!(self.phase, Phase::Closed) { self.rx.space_range(rx) } else { 0..0 }
+        // in every phase but CLOSED, until the end of the stream. The common case is one of
+        // those, without an inflater.
+        if !self.common() && (self.rx.ended() || matches!(self.phase, Phase::Closed)) {
+            return 0..0;
+        }
+        // Built with permessage-deflate, the common case skips the inflater's checks;
+        // without it, `space_range` has none.
+        #[cfg(feature = "deflate")]
+        if self.common {
+            return self.rx.frame_space_range(rx);
+        }
+        self.rx.space_range(rx)
     }
 
     /// The stream ended (EOF) or failed; takes effect once the bytes before it are parsed.
     pub(crate) fn stream_end<R: Rng>(&mut self, env: &mut Env<'_, R>, rx: &mut [u8], end: StreamEnd) {
         if !matches!(self.phase, Phase::Closed) {
             self.rx.end_stream(end);
+            self.refresh_common();
             self.pump(env, rx);
         }
     }
@@ -77,6 +88,7 @@ impl Socket {
         {
             self.on(env, input);
         }
+        self.refresh_common();
     }
 
     /// The input of a timer that expired and has not taken effect yet.
@@ -102,17 +114,22 @@ impl Socket {
         }
     }
 
-    /// [`Socket::pump`]'s common case: a whole message in one frame, in OPEN (or CLOSING
-    /// before the peer's close), no event and no timer waiting to take effect: the table's
-    /// transition for it is to queue the message. Whether it was that.
-    #[inline]
+    /// [`Socket::pump`]'s common case: a whole message in one frame, in the common case
+    /// ([`Socket::common_case`]: OPEN or CLOSING before the peer's close, no timer waiting
+    /// to take effect, no inflater) and no event waiting: the table's transition for it is
+    /// to queue the message. Whether it was that.
+    ///
+    /// Inline on hosted targets (in [`Socket::input_written_alone`], every message's path);
+    /// one copy out of line on bare metal, where flash is short.
+    #[cfg_attr(not(target_os = "none"), inline)]
+    #[cfg_attr(target_os = "none", inline(never))]
     fn pump_message(&mut self, rx: &mut [u8]) -> bool {
         if self.events.is_empty()
-            && self.expired == [false; 2]
-            && matches!(self.phase, Phase::Open | Phase::Closing { peer: None })
+            && self.common()
             && let Some(kind) = self.rx.whole_message_frame(rx, self.whole_bound)
         {
-            self.push(Pending::Message(kind));
+            // Fits: no event waits.
+            self.events.push_back(Pending::Message(kind));
             return true;
         }
         false
@@ -123,7 +140,8 @@ impl Socket {
     /// without the task's context; `false` when they need `pump`.
     #[inline]
     pub(crate) fn input_written_alone(&mut self, rx: &mut [u8], n: usize) -> bool {
-        if !self.reads() {
+        // The common case reads (`Socket::reads`): one flag for both tests.
+        if !self.common() && !self.reads() {
             return true;
         }
         self.rx.commit(rx.len(), n);
@@ -132,7 +150,7 @@ impl Socket {
 
     /// [`Socket::pump`] past its common case, out of line.
     #[inline(never)]
-    fn pump_all<R: Rng>(&mut self, env: &mut Env<'_, R>, rx: &mut [u8]) {
+    pub(crate) fn pump_all<R: Rng>(&mut self, env: &mut Env<'_, R>, rx: &mut [u8]) {
         while self.events.is_empty() {
             let Some(input) = self.parse(env, rx) else { return };
             self.on(env, input);

@@ -34,6 +34,8 @@ mod events;
 mod input;
 mod output;
 mod room;
+#[cfg(test)]
+mod tests;
 use crate::close_code::CloseCode;
 use crate::config::{Config, FailureEvents};
 use crate::error::{CloseError, HandshakeError, ProtocolError, SendError, TaskError};
@@ -225,6 +227,11 @@ pub(crate) struct Socket {
     deflate: Option<Negotiated>,
     /// The length the receive buffer may grow to (see [`crate::Buffers::growable`]).
     rx_max: usize,
+    /// Whether input may take the common case ([`Socket::common_case`]): what that asks,
+    /// cached, so the calls every message makes test one flag. Kept current where anything
+    /// it depends on changes: after every transition ([`Socket::on`]), when a timer expires
+    /// ([`Socket::timeout`]) and when the stream ends ([`Socket::stream_end`]).
+    common: bool,
 }
 
 impl Socket {
@@ -267,7 +274,30 @@ impl Socket {
             max_send,
             deflate: None,
             rx_max,
+            common: false,
         }
+    }
+
+    /// Whether the input calls may take their common case: OPEN (or CLOSING before the
+    /// peer's close: data still arrives), no timer expired behind waiting events, the stream
+    /// not ended, no inflater (permessage-deflate). What the `common` field caches.
+    fn common_case(&self) -> bool {
+        matches!(self.phase, Phase::Open | Phase::Closing { peer: None })
+            && self.expired == [false; 2]
+            && !self.rx.ended()
+            && !self.rx.inflating()
+    }
+
+    /// Brings the cached [`Socket::common_case`] up to date.
+    fn refresh_common(&mut self) {
+        self.common = self.common_case();
+    }
+
+    /// The cached [`Socket::common_case`], checked against it in debug builds.
+    #[inline]
+    fn common(&self) -> bool {
+        debug_assert_eq!(self.common, self.common_case(), "the cached common case is stale");
+        self.common
     }
 
     /// The `readyState` (S9).
@@ -306,7 +336,8 @@ impl Socket {
 
     /// Every transition of the task. Pairs not listed change nothing: `close()` while CLOSING
     /// (S16: ok, no-op), a pong, a ping after a close frame went out, a timer or a flush
-    /// that no longer matters.
+    /// that no longer matters. Every transition ends by bringing the cached common case
+    /// ([`Socket::common_case`]) up to date.
     fn on<R: Rng>(&mut self, env: &mut Env<'_, R>, input: Input<'_>) {
         use {Cause as C, Input as I, Phase as P};
         match (&self.phase, input) {
@@ -368,6 +399,7 @@ impl Socket {
             }
             _ => {}
         }
+        self.refresh_common();
     }
 
     // ---- what the transitions do -----------------------------------------------------------
@@ -484,6 +516,10 @@ impl Socket {
         self.rx.discard();
     }
 
+    /// Queues an event. One copy out of line on bare metal, where flash is short: every
+    /// transition that queues one calls it (the common case's message is queued in place:
+    /// [`Socket::pump_message`]).
+    #[cfg_attr(target_os = "none", inline(never))]
     fn push(&mut self, event: Pending) {
         // Fits by construction (see `events`).
         self.events.push_back(event);
