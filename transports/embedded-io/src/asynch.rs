@@ -152,11 +152,7 @@ where
         }
         self.session.stream(handle)?;
         self.flush(handle).await?;
-        if self.session.read_would_wait_for_nothing(handle) {
-            return Ok(());
-        }
-        let deadline = self.session.client.poll_timeout();
-        let (stream, buf, clock) = self.session.read_target(handle)?;
+        let Some((stream, buf, clock, deadline)) = self.session.read_target(handle)? else { return Ok(()) };
         let read = async {
             loop {
                 let result = stream.read(buf).await;

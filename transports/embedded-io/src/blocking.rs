@@ -197,13 +197,10 @@ where
         }
         self.session.stream(handle)?;
         self.flush(handle)?;
-        if self.session.read_would_wait_for_nothing(handle) {
-            // Flushing the close frame of a failed connection ended the task, or an event
-            // is ready (the caller polls it before anything is read), or the core has no
-            // room for input until it is polled.
-            return Ok(());
-        }
-        let (stream, buf, _) = self.session.read_target(handle)?;
+        // `None`: flushing the close frame of a failed connection ended the task, or an
+        // event is ready (the caller polls it before anything is read), or the core has no
+        // room for input until it is polled.
+        let Some((stream, buf, _, _)) = self.session.read_target(handle)? else { return Ok(()) };
         match ready(stream) {
             Ok(true) => {}
             Ok(false) => return Ok(()),

@@ -104,17 +104,6 @@ where
         due
     }
 
-    /// Whether the turn must end before its read: the task is CLOSED (nothing is left to
-    /// read for), the core has events to hand out first (a read could block while they
-    /// wait; handing them out also resumes parsing of bytes the core already holds), or it
-    /// has no room to read into. After the peer's close, or while failing, the core still
-    /// gives room, and drops what lands there: reading on until EOF is the core's call.
-    pub(crate) fn read_would_wait_for_nothing(&mut self, handle: Handle) -> bool {
-        self.client.ready_state(handle) == ReadyState::Closed
-            || self.client.has_event()
-            || self.client.input_buffer(handle).is_empty()
-    }
-
     /// The task's stream while the task is not CLOSED.
     pub(crate) fn stream<E>(&mut self, handle: Handle) -> Result<&mut T, Error<E>> {
         if self.client.ready_state(handle) == ReadyState::Closed {
@@ -148,12 +137,34 @@ where
         }
     }
 
-    /// The stream, the room to read into (the core's `input_buffer`: see
-    /// [`Session::read_would_wait_for_nothing`] for when it is empty), and the clock.
-    pub(crate) fn read_target<E>(&mut self, handle: Handle) -> Result<(&mut T, &mut [u8], &C), Error<E>> {
+    /// What one read needs, when one can come to something: the stream, the room to read
+    /// into (the core's `input_buffer`), the clock, and the core's next timer (which a read
+    /// may wait for at most). `None` when the turn must end before its read: the task is
+    /// CLOSED (nothing is left to read for), the core has events to hand out first (a read
+    /// could block while they wait; handing them out also resumes parsing of bytes the core
+    /// already holds), or it has no room to read into. After the peer's close, or while
+    /// failing, the core still gives room, and drops what lands there: reading on until EOF
+    /// is the core's call.
+    ///
+    /// The events are asked for before the room: that parses every task's bytes as far as
+    /// they go (so the room is what is left after them, and no event can come of the bytes
+    /// already held while the read blocks), and arms what timers the parse arms before the
+    /// next one is read.
+    #[allow(clippy::type_complexity)]
+    pub(crate) fn read_target<E>(
+        &mut self,
+        handle: Handle,
+    ) -> Result<Option<(&mut T, &mut [u8], &C, Option<Instant>)>, Error<E>> {
+        if self.client.ready_state(handle) == ReadyState::Closed || self.client.has_event() {
+            return Ok(None);
+        }
+        let deadline = self.client.poll_timeout();
         let buf = self.client.input_buffer(handle);
+        if buf.is_empty() {
+            return Ok(None);
+        }
         match self.streams.get_mut(handle.slot()) {
-            Some(Some((owner, stream))) if *owner == handle => Ok((stream, buf, &self.clock)),
+            Some(Some((owner, stream))) if *owner == handle => Ok(Some((stream, buf, &self.clock, deadline))),
             _ => Err(Error::Closed),
         }
     }
