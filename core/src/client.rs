@@ -4,7 +4,6 @@
 use core::num::NonZeroU64;
 use core::ops::Range;
 
-use heapless::String;
 use rand_core::Rng;
 
 use crate::MAX_PROTOCOLS_BYTES;
@@ -18,9 +17,9 @@ use crate::handshake::request::{find_header_refusal, find_protocol_refusal};
 use crate::handshake::{Key, Request};
 use crate::log::{info, scheme_name};
 use crate::ready_state::ReadyState;
-use crate::socket::{Env, Handshake, Socket, StreamEnd};
+use crate::socket::{Env, Handshake, Socket, StreamEnd, joined_len};
 use crate::time::Instant;
-use crate::transmit::{DATA_RESERVE, Transmit};
+use crate::transmit::DATA_RESERVE;
 use crate::url::{Scheme, Url};
 
 /// The tasks a client holds at most by default (S3.5).
@@ -161,7 +160,11 @@ where
             return Err(Refusal::NotInDomainList(url.host()));
         }
         let index = self.free_slot().ok_or(Refusal::TooManyTasks(self.slots.len()))?;
-        let offered = join_protocols(options.protocols)?;
+        // The task keeps the protocols it offers, joined: they must fit.
+        let required = joined_len(options.protocols);
+        if required > MAX_PROTOCOLS_BYTES {
+            return Err(Refusal::ProtocolsTooLong { required, capacity: MAX_PROTOCOLS_BYTES });
+        }
         let deflate = check_deflate_offer(options.per_message_deflate)?;
         let key = Key::generate(&mut self.rng);
         let request = Request { url: &url, key: &key, protocols: options.protocols, headers: options.header };
@@ -171,15 +174,15 @@ where
         self.next_id += 1;
         let handshake = Handshake {
             accept: key.accept(),
-            offered,
             timeout: options.effective_timeout(self.config.connect_timeout),
             deflate,
         };
         let lens = slot.buffers.max_lens();
-        let socket = Socket::new(handshake, queued, now, &self.config, lens);
+        // Built in its slot, and the protocols joined there: the task is never moved.
+        let (_, socket) = slot.task.insert((id, Socket::new(handshake, queued, now, &self.config, lens)));
+        socket.offer_protocols(options.protocols);
         // The connect timer `Socket::new` armed.
         self.due = earlier(self.due, socket.next_due());
-        slot.task = Some((id, socket));
         info!(
             "socketTaskId {} connect to {} port {} ({})",
             id.get(),
@@ -800,20 +803,6 @@ fn check_buffers<S: AsRef<[u8]>>(buffers: &Buffers<S>) -> Result<(), ConfigError
     Ok(())
 }
 
-/// The offered protocols as sent, `"a, b"`, kept to verify the server's choice.
-fn join_protocols(protocols: &[&str]) -> Result<String<MAX_PROTOCOLS_BYTES>, Refusal<'static>> {
-    let mut joined = String::new();
-    for (i, p) in protocols.iter().enumerate() {
-        let sep = if i == 0 { "" } else { ", " };
-        // `push_str`, not `write!`: no `core::fmt` machinery in the connect path (flash).
-        if joined.push_str(sep).and_then(|()| joined.push_str(p)).is_err() {
-            let required = protocols.iter().map(|p| p.len() + 2).sum::<usize>().saturating_sub(2);
-            return Err(Refusal::ProtocolsTooLong { required, capacity: MAX_PROTOCOLS_BYTES });
-        }
-    }
-    Ok(joined)
-}
-
 /// The `permessage-deflate` offer to send: checked (RFC 7692 §7 values), and refused when the
 /// core was built without the `deflate` feature, which inflates what the server compresses.
 fn check_deflate_offer(
@@ -832,11 +821,11 @@ fn queue_request(
     request: &Request<'_>,
     deflate: Option<&PerMessageDeflate>,
     tx: &mut [u8],
-) -> Result<Transmit, Refusal<'static>> {
+) -> Result<usize, Refusal<'static>> {
     let capacity = tx.len();
     // Written once: a buffer too short says how long the request is.
     let len = request
         .encode_with(deflate, tx)
         .map_err(|required| Refusal::RequestTooLarge { required, capacity })?;
-    Ok(Transmit::holding(len))
+    Ok(len)
 }

@@ -164,7 +164,7 @@ impl Socket {
             return Some(input);
         }
         match &mut self.phase {
-            Phase::Connecting { accept, offered, scanned, deflate } => {
+            Phase::Connecting { accept, scanned, deflate } => {
                 let filled = self.rx.filled();
                 let limit = self.header_limit;
                 let end = match find_end(rx.get(..filled).unwrap_or_default(), *scanned) {
@@ -177,7 +177,7 @@ impl Socket {
                 };
                 let block = rx.get_mut(..end).unwrap_or_default();
                 let check = env.config.protocol_check;
-                Some(match validate_block(block, accept, offered, check, deflate.as_ref()) {
+                Some(match validate_block(block, accept, &self.offered, check, deflate.as_ref()) {
                     // The block is bounded by `max_header_block`: a protocol past 4 GiB into
                     // it cannot be.
                     Ok(Accepted { protocol, negotiated: deflate, lines }) => Input::Opened {

@@ -102,15 +102,10 @@ enum Timer {
 
 /// Where the task is in its life; each variant holds what only that phase needs.
 #[derive(Clone, Debug)]
-#[allow(
-    clippy::large_enum_variant,
-    reason = "no allocator to box into: a task needs the Connecting data's room anyway"
-)]
 enum Phase {
     /// Waiting for the handshake response.
     Connecting {
         accept: Accept,
-        offered: String<MAX_PROTOCOLS_BYTES>,
         scanned: usize,
         /// The `permessage-deflate` offer sent, if any.
         deflate: Option<PerMessageDeflate>,
@@ -193,10 +188,10 @@ impl Pending {
     }
 }
 
-/// What a new task needs besides its buffers.
+/// What a new task needs besides its buffers and the protocols it offers (written into it
+/// in place: [`Socket::offer_protocols`]).
 pub(crate) struct Handshake {
     pub(crate) accept: Accept,
-    pub(crate) offered: String<MAX_PROTOCOLS_BYTES>,
     pub(crate) timeout: Duration,
     pub(crate) deflate: Option<PerMessageDeflate>,
 }
@@ -205,6 +200,10 @@ pub(crate) struct Handshake {
 #[derive(Clone, Debug)]
 pub(crate) struct Socket {
     phase: Phase,
+    /// The protocols the request offered, as sent (`"a, b"`), for CONNECTING's check of the
+    /// server's choice ([`Socket::offer_protocols`]). Not in [`Phase::Connecting`]: written
+    /// in place, a new task's phase is small to build.
+    offered: String<MAX_PROTOCOLS_BYTES>,
     rx: Receive,
     tx: Transmit,
     /// At most an open or a message, then an error and a close: parsing stops while an event
@@ -235,11 +234,16 @@ pub(crate) struct Socket {
 }
 
 impl Socket {
-    /// A task in CONNECTING whose request the send buffer already holds (`queued`), over
-    /// buffers that may reach `(rx_max, tx_max)` bytes.
+    /// A task in CONNECTING whose request the send buffer already holds (its first `queued`
+    /// bytes), over buffers that may reach `(rx_max, tx_max)` bytes, offering no protocol
+    /// yet ([`Socket::offer_protocols`]).
+    ///
+    /// Inline (its one caller puts the task in its slot): the task is built where it goes,
+    /// not built and then moved.
+    #[inline(always)]
     pub(crate) fn new(
         handshake: Handshake,
-        queued: Transmit,
+        queued: usize,
         now: Instant,
         config: &Config,
         (rx_max, tx_max): (usize, usize),
@@ -256,14 +260,10 @@ impl Socket {
             max_fragments: limits.max_fragments,
         };
         Socket {
-            phase: Phase::Connecting {
-                accept: handshake.accept,
-                offered: handshake.offered,
-                scanned: 0,
-                deflate: handshake.deflate,
-            },
+            phase: Phase::Connecting { accept: handshake.accept, scanned: 0, deflate: handshake.deflate },
+            offered: String::new(),
             rx: Receive::default(),
-            tx: queued,
+            tx: Transmit::holding(queued),
             events: Events::default(),
             timers,
             expired: [false; 2],
@@ -275,6 +275,19 @@ impl Socket {
             deflate: None,
             rx_max,
             common: false,
+        }
+    }
+
+    /// Keeps the protocols the request offered, as sent (`"a, b"`), to check the server's
+    /// choice against. Written in place, once, right after [`Socket::new`]; at most
+    /// [`MAX_PROTOCOLS_BYTES`] in all (the caller checked: [`joined_len`]).
+    pub(crate) fn offer_protocols(&mut self, protocols: &[&str]) {
+        let offered = &mut self.offered;
+        for (i, p) in protocols.iter().enumerate() {
+            let sep = if i == 0 { "" } else { ", " };
+            // Fits (the caller checked); `push_str`, not `write!`: no `core::fmt` (flash).
+            let fits = offered.push_str(sep).and_then(|()| offered.push_str(p)).is_ok();
+            debug_assert!(fits, "offered protocols longer than checked");
         }
     }
 
@@ -650,6 +663,12 @@ impl Socket {
         self.on(env, Input::Close { code, reason });
         Ok(())
     }
+}
+
+/// The length of `protocols` joined as [`Socket::offer_protocols`] keeps them (`"a, b"`),
+/// saturating: it only ever meets a limit.
+pub(crate) fn joined_len(protocols: &[&str]) -> usize {
+    protocols.iter().fold(0usize, |sum, p| sum.saturating_add(p.len() + 2)).saturating_sub(2)
 }
 
 /// The opcode of a data message.
