@@ -44,11 +44,11 @@ cargo build -p sockettask-embedded-io --target thumbv7em-none-eabihf
 cargo build -p sockettask-embedded-io --target thumbv7em-none-eabihf --features async
 cargo build -p sockettask --no-default-features --features deflate --target thumbv7em-none-eabihf
 
-step "flash and RAM of the thumbv7em size programs (fails when the client program grows past 26,368 B of flash)"
+step "flash and RAM of the thumbv7em size programs (fails when the client program grows past 25,088 B of flash)"
 # Issue 13's goal is 20 KiB (measure.sh's default limit), not met yet: the program is
 # 26,048 B (2026-12-01, bb8dac3). Until it is, CI holds the line 320 B above that so nothing
 # grows back.
-FLASH_LIMIT=26368 transports/embedded-io/size/measure.sh
+FLASH_LIMIT=25088 transports/embedded-io/size/measure.sh
 
 step "logging: the log lines of the core and the mio transport, the defmt builds for thumbv7em-none-eabihf"
 cargo test -p sockettask --features log --test log

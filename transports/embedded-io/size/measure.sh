@@ -40,9 +40,11 @@ tool() {
 SIZE=$(tool llvm-size)
 OBJDUMP=$(tool llvm-objdump)
 
+# Where cargo puts the programs: CARGO_TARGET_DIR when it is set, as cargo itself does.
+TARGET=${CARGO_TARGET_DIR:-target}
 cargo build --quiet --release --target thumbv7em-none-eabihf --bins
 cargo build --quiet --release --target thumbv7em-none-eabihf --features deflate --bin sockettask_deflate \
-    --target-dir target/deflate
+    --target-dir "$TARGET/deflate"
 
 # section NAME ELF: the section's size in bytes (0 when absent).
 section() {
@@ -51,8 +53,8 @@ section() {
 
 printf '%-20s %8s %8s %8s %8s %8s %8s %8s\n' program .text .rodata .exidx .data flash .bss stack
 client_flash=
-for elf in target/thumbv7em-none-eabihf/release/{sockettask,sockettask_err_msg,embedded_websocket,core_only} \
-    target/deflate/thumbv7em-none-eabihf/release/sockettask_deflate; do
+for elf in "$TARGET"/thumbv7em-none-eabihf/release/{sockettask,sockettask_err_msg,embedded_websocket,core_only} \
+    "$TARGET"/deflate/thumbv7em-none-eabihf/release/sockettask_deflate; do
     name=$(basename "$elf")
     text=$(section .text "$elf")
     rodata=$(section .rodata "$elf")
