@@ -414,11 +414,14 @@ where
         let mut parsed = false;
         loop {
             let range = socket.input_range(rx);
-            // With no room and no event waiting, parsing may still make room (an inflater
-            // that stopped for output room goes on once the buffer is compacted): give it the
-            // chance, once, so that an empty buffer always means an event to poll, a request
-            // for a larger buffer, or a task that reads no more. The general parse alone: its
-            // common case (a whole message in one frame) gives what it does.
+            // With no room and no event waiting, parsing may still make room: with an
+            // inflater the room ends at its read budget, and bytes read in behind an event
+            // (parsing stops there, S11) fill that budget unparsed until the event is polled;
+            // or an inflater that stopped for output room goes on in a replaced buffer. Give
+            // it the chance, once, so that an empty buffer always means an event to poll, a
+            // request for a larger buffer, or a task that reads no more
+            // (`t_input_buffer_room.rs`). The general parse alone: its common case (a whole
+            // message in one frame) gives what it does.
             if parsed || !range.is_empty() || socket.has_event() {
                 return rx.get_mut(range).unwrap_or_default();
             }
