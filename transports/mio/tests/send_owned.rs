@@ -9,7 +9,6 @@
 
 mod support;
 
-use std::io::{Read, Write};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -20,7 +19,7 @@ use sockettask_mio::{
     BufferPolicy, Config, ConnectOptions, Driver, Event, Limits, Options, PerMessageDeflate, ReadyState,
     Schemes, SendError, SocketTask, Tls,
 };
-use support::{ClientFrame as Frame, Pki, Validity};
+use support::{ClientFrame as Frame, Pki, ReadWrite, ReadWriteRef, Validity};
 
 /// How long any one wait in these tests may last.
 const LIMIT: Duration = Duration::from_secs(20);
@@ -64,11 +63,11 @@ fn spawn_gated(tls: Option<Arc<rustls::ServerConfig>>, extra: &'static str) -> S
             (gate, shared.1.clone())
         };
         let serve = |stream: &mut dyn ReadWrite| {
-            support::accept_upgrade_with(&mut Rw(stream), extra).unwrap();
+            support::accept_upgrade_with(&mut ReadWriteRef(stream), extra).unwrap();
             if gate.recv_timeout(LIMIT).is_err() {
                 return;
             }
-            while let Ok(frame) = support::read_client_frame(&mut Rw(stream)) {
+            while let Ok(frame) = support::read_client_frame(&mut ReadWriteRef(stream)) {
                 if frames.send(frame).is_err() {
                     return;
                 }
@@ -82,26 +81,6 @@ fn spawn_gated(tls: Option<Arc<rustls::ServerConfig>>, extra: &'static str) -> S
         }
     });
     Server { port, gate: gate_tx, frames: frames_rx }
-}
-
-trait ReadWrite: Read + Write {}
-impl<T: Read + Write> ReadWrite for T {}
-
-struct Rw<'a>(&'a mut dyn ReadWrite);
-
-impl Read for Rw<'_> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        self.0.read(buf)
-    }
-}
-
-impl Write for Rw<'_> {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.write(buf)
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        self.0.flush()
-    }
 }
 
 /// A driver with one task, in its own `Poll`, turned by the documented loop.

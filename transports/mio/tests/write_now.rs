@@ -7,7 +7,7 @@
 
 mod support;
 
-use std::io::{Read, Write};
+use std::io::Read;
 use std::net::TcpStream;
 use std::sync::Arc;
 use std::sync::mpsc;
@@ -20,7 +20,7 @@ use sockettask_mio::{
     Config, ConnectOptions, Driver, Event, Message, Options, Schemes, SocketTask, TaskError, Tls,
     TransportError,
 };
-use support::{ClientFrame as Frame, Pki, Validity};
+use support::{ClientFrame as Frame, Pki, ReadWrite, ReadWriteRef, Validity};
 
 /// How long any one wait in these tests may last.
 const LIMIT: Duration = Duration::from_secs(10);
@@ -126,26 +126,6 @@ fn spawn_reader(count: usize, tls: Option<Arc<rustls::ServerConfig>>) -> (u16, m
         }
     });
     (port, rx)
-}
-
-trait ReadWrite: Read + Write {}
-impl<T: Read + Write> ReadWrite for T {}
-
-struct ReadWriteRef<'a>(&'a mut dyn ReadWrite);
-
-impl Read for ReadWriteRef<'_> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        self.0.read(buf)
-    }
-}
-
-impl Write for ReadWriteRef<'_> {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.write(buf)
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        self.0.flush()
-    }
 }
 
 fn tls_setup() -> (Options, Arc<rustls::ServerConfig>) {

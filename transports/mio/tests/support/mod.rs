@@ -311,3 +311,26 @@ pub fn hold(stream: TcpStream, d: Duration) {
     thread::sleep(d);
     drop(stream);
 }
+
+/// Any stream a test server reads and writes (plain TCP or rustls over it), as one type.
+pub trait ReadWrite: Read + Write {}
+impl<T: Read + Write> ReadWrite for T {}
+
+/// A `&mut dyn ReadWrite` that is itself `Read + Write`, for the helpers here that take a
+/// stream by value.
+pub struct ReadWriteRef<'a>(pub &'a mut dyn ReadWrite);
+
+impl Read for ReadWriteRef<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.0.read(buf)
+    }
+}
+
+impl Write for ReadWriteRef<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.write(buf)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush()
+    }
+}
