@@ -290,7 +290,47 @@ where
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn send_in_place(&mut self, handle: Handle, payload: &mut [u8]) -> Result<(), SendError> {
-        self.queue(handle, |socket, env| socket.send_in_place(env, payload))
+        self.queue(handle, |socket, env| socket.send_in_place(env, payload, false))
+    }
+
+    /// [`Client::send_in_place`] of a text message: `payload` must be UTF-8 (RFC 6455
+    /// §5.6), which is checked before anything else changes; bytes that are not are refused
+    /// with [`SendError::InvalidUtf8`], untouched. The rest is as for binary: the core masks
+    /// the bytes in place and the caller writes them when [`Client::in_place_due`] says. It
+    /// takes bytes, not a `&mut str`: once masked they are no longer UTF-8.
+    ///
+    /// ```
+    /// # use core::convert::Infallible;
+    /// # use sockettask::{Buffers, Client, Config, ConnectOptions, Event, Instant, SendError};
+    /// # struct Rng;
+    /// # impl rand_core::TryRng for Rng {
+    /// #     type Error = Infallible;
+    /// #     fn try_next_u32(&mut self) -> Result<u32, Infallible> { Ok(0x3d21_fa37) }
+    /// #     fn try_next_u64(&mut self) -> Result<u64, Infallible> { Ok(0x3d21_fa37) }
+    /// #     fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Infallible> {
+    /// #         dst.fill(0);
+    /// #         Ok(())
+    /// #     }
+    /// # }
+    /// # let now = Instant::from_millis(0);
+    /// # let storage = [Buffers::new([0u8; 1024], [0u8; 1024])];
+    /// # let mut client: Client<[u8; 1024], Rng> = Client::new(Config::default(), Rng, storage)?;
+    /// # let task = client.connect_socket(now, &ConnectOptions::new("wss://example.com/"))?;
+    /// # let n = client.transmit_data(task).len();
+    /// # client.advance_transmit(now, task, n);
+    /// # client.handle_input(now, task, b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\
+    /// #     Connection: Upgrade\r\nSec-WebSocket-Accept: ICX+Yqv66kxgM0FcWaLWlFLwTAI=\r\n\r\n");
+    /// # assert!(matches!(client.poll_event(), Some((_, Event::Open(_)))));
+    /// let mut json = String::from("{\"temperature\": 21.5, \"unit\": \"°C\"}").into_bytes();
+    /// let mut broken = b"caf\xe9".to_vec(); // Latin-1, not UTF-8
+    /// assert_eq!(client.send_text_in_place(task, &mut broken), Err(SendError::InvalidUtf8 { valid_up_to: 3 }));
+    /// client.send_text_in_place(task, &mut json)?;
+    /// let head = client.transmit_data(task);
+    /// assert_eq!(head[0], 0x81); // FIN + text
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn send_text_in_place(&mut self, handle: Handle, payload: &mut [u8]) -> Result<(), SendError> {
+        self.queue(handle, |socket, env| socket.send_in_place(env, payload, true))
     }
 
     /// The range of the payload given to [`Client::send_in_place`] to write now: `Some` once

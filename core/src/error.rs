@@ -275,6 +275,12 @@ pub enum SendError {
         /// The largest payload the task sends.
         limit: usize,
     },
+    /// [`Client::send_text_in_place`](crate::Client::send_text_in_place) was given bytes
+    /// that are not UTF-8 (a text message must be, RFC 6455 §5.6).
+    InvalidUtf8 {
+        /// How many bytes from the start are valid UTF-8.
+        valid_up_to: usize,
+    },
 }
 
 impl SendError {
@@ -295,6 +301,9 @@ impl fmt::Display for SendError {
             }
             SendError::MessageTooLarge { required, limit } => {
                 write!(f, "a {required}-byte message is over the {limit}-byte limit")
+            }
+            SendError::InvalidUtf8 { valid_up_to } => {
+                write!(f, "a text message must be UTF-8: its bytes are valid up to byte {valid_up_to}")
             }
         }
     }
@@ -835,6 +844,7 @@ fn send_err_msg(e: &SendError, w: &mut impl Words) {
         SendError::BufferFull { .. } => "buffer is full",
         SendError::NotCompressing => "perMessageDeflate is off",
         SendError::MessageTooLarge { .. } => "message is too large",
+        SendError::InvalidUtf8 { .. } => "text is not valid UTF-8",
     };
     w.str(words);
 }
@@ -900,6 +910,7 @@ mod tests {
             SendError::BufferFull { required: 1, available: 0 },
             SendError::NotCompressing,
             SendError::MessageTooLarge { required: usize::MAX, limit: 1 },
+            SendError::InvalidUtf8 { valid_up_to: usize::MAX },
         ] {
             all.push((e.err_msg().to_string(), e.err_msg().text()));
         }

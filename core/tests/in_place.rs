@@ -262,3 +262,52 @@ fn send_buffer_compaction_keeps_the_payload_in_its_place() {
     assert_eq!(&payloads[2..], &sent_after[..]);
     assert_eq!(sent_after.len(), 2, "two frames fit behind the payload");
 }
+
+/// `send_text_in_place`: the same, as a text frame (opcode 1) whose payload a server reads
+/// back as the text given, multi-byte characters cut across write chunks included.
+#[test]
+fn text_goes_out_as_one_masked_text_frame() {
+    for (text, chunk) in [("", 1), ("é", 1), (&"añb€😀".repeat(30) as &str, 7), (&"x€".repeat(30_000), 4096)]
+    {
+        let mut h = Harness::with_config(Config {
+            limits: Limits { max_message_size: 1 << 20, ..Limits::default() },
+            ..Config::default()
+        });
+        let t = h.open();
+        let mut buf = text.as_bytes().to_vec();
+        h.client.send_text_in_place(t, &mut buf).unwrap();
+        let wire = drain_stream(&mut h, t, &buf, chunk);
+        let frames = decode_client_frames(&wire);
+        assert_eq!(frames.len(), 1);
+        assert_eq!((frames[0].fin, frames[0].rsv, frames[0].opcode), (true, 0, OP_TEXT));
+        assert_eq!(std::str::from_utf8(&frames[0].payload), Ok(text), "{} bytes", text.len());
+    }
+}
+
+/// Bytes that are not UTF-8 are refused before anything changes (RFC 6455 §5.6: a text
+/// message is UTF-8; the server would fail the connection with 1007): the error says how far
+/// they are valid, and the bytes, the queue and the task stay as they were.
+#[test]
+fn text_that_is_not_utf8_is_refused_untouched() {
+    let mut h = Harness::new();
+    let t = h.open();
+    h.client.send(t, Message::Text("queued")).unwrap();
+    let queued = h.client.transmit_data(t).to_vec();
+    for (bytes, valid_up_to) in [
+        (&b"caf\xe9"[..], 3),         // Latin-1
+        (&b"ok \xed\xa0\x80"[..], 3), // a surrogate, encoded
+        (&b"\xf0\x9f\x98"[..], 0),    // a 4-byte character cut short
+        (&b"abc\xc0\xafdef"[..], 3),  // an overlong '/'
+    ] {
+        let mut buf = bytes.to_vec();
+        assert_eq!(h.client.send_text_in_place(t, &mut buf), Err(SendError::InvalidUtf8 { valid_up_to }));
+        assert_eq!(buf, bytes, "refused bytes must not be masked");
+        assert_eq!(h.client.transmit_data(t), &queued[..]);
+        assert_eq!(h.client.in_place_due(t), None);
+    }
+    assert_eq!(h.client.ready_state(t), ReadyState::Open);
+    assert_eq!(
+        SendError::InvalidUtf8 { valid_up_to: 3 }.err_msg().to_string(),
+        "SocketTask.send:fail text is not valid UTF-8"
+    );
+}

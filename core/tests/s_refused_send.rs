@@ -152,3 +152,19 @@ fn sends_before_open_and_after_close_draw_no_key() {
     assert_eq!(snapshot(&client, &rng, t), before);
     assert_eq!(late, [4u8; 4]);
 }
+
+#[test]
+fn text_in_place_refused_as_not_utf8_draws_no_key() {
+    let (mut client, rng, t) = open(1024, 4000);
+    let before = snapshot(&client, &rng, t);
+    let mut latin1 = b"na\xefve".to_vec();
+    assert_eq!(client.send_text_in_place(t, &mut latin1), Err(SendError::InvalidUtf8 { valid_up_to: 2 }));
+    assert_eq!(snapshot(&client, &rng, t), before);
+    assert_eq!(latin1, b"na\xefve");
+    client.send_text_in_place(t, &mut "naïve".as_bytes().to_vec()).unwrap();
+    // Only the head is queued (FIN + text, masked, 6 bytes, the key): the next key in order.
+    let head = client.transmit_data(t);
+    assert_eq!(head[..2], [0x81, 0x86]);
+    assert_eq!(u32::from_ne_bytes([head[2], head[3], head[4], head[5]]), before.2 + 1);
+    assert_eq!(rng.words.get(), before.2 + 1);
+}

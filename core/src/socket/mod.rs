@@ -573,6 +573,7 @@ impl Socket {
         &mut self,
         env: &mut Env<'_, R>,
         payload: &mut [u8],
+        text: bool,
     ) -> Result<(), SendError> {
         if !matches!(self.phase, Phase::Open) {
             return Err(SendError::NotOpen(self.ready_state()));
@@ -581,7 +582,11 @@ impl Socket {
         if required > limit {
             return Err(SendError::MessageTooLarge { required, limit });
         }
-        let head = Head::whole(OpCode::Binary);
+        // A text message is UTF-8 (RFC 6455 §5.6): checked before the bytes are masked.
+        if text && let Err(e) = simdutf8::compat::from_utf8(payload) {
+            return Err(SendError::InvalidUtf8 { valid_up_to: e.valid_up_to() });
+        }
+        let head = Head::whole(if text { OpCode::Text } else { OpCode::Binary });
         let (tx, mask) = env.tx_and_mask();
         // Not now while an earlier payload sent in place is due, or the head finds no room:
         // retry once `buffered_amount` drops. Nothing changed, the payload and the RNG

@@ -82,7 +82,27 @@ where
     /// (`onError`, `onClose` 1006) as for any failed write. See
     /// [`Driver::send_in_place`](crate::Driver::send_in_place) for an example.
     pub async fn send_in_place(&mut self, handle: Handle, payload: &mut [u8]) -> Result<(), Error<T::Error>> {
-        self.session.send_in_place(handle, payload)?;
+        self.send_in_place_as(handle, payload, false).await
+    }
+
+    /// [`AsyncDriver::send_in_place`] of a text message: `payload` must be UTF-8, else
+    /// [`Error::Send`] with [`SendError::InvalidUtf8`](sockettask::SendError::InvalidUtf8)
+    /// and the bytes untouched.
+    pub async fn send_text_in_place(
+        &mut self,
+        handle: Handle,
+        payload: &mut [u8],
+    ) -> Result<(), Error<T::Error>> {
+        self.send_in_place_as(handle, payload, true).await
+    }
+
+    async fn send_in_place_as(
+        &mut self,
+        handle: Handle,
+        payload: &mut [u8],
+        text: bool,
+    ) -> Result<(), Error<T::Error>> {
+        self.session.send_in_place(handle, payload, text)?;
         loop {
             let (stream, queued) = self.session.write_target(handle)?;
             // As in the blocking driver: what was queued before, the head, then the payload.

@@ -115,7 +115,23 @@ where
     /// # }
     /// ```
     pub fn send_in_place(&mut self, handle: Handle, payload: &mut [u8]) -> Result<(), Error<T::Error>> {
-        self.session.send_in_place(handle, payload)?;
+        self.send_in_place_as(handle, payload, false)
+    }
+
+    /// [`Driver::send_in_place`] of a text message: `payload` must be UTF-8, else
+    /// [`Error::Send`] with [`SendError::InvalidUtf8`](sockettask::SendError::InvalidUtf8)
+    /// and the bytes untouched. Bytes, not a `&mut str`: once masked they are no longer UTF-8.
+    pub fn send_text_in_place(&mut self, handle: Handle, payload: &mut [u8]) -> Result<(), Error<T::Error>> {
+        self.send_in_place_as(handle, payload, true)
+    }
+
+    fn send_in_place_as(
+        &mut self,
+        handle: Handle,
+        payload: &mut [u8],
+        text: bool,
+    ) -> Result<(), Error<T::Error>> {
+        self.session.send_in_place(handle, payload, text)?;
         loop {
             let (stream, queued) = self.session.write_target(handle)?;
             // What was queued before the payload, then its head; then the payload, part by

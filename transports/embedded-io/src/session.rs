@@ -62,12 +62,17 @@ where
         self.client.send(handle, message)
     }
 
+    /// `send_in_place` of the core, or `send_text_in_place` when `text`.
     pub(crate) fn send_in_place(
         &mut self,
         handle: Handle,
         payload: &mut [u8],
+        text: bool,
     ) -> Result<(), sockettask::SendError> {
-        self.client.send_in_place(handle, payload)
+        match text {
+            true => self.client.send_text_in_place(handle, payload),
+            false => self.client.send_in_place(handle, payload),
+        }
     }
 
     pub(crate) fn ping(&mut self, handle: Handle, payload: &[u8]) -> Result<(), sockettask::SendError> {

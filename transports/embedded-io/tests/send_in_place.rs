@@ -142,3 +142,24 @@ fn the_async_driver_sends_in_place_too() {
     );
     assert!(done.is_some(), "the async exchange did not complete within {:?}", 2 * PATIENCE);
 }
+
+/// `send_text_in_place`: a text far larger than the send buffer, multi-byte characters cut
+/// across 7-byte writes, comes back from the server as the same text; bytes that are not
+/// UTF-8 are refused untouched and the task goes on.
+#[test]
+fn a_text_in_place_is_echoed_as_text_and_bytes_that_are_not_utf8_are_refused() {
+    let server = serve(echo);
+    let mut d = driver(Limits::default());
+    let stream = Choppy::new(FromStd::new(server.tcp()), 7);
+    let task = d.connect_socket(stream, &ConnectOptions::new(&server.url())).unwrap();
+    assert_eq!(next(&mut d, task).unwrap(), Ev::Open);
+    let mut latin1 = b"caf\xe9 cr\xe8me".to_vec();
+    let refused = d.send_text_in_place(task, &mut latin1);
+    assert!(matches!(refused, Err(Error::Send(SendError::InvalidUtf8 { valid_up_to: 3 }))), "{refused:?}");
+    assert_eq!(latin1, b"caf\xe9 cr\xe8me");
+    let text = "añb€😀 ".repeat(PAYLOAD / 14);
+    let mut bytes = text.clone().into_bytes();
+    d.send_text_in_place(task, &mut bytes).unwrap();
+    assert!(next(&mut d, task).unwrap() == Ev::Text(text), "the echo differs from the text");
+    assert_eq!(d.client().ready_state(task), ReadyState::Open);
+}

@@ -384,11 +384,26 @@ impl Driver {
     /// }
     /// # Ok(()) }
     /// ```
-    pub fn send_owned(&mut self, task: SocketTask, mut payload: Vec<u8>) -> Result<(), Unsent> {
+    pub fn send_owned(&mut self, task: SocketTask, payload: Vec<u8>) -> Result<(), Unsent> {
+        self.send_owned_as(task, payload, false)
+    }
+
+    /// [`Driver::send_owned`] of a text message, from a `String` the caller gives up: its
+    /// bytes go out as one text frame, masked in place. A refusal hands back the string's
+    /// bytes (`String::from_utf8` makes it a `String` again).
+    pub fn send_owned_text(&mut self, task: SocketTask, text: String) -> Result<(), Unsent> {
+        self.send_owned_as(task, text.into_bytes(), true)
+    }
+
+    fn send_owned_as(&mut self, task: SocketTask, mut payload: Vec<u8>, text: bool) -> Result<(), Unsent> {
         let h = task.handle();
         // On `BufferFull` the send buffer need only take the head: at most 14 bytes, the room
         // a frame of 8 payload bytes takes (2 + 4 + 8).
-        if let Err(error) = self.queue_unwritten(h, 8, |core, h| core.send_in_place(h, &mut payload)) {
+        let queued = self.queue_unwritten(h, 8, |core, h| match text {
+            true => core.send_text_in_place(h, &mut payload),
+            false => core.send_in_place(h, &mut payload),
+        });
+        if let Err(error) = queued {
             return Err(Unsent { error, payload });
         }
         // The core took it, so the task is OPEN: its stream is there (streams go only with
@@ -495,6 +510,11 @@ impl SocketTask {
     /// place and written from the `Vec` itself; a refusal hands them back.
     pub fn send_owned(self, on: &mut impl AsMut<Driver>, payload: Vec<u8>) -> Result<(), Unsent> {
         on.as_mut().send_owned(self, payload)
+    }
+
+    /// [`Driver::send_owned_text`]: a text message from a `String` the caller gives up.
+    pub fn send_owned_text(self, on: &mut impl AsMut<Driver>, text: String) -> Result<(), Unsent> {
+        on.as_mut().send_owned_text(self, text)
     }
 
     /// Queues a ping with up to 125 bytes of payload (RFC 6455 §5.5). Only in OPEN. The

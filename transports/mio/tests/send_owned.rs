@@ -254,3 +254,22 @@ fn an_owned_payload_goes_out_uncompressed_where_deflate_was_negotiated() {
     assert_eq!((frames[1].opcode, frames[1].rsv), (0x1, 0x4), "the text after it is compressed");
     assert!(frames[1].payload.len() < 100, "{} B", frames[1].payload.len());
 }
+
+/// `send_owned_text`: a `String` goes out as one text frame, masked in place, multi-byte
+/// characters whole; refused before OPEN, the string's bytes come back.
+#[test]
+fn an_owned_string_goes_out_as_one_text_frame() {
+    let server = spawn_gated(None, "");
+    let url = format!("ws://127.0.0.1:{}/", server.port);
+    let mut lp = Loop::connect(options(), ConnectOptions::new(&url));
+    let text = "añb€😀 ".repeat(400_000);
+    let unsent = lp.driver.send_owned_text(lp.task, text.clone()).unwrap_err();
+    assert_eq!(unsent.error, SendError::NotOpen(ReadyState::Connecting));
+    assert!(String::from_utf8(unsent.payload).is_ok_and(|back| back == text));
+    lp.until("open", |lp| lp.opened);
+    lp.task.send_owned_text(&mut lp.driver, text.clone()).unwrap();
+    server.gate.send(()).unwrap();
+    let frames = collect(&mut lp, &server, 1);
+    assert_eq!((frames[0].fin, frames[0].rsv, frames[0].opcode), (true, 0, 0x1));
+    assert!(frames[0].payload == text.as_bytes(), "the text did not arrive as given");
+}
