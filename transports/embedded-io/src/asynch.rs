@@ -103,16 +103,8 @@ where
         text: bool,
     ) -> Result<(), Error<T::Error>> {
         self.session.send_in_place(handle, payload, text)?;
-        loop {
-            let (stream, queued) = self.session.write_target(handle)?;
-            // As in the blocking driver: what was queued before, the head, then the payload.
-            let (from, result) = if !queued.is_empty() {
-                (Written::Queued, write(stream, queued).await)
-            } else {
-                let (stream, due) = self.session.in_place_target(handle)?;
-                let Some(due) = due else { break };
-                (Written::InPlace, write(stream, payload.get(due).unwrap_or_default()).await)
-            };
+        while let Some((stream, data, from)) = self.session.in_place_write(handle, payload)? {
+            let result = write(stream, data).await;
             self.session.wrote(handle, from, result)?;
         }
         self.flush(handle).await

@@ -132,17 +132,8 @@ where
         text: bool,
     ) -> Result<(), Error<T::Error>> {
         self.session.send_in_place(handle, payload, text)?;
-        loop {
-            let (stream, queued) = self.session.write_target(handle)?;
-            // What was queued before the payload, then its head; then the payload, part by
-            // part as the core names it due, until it names none (all written).
-            let (from, result) = if !queued.is_empty() {
-                (Written::Queued, write(stream, queued))
-            } else {
-                let (stream, due) = self.session.in_place_target(handle)?;
-                let Some(due) = due else { break };
-                (Written::InPlace, write(stream, payload.get(due).unwrap_or_default()))
-            };
+        while let Some((stream, data, from)) = self.session.in_place_write(handle, payload)? {
+            let result = write(stream, data);
             self.session.wrote(handle, from, result)?;
         }
         self.flush(handle)

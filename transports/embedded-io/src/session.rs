@@ -2,8 +2,6 @@
 //! its slots, the clock, and every translation of a stream result into a `handle_*` call.
 //! The drivers add only the read and write calls themselves (blocking or `.await`).
 
-use core::ops::Range;
-
 use sockettask::{Client, CloseCode, ConnectOptions, Handle, Instant, Message, ReadyState};
 
 use crate::Clock;
@@ -14,7 +12,7 @@ use crate::error::{Error, Failure, Refused, classify};
 pub(crate) enum Written {
     /// The core's queued bytes ([`Session::write_target`]).
     Queued,
-    /// The caller's payload of `send_in_place` ([`Session::in_place_target`]).
+    /// The caller's payload of `send_in_place` ([`Session::in_place_write`]).
     InPlace,
 }
 
@@ -129,15 +127,26 @@ where
         }
     }
 
-    /// The stream and the part of a payload given to `send_in_place` that is due now (`None`
-    /// until the bytes queued before it are written, and once all of it is).
-    pub(crate) fn in_place_target<E>(
-        &mut self,
+    /// The next write of a `send_in_place`: the stream and what goes to it, what was queued
+    /// before the payload and its head first, then the part of `payload` the core names due;
+    /// `None` once it names none (all of it written, or the task ended).
+    #[allow(clippy::type_complexity)]
+    pub(crate) fn in_place_write<'a, E>(
+        &'a mut self,
         handle: Handle,
-    ) -> Result<(&mut T, Option<Range<usize>>), Error<E>> {
-        let due = self.client.in_place_due(handle);
+        payload: &'a [u8],
+    ) -> Result<Option<(&'a mut T, &'a [u8], Written)>, Error<E>> {
+        let queued = self.client.transmit_data(handle);
+        let next = if !queued.is_empty() {
+            (queued, Written::Queued)
+        } else {
+            match self.client.in_place_due(handle) {
+                Some(due) => (payload.get(due).unwrap_or_default(), Written::InPlace),
+                None => return Ok(None),
+            }
+        };
         match self.streams.get_mut(handle.slot()) {
-            Some(Some((owner, stream))) if *owner == handle => Ok((stream, due)),
+            Some(Some((owner, stream))) if *owner == handle => Ok(Some((stream, next.0, next.1))),
             _ => Err(Error::Closed),
         }
     }
@@ -175,7 +184,7 @@ where
     }
 
     /// A write of [`Session::write_target`]'s bytes (`Written::Queued`) or of
-    /// [`Session::in_place_target`]'s part (`Written::InPlace`) returned: record the bytes
+    /// [`Session::in_place_write`]'s part (`Written::InPlace`) returned: record the bytes
     /// written, or end the task's stream (`Ok(0)` from a non-empty write is a failure too).
     pub(crate) fn wrote<E: embedded_io::Error>(
         &mut self,
