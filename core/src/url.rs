@@ -224,7 +224,7 @@ fn split_authority(authority: &str) -> Result<(&str, HostKind, Option<u16>), Url
 
 /// A port: digits only, 1..=65535 (leading zeros tolerated).
 fn parse_port(port: &[u8]) -> Result<u16, UrlError> {
-    match digits(port, 0, 10) {
+    match decimal(port, 0) {
         (end, value) if end == port.len() && end > 0 && value > 0 => {
             u16::try_from(value).map_err(|_| UrlError::InvalidPort)
         }
@@ -275,15 +275,26 @@ fn host_kind(authority: &[u8]) -> Result<(usize, HostKind), UrlError> {
     Ok((end, kind.ok_or(UrlError::InvalidHost)?))
 }
 
-/// The run of decimal (`radix` 10) or hexadecimal (16) digits at `s[at..]`: where it ends,
-/// and its value (saturated: any value past `u32::MAX` reads as `u32::MAX`).
-fn digits(s: &[u8], mut at: usize, radix: u32) -> (usize, u32) {
+/// The run of decimal digits at `s[at..]`: where it ends, and its value, which stops growing
+/// once past 65,535 (so it never overflows, and a longer run still reads as more than any
+/// port or IPv4 part).
+fn decimal(s: &[u8], mut at: usize) -> (usize, u32) {
     let mut value = 0u32;
-    while let Some(digit) = s.get(at).and_then(|&b| char::from(b).to_digit(radix)) {
-        value = value.saturating_mul(radix).saturating_add(digit);
+    while let Some(digit) = s.get(at).map(|&b| b.wrapping_sub(b'0')).filter(|&d| d < 10) {
+        if value <= 0xFFFF {
+            value = value * 10 + u32::from(digit);
+        }
         at += 1;
     }
     (at, value)
+}
+
+/// Where the run of hexadecimal digits at `s[at..]` ends.
+fn hex_end(s: &[u8], mut at: usize) -> usize {
+    while s.get(at).is_some_and(u8::is_ascii_hexdigit) {
+        at += 1;
+    }
+    at
 }
 
 // The IP literals, as `core::net`'s parsers read them (`Ipv4Addr` and `Ipv6Addr::from_str`,
@@ -296,7 +307,7 @@ fn ipv4_at(s: &[u8], mut at: usize) -> Option<usize> {
         if part > 0 {
             at = after(s, at, b'.')?;
         }
-        let (end, value) = digits(s, at, 10);
+        let (end, value) = decimal(s, at);
         let leading_zero = end - at > 1 && s.get(at) == Some(&b'0');
         if end == at || end - at > 3 || value > 255 || leading_zero {
             return None;
@@ -324,7 +335,7 @@ fn ipv6_groups(s: &[u8], mut at: usize, limit: usize) -> (usize, usize, bool) {
         {
             return (end, group + 2, true);
         }
-        let (end, _) = digits(s, start, 16);
+        let end = hex_end(s, start);
         if end == start || end - start > 4 {
             return (at, group, false);
         }

@@ -103,9 +103,10 @@ impl Request<'_> {
     fn write(&self, deflate: Option<&PerMessageDeflate>, sink: &mut Sink<'_>) {
         // RFC 6455 §4.1: "The method of the request MUST be GET, and the HTTP version MUST
         // be at least 1.1."
-        sink.put(if self.url.resource_needs_slash() { b"GET /" } else { b"GET " });
+        // `GET /` or `GET `, cut from one constant.
+        let get = b"GET /";
+        sink.put(get.get(..4 + usize::from(self.url.resource_needs_slash())).unwrap_or(get));
         sink.put_str(self.url.resource());
-        sink.put(b" HTTP/1.1\r\nHost: ");
         self.write_host(sink);
         // RFC 6455 §4.1: the request "MUST contain an |Upgrade| header field whose value MUST
         // include the "websocket" keyword", "a |Connection| header field whose value MUST
@@ -129,16 +130,20 @@ impl Request<'_> {
         sink.put(b"\r\n");
     }
 
+    /// The end of the request line, then the `Host` line up to its line break.
+    ///
     /// RFC 6455 §4.1: "The request MUST contain a |Host| header field whose value contains
     /// /host/ plus optionally ":" followed by /port/ (when not using the default port)."
     fn write_host(&self, sink: &mut Sink<'_>) {
         let url = self.url;
-        if url.host_kind() == HostKind::Ipv6 {
-            sink.put(b"[");
-            sink.put_str(url.host());
+        // An IPv6 host goes in brackets (RFC 3986 §3.2.2): the `[` comes with the piece
+        // before it, cut from one constant (a piece less to put).
+        let ipv6 = url.host_kind() == HostKind::Ipv6;
+        let prefix = b" HTTP/1.1\r\nHost: [";
+        sink.put(prefix.get(..prefix.len() - usize::from(!ipv6)).unwrap_or(prefix));
+        sink.put_str(url.host());
+        if ipv6 {
             sink.put(b"]");
-        } else {
-            sink.put_str(url.host());
         }
         match url.explicit_port() {
             Some(port) if port != url.scheme().default_port() => {

@@ -15,6 +15,7 @@ use core::fmt;
 use core::mem::MaybeUninit;
 use core::ops::Range;
 
+use crate::buffers::move_within;
 use crate::error::HandshakeError;
 use crate::handshake::Accept;
 use crate::handshake::extension::{ExtensionError, Negotiated, Negotiation, PerMessageDeflate};
@@ -42,40 +43,17 @@ pub enum ProtocolCheck {
 /// line.) Scanning starts 2 bytes before `from`, so an ending split across two reads is
 /// found; `from` past the end of `buf` finds nothing.
 ///
-/// A word at a time, as [`find_newline`] searches, but without a call per line: every `\n`
-/// of a word is looked at where the word is read (the zero-byte test may also flag a byte
-/// just above a `\n`, so each flagged byte is checked); only the bytes short of a last word
-/// are read one by one.
+/// Each `\n` is found by [`find_newline`] (a word at a time) and looked at once.
 pub(crate) fn find_end(buf: &[u8], from: usize) -> Option<usize> {
-    const WORD: usize = size_of::<usize>();
-    const ONES: usize = usize::from_le_bytes([0x01; WORD]);
-    const HIGHS: usize = usize::from_le_bytes([0x80; WORD]);
-    const NEWLINES: usize = usize::from_le_bytes([b'\n'; WORD]);
-    // The end just past a `\n` at `newline` that starts an empty line.
-    let end_at = |newline: usize| match buf.get(newline..) {
-        Some([b'\n', b'\n', ..]) => Some(newline + 2),
-        Some([b'\n', b'\r', b'\n', ..]) => Some(newline + 3),
-        _ => None,
-    };
     let mut at = from.saturating_sub(2);
-    while let Some(word) = at.checked_add(WORD).and_then(|end| buf.get(at..end)) {
-        let word = usize::from_le_bytes(word.try_into().ok()?) ^ NEWLINES;
-        let mut flags = word.wrapping_sub(ONES) & !word & HIGHS;
-        while flags != 0 {
-            if let Some(end) = end_at(at + (flags.trailing_zeros() / 8) as usize) {
-                return Some(end);
-            }
-            flags &= flags - 1;
+    loop {
+        let newline = find_newline(buf, at)?;
+        match buf.get(newline + 1..) {
+            Some([b'\n', ..]) => return Some(newline + 2),
+            Some([b'\r', b'\n', ..]) => return Some(newline + 3),
+            _ => at = newline + 1,
         }
-        at += WORD;
     }
-    while at < buf.len() {
-        if let Some(end) = end_at(at) {
-            return Some(end);
-        }
-        at += 1;
-    }
-    None
 }
 
 /// The index of the first `\n` in `bytes` at or after `from`.
@@ -200,9 +178,10 @@ pub(crate) fn validate_block(
     let mut at = 0;
     for field in &fields {
         // `name:value\n`, written over the block front to back (see `move_to`), then noted
-        // as the checks will read it.
-        let name = at..move_to(block, field.name.clone(), at);
-        let value_start = put(block, name.end, b':');
+        // as the checks will read it. httparse ends a name at its `:` (it allows no space
+        // before it), so the name and its `:` move as one.
+        let value_start = move_to(block, field.name.start..field.name.end + 1, at);
+        let name = at..value_start - 1;
         let value = value_start..move_to(block, field.value.clone(), value_start);
         unfold(block.get_mut(value.clone()).unwrap_or_default());
         at = put(block, value.end, b'\n');
@@ -289,33 +268,11 @@ fn parse(
 /// towards the front only, and the block's last byte, part of its final empty line, always
 /// becomes `\n`.
 ///
-/// Not `copy_within`: that is `memmove`, 1.6 KB of flash on a microcontroller. The copy goes
-/// front to back in pieces no longer than the distance moved, so no piece overlaps its source
-/// (`memcpy`); a field usually moves further than its length, in one piece.
+/// The copy is the crate's one in-buffer move, [`move_within`] (which links no `memmove`
+/// on a microcontroller), not a copy of its own.
 fn move_to(block: &mut [u8], from: Range<usize>, to: usize) -> usize {
     let end = to.saturating_add(from.len());
-    // Almost always one piece: the field moves further than its length.
-    if end <= from.start {
-        if let Some((front, back)) = block.split_at_mut_checked(from.start)
-            && let (Some(dst), Some(src)) = (front.get_mut(to..end), back.get(..from.len()))
-        {
-            dst.copy_from_slice(src);
-        }
-        return end;
-    }
-    if to <= from.start && from.end <= block.len() {
-        let distance = from.start - to;
-        let mut at = to;
-        while at < end && distance > 0 {
-            let piece = distance.min(end - at);
-            // `at + distance` is at most `from.end`, inside the block.
-            let Some((front, back)) = block.split_at_mut_checked(at + distance) else { break };
-            if let (Some(dst), Some(src)) = (front.get_mut(at..at + piece), back.get(..piece)) {
-                dst.copy_from_slice(src);
-            }
-            at += piece;
-        }
-    }
+    move_within(block, from, to);
     end
 }
 
