@@ -95,12 +95,12 @@ pub struct BufferUse {
 }
 
 /// Copies the bytes of `from` to start at `to` within `buf`, the way `copy_within` does;
-/// nothing when either range is outside `buf`. Bare-metal targets ([`move_by_pieces`]) link no
+/// nothing when either range is outside `buf`. Bare-metal targets ([`move_by_bytes`]) link no
 /// `memmove` for it (1.5 KB of flash on a Cortex-M); hosted targets have the C library's
-/// `memmove` anyway, the faster of the two for a long move by a few bytes.
+/// `memmove` anyway, the faster of the two.
 pub(crate) fn move_within(buf: &mut [u8], from: core::ops::Range<usize>, to: usize) {
     #[cfg(target_os = "none")]
-    move_by_pieces(buf, from, to);
+    move_by_bytes(buf, from, to);
     #[cfg(not(target_os = "none"))]
     if from.start != to
         && from.start <= from.end
@@ -111,74 +111,29 @@ pub(crate) fn move_within(buf: &mut [u8], from: core::ops::Range<usize>, to: usi
     }
 }
 
-/// [`move_within`] with `memcpy` alone: the bytes go in pieces that never overlap (each piece
-/// at most the distance moved, front to back when moving down and back to front when moving
-/// up), so `memmove` is not linked (1.5 KB of flash on a Cortex-M). When the distance is short, the
-/// pieces go through a small stack buffer instead, so a long move by a few bytes (a fragment
-/// moved over the headers before it) is not a long run of tiny copies. Nothing happens when
-/// either range is outside `buf`.
+/// [`move_within`] a byte at a time: front to back when moving down, back to front when
+/// moving up, so each byte is read before the move overwrites it. The smallest code that
+/// needs no `memmove` (bare metal: the buffers are small there, and a move is rare: the
+/// buffers compact only when a read needs the room). Nothing happens when either range is
+/// outside `buf`.
 #[cfg_attr(not(any(test, target_os = "none")), allow(dead_code))]
-fn move_by_pieces(buf: &mut [u8], from: core::ops::Range<usize>, to: usize) {
-    /// The piece size through the stack buffer.
-    const STEP: usize = 64;
+fn move_by_bytes(buf: &mut [u8], from: core::ops::Range<usize>, to: usize) {
     let (start, end) = (from.start, from.end);
     let Some(len) = end.checked_sub(start) else { return };
-    if start == to || len == 0 || end > buf.len() || to.saturating_add(len) > buf.len() {
+    if end > buf.len() || to.saturating_add(len) > buf.len() {
         return;
     }
-    let mut tmp = [0u8; STEP];
+    let mut copy = |i: usize| {
+        if let Some(&byte) = buf.get(start + i)
+            && let Some(slot) = buf.get_mut(to + i)
+        {
+            *slot = byte;
+        }
+    };
     if to < start {
-        // Down: each piece is read before any byte at or above it is written.
-        let distance = start - to;
-        let mut at = to;
-        let stop = to + len;
-        while at < stop {
-            if distance >= STEP {
-                let piece = distance.min(stop - at);
-                let (front, back) = buf.split_at_mut(at + distance);
-                if let (Some(dst), Some(src)) = (front.get_mut(at..at + piece), back.get(..piece)) {
-                    dst.copy_from_slice(src);
-                }
-                at += piece;
-            } else {
-                let piece = STEP.min(stop - at);
-                copy_via(buf, &mut tmp, at + distance, at, piece);
-                at += piece;
-            }
-        }
-    } else {
-        // Up: back to front, each piece read before any byte below it is written.
-        let distance = to - start;
-        let mut left = end;
-        while left > start {
-            if distance >= STEP {
-                let piece = distance.min(left - start);
-                let (front, back) = buf.split_at_mut(left);
-                let at = distance - piece;
-                if let (Some(dst), Some(src)) = (back.get_mut(at..at + piece), front.get(left - piece..left))
-                {
-                    dst.copy_from_slice(src);
-                }
-                left -= piece;
-            } else {
-                let piece = STEP.min(left - start);
-                copy_via(buf, &mut tmp, left - piece, left - piece + distance, piece);
-                left -= piece;
-            }
-        }
-    }
-}
-
-/// Copies `len` (at most `tmp.len()`) bytes from `src` to `dst` within `buf` through `tmp`.
-fn copy_via(buf: &mut [u8], tmp: &mut [u8], src: usize, dst: usize, len: usize) {
-    if let (Some(t), Some(s)) = (tmp.get_mut(..len), buf.get(src..src + len)) {
-        t.copy_from_slice(s);
-        // Opaque to the optimizer: it would otherwise see the two copies through `tmp` as one
-        // copy from `src` to `dst` that may overlap, and link `memmove` for it.
-        let tmp = core::hint::black_box(tmp);
-        if let (Some(d), Some(t)) = (buf.get_mut(dst..dst + len), tmp.get(..len)) {
-            d.copy_from_slice(t);
-        }
+        (0..len).for_each(&mut copy);
+    } else if to > start {
+        (0..len).rev().for_each(&mut copy);
     }
 }
 
@@ -186,13 +141,13 @@ fn copy_via(buf: &mut [u8], tmp: &mut [u8], src: usize, dst: usize, len: usize) 
 mod move_tests {
     extern crate std;
 
-    use super::{move_by_pieces, move_within};
+    use super::{move_by_bytes, move_within};
     use proptest::prelude::*;
     use std::vec::Vec;
 
     proptest! {
-        /// `move_by_pieces` and `move_within` leave the buffer as `copy_within` does, for every overlap and
-        /// distance (short distances go through the stack buffer, long ones do not).
+        /// `move_by_bytes` and `move_within` leave the buffer as `copy_within` does, for every
+        /// overlap and distance, either way.
         #[test]
         fn move_within_is_copy_within(
             len in 0usize..400,
@@ -208,7 +163,7 @@ mod move_tests {
                 want.copy_within(start..end, to);
             }
             let mut got = buf.clone();
-            move_by_pieces(&mut got, start..end, to);
+            move_by_bytes(&mut got, start..end, to);
             prop_assert_eq!(&got, &want);
             let mut got = buf.clone();
             move_within(&mut got, start..end, to);

@@ -18,7 +18,7 @@ use crate::handshake::{Key, Request};
 use crate::log::{info, scheme_name};
 use crate::ready_state::ReadyState;
 use crate::socket::{Env, Handshake, Socket, StreamEnd, joined_len};
-use crate::time::Instant;
+use crate::time::{Instant, earlier};
 use crate::transmit::DATA_RESERVE;
 use crate::url::{Scheme, Url};
 
@@ -49,14 +49,6 @@ impl Handle {
 struct Slot<S> {
     buffers: Buffers<S>,
     task: Option<(NonZeroU64, Socket)>,
-}
-
-/// A handle's fate.
-enum Lookup {
-    Live(usize),
-    /// Issued once; the task is over (its slot may serve another task now).
-    Finished,
-    Unknown,
 }
 
 /// The SocketTask client: a fixed table of up to `N` tasks, driven by the caller.
@@ -172,17 +164,15 @@ where
         let queued = queue_request(&request, deflate.as_ref(), slot.buffers.tx.as_mut())?;
         let id = NonZeroU64::new(self.next_id).ok_or(Refusal::TooManyTasks(N))?;
         self.next_id += 1;
-        let handshake = Handshake {
-            accept: key.accept(),
-            timeout: options.effective_timeout(self.config.connect_timeout),
-            deflate,
-        };
+        let connect_by = now + options.effective_timeout(self.config.connect_timeout);
+        let handshake = Handshake { accept: key.accept(), connect_by, deflate };
         let lens = slot.buffers.max_lens();
         // Built in its slot, and the protocols joined there: the task is never moved.
-        let (_, socket) = slot.task.insert((id, Socket::new(handshake, queued, now, &self.config, lens)));
+        let (_, socket) = slot.task.insert((id, Socket::new(handshake, queued, &self.config, lens)));
         socket.offer_protocols(options.protocols);
-        // The connect timer `Socket::new` armed.
-        self.due = earlier(self.due, socket.next_due());
+        // The connect timer `Socket::new` armed, its only timer.
+        debug_assert_eq!(socket.next_due(), Some(connect_by), "a new task's timers");
+        self.due = earlier(self.due, Some(connect_by));
         info!(
             "socketTaskId {} connect to {} port {} ({})",
             id.get(),
@@ -337,8 +327,7 @@ where
     /// every byte queued before it went out ([`Client::advance_transmit`]), until all of it
     /// is reported with [`Client::advance_in_place`]; `None` otherwise.
     pub fn in_place_due(&self, handle: Handle) -> Option<Range<usize>> {
-        let Lookup::Live(i) = self.lookup(handle) else { return None };
-        self.socket(i)?.in_place_due()
+        self.live_task(handle)?.1.in_place_due()
     }
 
     /// `n` bytes of [`Client::in_place_due`] were written to the stream (clamped to what is
@@ -378,10 +367,7 @@ where
     /// Why a handle that names no live task cannot send.
     #[cold]
     fn not_live(&self, handle: Handle) -> SendError {
-        match self.lookup(handle) {
-            Lookup::Finished => SendError::NotOpen(ReadyState::Closed),
-            Lookup::Live(_) | Lookup::Unknown => SendError::UnknownHandle,
-        }
+        if self.finished(handle) { SendError::NotOpen(ReadyState::Closed) } else { SendError::UnknownHandle }
     }
 
     /// `SocketTask.close` (S15, S16): `code` defaults to 1000; `reason` ≤ 123 bytes.
@@ -393,28 +379,19 @@ where
         reason: &str,
     ) -> Result<(), CloseError> {
         self.on_task(now, handle, |socket, env, _| socket.close(env, code, reason)).unwrap_or_else(|| {
-            Err(match self.lookup(handle) {
-                Lookup::Finished => CloseError::NotConnected,
-                Lookup::Live(_) | Lookup::Unknown => CloseError::UnknownHandle,
-            })
+            Err(if self.finished(handle) { CloseError::NotConnected } else { CloseError::UnknownHandle })
         })
     }
 
     /// The task's `readyState` (S9); a finished task's handle reads [`ReadyState::Closed`].
     pub fn ready_state(&self, handle: Handle) -> ReadyState {
-        match self.lookup(handle) {
-            Lookup::Live(i) => self.socket(i).map_or(ReadyState::Closed, Socket::ready_state),
-            Lookup::Finished | Lookup::Unknown => ReadyState::Closed,
-        }
+        self.live_task(handle).map_or(ReadyState::Closed, |(_, socket)| socket.ready_state())
     }
 
     /// Bytes queued for the wire (whole frames: headers included) and not yet taken by
     /// [`Client::advance_transmit`] or [`Client::poll_transmit`].
     pub fn buffered_amount(&self, handle: Handle) -> usize {
-        match self.lookup(handle) {
-            Lookup::Live(i) => self.socket(i).map_or(0, Socket::buffered_amount),
-            Lookup::Finished | Lookup::Unknown => 0,
-        }
+        self.live_task(handle).map_or(0, |(_, socket)| socket.buffered_amount())
     }
 
     /// The handles of every task that holds a slot, in slot order.
@@ -454,19 +431,28 @@ where
         let mut parsed = false;
         loop {
             let range = socket.input_range(rx);
+            if !range.is_empty() {
+                return rx.get_mut(range).unwrap_or_default();
+            }
             // With no room and no event waiting, parsing may still make room: with an
             // inflater the room ends at its read budget, and bytes read in behind an event
             // (parsing stops there, S11) fill that budget unparsed until the event is polled;
             // or an inflater that stopped for output room goes on in a replaced buffer. Give
             // it the chance, once, so that an empty buffer always means an event to poll, a
             // request for a larger buffer, or a task that reads no more
-            // (`t_input_buffer_room.rs`). The general parse alone: its common case (a whole
-            // message in one frame) gives what it does.
-            if parsed || !range.is_empty() || socket.has_event() {
-                return rx.get_mut(range).unwrap_or_default();
+            // (`t_input_buffer_room.rs`).
+            if parsed || socket.has_event() {
+                return &mut [];
             }
-            let mut env = Env { tx: buffers.tx.as_mut(), rng, config, now: *now, id: id.get(), due };
-            socket.pump_all(&mut env, rx);
+            let env = Env {
+                tx: buffers.tx.as_mut(),
+                rng: &mut *rng,
+                config,
+                now: *now,
+                id: id.get(),
+                due: &mut *due,
+            };
+            parse_for_room(socket, env, rx);
             parsed = true;
         }
     }
@@ -518,22 +504,22 @@ where
     /// Out of line, so the call that skips stays small.
     #[inline(never)]
     fn scan_timers(&mut self, now: Instant) {
-        let mut due = None;
-        for i in 0..self.slots.len() {
-            let next = self.with(i, now, |socket, env, _| {
-                socket.timeout(env);
-                socket.next_due()
-            });
-            due = earlier(due, next.flatten());
+        let mut next = None;
+        let Client { slots, rng, config, due, .. } = self;
+        for Slot { buffers, task } in slots.iter_mut() {
+            let Some((id, socket)) = task else { continue };
+            let tx = buffers.tx.as_mut();
+            socket.timeout(&mut Env { tx, rng: &mut *rng, config, now, id: id.get(), due: &mut *due });
+            next = earlier(next, socket.next_due());
         }
-        self.due = due;
+        *due = next;
     }
 
     // ---- output ------------------------------------------------------------------------
 
     /// When [`Client::handle_timeout`] must be called next, if any timer is armed.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        (0..self.slots.len()).filter_map(|i| self.socket(i)?.poll_timeout()).min()
+        (0..self.slots.len()).fold(None, |due, i| earlier(due, self.socket(i).and_then(Socket::poll_timeout)))
     }
 
     /// Copies bytes for the task's stream into `out`; returns how many (0: nothing to send,
@@ -553,10 +539,9 @@ where
     /// with [`Client::send_in_place`], which the caller writes itself
     /// ([`Client::in_place_due`]) before the bytes after it are handed out.
     pub fn transmit_data(&self, handle: Handle) -> &[u8] {
-        let Lookup::Live(i) = self.lookup(handle) else { return &[] };
-        match self.slots.get(i) {
-            Some(Slot { buffers, task: Some((_, socket)) }) => socket.transmit_data(buffers.tx.as_ref()),
-            _ => &[],
+        match self.live_task(handle) {
+            Some((buffers, socket)) => socket.transmit_data(buffers.tx.as_ref()),
+            None => &[],
         }
     }
 
@@ -564,15 +549,19 @@ where
     pub fn advance_transmit(&mut self, now: Instant, handle: Handle, n: usize) {
         self.tick(now);
         self.release_lent();
-        let Lookup::Live(i) = self.lookup(handle) else { return };
+        let Client { slots, rng, config, due, .. } = self;
+        let Some((buffers, id, socket)) = live(slots, handle) else { return };
         // The common case, without the rest of the task's context: bytes taken, no pong
         // waiting for the room, not FAILING.
-        let needs_more = match self.slots.get_mut(i) {
-            Some(Slot { task: Some((_, socket)), .. }) => socket.take_transmitted(n),
-            _ => false,
-        };
-        if needs_more {
-            let _ = self.with(i, now, |socket, env, _| socket.after_transmitted(env));
+        if socket.take_transmitted(n) {
+            socket.after_transmitted(&mut Env {
+                tx: buffers.tx.as_mut(),
+                rng,
+                config,
+                now,
+                id: id.get(),
+                due,
+            });
         }
     }
 
@@ -594,7 +583,41 @@ where
     /// time current.
     pub fn poll_event(&mut self) -> Option<(Handle, Event<'_>)> {
         self.release_lent();
+        let from = self.poll_from;
+        // The common case first, without the loop: an event waits in the first slot to look
+        // at. Handed out from there, with what this check found known (one look-up). Not on
+        // bare metal, where flash is short: the loop finds it too, and one copy of
+        // `hand_out` serves.
+        if cfg!(not(target_os = "none")) && self.socket(from).is_some_and(Socket::has_event) {
+            return self.hand_out(from);
+        }
         let index = self.next_event_slot()?;
+        self.hand_out(index)
+    }
+
+    /// The first slot from `poll_from` on, wrapping around, with an event ready (round
+    /// robin: one busy task cannot starve the others). Out of line: the first slot looked at
+    /// has the event, commonly (see [`Client::poll_event`]).
+    #[inline(never)]
+    fn next_event_slot(&mut self) -> Option<usize> {
+        let len = self.slots.len();
+        let mut index = self.poll_from;
+        for _ in 0..len {
+            if index >= len {
+                index = 0;
+            }
+            if self.next_event_ready(index) {
+                return Some(index);
+            }
+            index += 1;
+        }
+        None
+    }
+
+    /// [`Client::poll_event`] of slot `index`, where an event waits. Inline: the common call
+    /// knows the slot holds a task.
+    #[inline(always)]
+    fn hand_out(&mut self, index: usize) -> Option<(Handle, Event<'_>)> {
         self.poll_from = if index + 1 < self.slots.len() { index + 1 } else { 0 };
         let slot_index = u16::try_from(index).ok()?;
         let Slot { buffers, task } = self.slots.get_mut(index)?;
@@ -620,27 +643,6 @@ where
             due: &mut self.due,
         };
         pop_event(socket, env, buffers.rx.as_ref()).map(|event| (handle, event))
-    }
-
-    /// The first slot from `poll_from` on, wrapping around, with an event ready (round
-    /// robin: one busy task cannot starve the others).
-    fn next_event_slot(&mut self) -> Option<usize> {
-        let len = self.slots.len();
-        let mut index = self.poll_from;
-        // The common case first, without the loop: an event waits in the first slot to look at.
-        if self.socket(index).is_some_and(Socket::has_event) {
-            return Some(index);
-        }
-        for _ in 0..len {
-            if index >= len {
-                index = 0;
-            }
-            if self.next_event_ready(index) {
-                return Some(index);
-            }
-            index += 1;
-        }
-        None
     }
 
     /// Parses slot `index`'s buffered bytes up to its next event; whether one waits.
@@ -675,10 +677,7 @@ where
     /// [`SendError::BufferFull`] (up to the bound of [`Buffers::growable`]). 0 for a handle
     /// that is not live.
     pub fn send_buffer_len_for(&self, handle: Handle, len: usize) -> usize {
-        match self.lookup(handle) {
-            Lookup::Live(i) => self.socket(i).map_or(0, |socket| socket.send_buffer_len_for(len)),
-            Lookup::Finished | Lookup::Unknown => 0,
-        }
+        self.live_task(handle).map_or(0, |(_, socket)| socket.send_buffer_len_for(len))
     }
 
     /// The buffers of slot `slot`, to read their lengths.
@@ -722,8 +721,10 @@ where
     ) -> Option<T> {
         self.tick(now);
         self.release_lent();
-        let Lookup::Live(i) = self.lookup(handle) else { return None };
-        self.with(i, now, f)
+        let Client { slots, rng, config, due, .. } = self;
+        let (buffers, id, socket) = live(slots, handle)?;
+        let mut env = Env { tx: buffers.tx.as_mut(), rng, config, now, id: id.get(), due };
+        Some(f(socket, &mut env, buffers.rx.as_mut()))
     }
 
     /// Records the caller's `now` (kept monotonic) for the work of calls that take none.
@@ -735,18 +736,22 @@ where
         self.now = self.now.max(now);
     }
 
-    fn lookup(&self, handle: Handle) -> Lookup {
-        let live = self
-            .slots
-            .get(handle.slot())
-            .and_then(|s| s.task.as_ref())
-            .is_some_and(|(id, _)| *id == handle.id);
-        if live {
-            Lookup::Live(handle.slot())
-        } else if handle.id.get() < self.next_id && handle.slot() < self.slots.len() {
-            Lookup::Finished
-        } else {
-            Lookup::Unknown
+    /// Whether `handle`, which names no live task, was issued by this client: its task is
+    /// over (its slot may serve another task now), rather than a handle it never issued.
+    /// Out of line on hosted targets: only refusals ask, and inline it made the send path
+    /// longer (not on bare metal, where inline it is smaller).
+    #[cfg_attr(not(target_os = "none"), inline(never))]
+    fn finished(&self, handle: Handle) -> bool {
+        handle.id.get() < self.next_id && handle.slot() < self.slots.len()
+    }
+
+    /// The task `handle` names and its buffers, while it is live (the slot still holds that
+    /// task): one look-up, for the queries.
+    #[inline]
+    fn live_task(&self, handle: Handle) -> Option<(&Buffers<S>, &Socket)> {
+        match self.slots.get(handle.slot()) {
+            Some(Slot { buffers, task: Some((id, socket)) }) if *id == handle.id => Some((buffers, socket)),
+            _ => None,
         }
     }
 
@@ -812,8 +817,16 @@ fn pop_event<'b, R: Rng>(socket: &'b mut Socket, mut env: Env<'_, R>, rx: &'b [u
     socket.pop_event(&mut env, rx)
 }
 
-/// `handle`'s slot, its task's id and the task, when the slot still holds that task
-/// ([`Lookup::Live`]): found in one step, for the calls every message makes.
+/// [`Client::input_buffer`] when the task has no room and no event waits: the general parse
+/// alone (its common case, a whole message in one frame, gives what it does). Out of line,
+/// so the call that finds room stays small.
+#[inline(never)]
+fn parse_for_room<R: Rng>(socket: &mut Socket, mut env: Env<'_, R>, rx: &mut [u8]) {
+    socket.pump_all(&mut env, rx);
+}
+
+/// `handle`'s slot, its task's id and the task, when the slot still holds that task:
+/// found in one step, for the calls every message makes.
 #[inline]
 fn live<S, const N: usize>(
     slots: &mut heapless::Vec<Slot<S>, N>,
@@ -822,16 +835,6 @@ fn live<S, const N: usize>(
     match slots.get_mut(handle.slot()) {
         Some(Slot { buffers, task: Some((id, socket)) }) if *id == handle.id => Some((buffers, *id, socket)),
         _ => None,
-    }
-}
-
-/// The earlier of two optional instants, `None` counting as never.
-#[inline]
-fn earlier(a: Option<Instant>, b: Option<Instant>) -> Option<Instant> {
-    match (a, b) {
-        (Some(a), Some(b)) => Some(a.min(b)),
-        (a, None) => a,
-        (None, b) => b,
     }
 }
 

@@ -201,7 +201,7 @@ impl Receive {
         if self.pin == Pin::Free {
             self.reclaim(rx);
         }
-        self.filled..rx.len().max(self.filled)
+        self.filled..rx.len()
     }
 
     /// [`Receive::space_range`] without an inflater (the caller knows): no window, no
@@ -214,7 +214,7 @@ impl Receive {
             // `reclaim` without an inflater: no window before the message.
             self.compact_if_worth(rx, self.msg.start + (self.cursor - self.msg.end));
         }
-        self.filled..rx.len().max(self.filled)
+        self.filled..rx.len()
     }
 
     /// [`Receive::space_range`] with permessage-deflate on: out of the common path.
@@ -342,6 +342,24 @@ impl Receive {
         self.msg = Assembly { start: self.cursor, end: self.cursor, ..Assembly::default() };
     }
 
+    /// [`Receive::release`] of a whole message as it is handed out (it holds the buffer).
+    /// Without an inflater no window is kept: the bytes before the cursor go, and when
+    /// nothing follows them the offsets start again at 0.
+    #[inline]
+    pub(crate) fn release_message(&mut self) {
+        debug_assert!(self.pin == Pin::Held, "a message handed out holds the buffer");
+        if self.inflating() {
+            self.release();
+            return;
+        }
+        self.pin = Pin::Free;
+        if self.cursor == self.filled {
+            self.cursor = 0;
+            self.filled = 0;
+        }
+        self.msg = Assembly { start: self.cursor, end: self.cursor, ..Assembly::default() };
+    }
+
     /// Stops reading: drops every byte not held by an event (after the task failed, or the
     /// peer's close). The stream's end, if it came, is kept. Out of line: four transitions
     /// call it, none often.
@@ -456,7 +474,17 @@ impl Receive {
             return None;
         }
         let start = self.cursor + header;
-        self.msg = Assembly { start, end: start + len, fragments: 1, ..Assembly::default() };
+        // Between messages the rest of the assembly is as `release` (or `discard`, or
+        // `start_frames`) left it: only where the message is, and its one fragment, change.
+        debug_assert!(
+            matches!(self.msg, Assembly { kind: None, fragments: 0, .. })
+                && self.msg.utf8 == Utf8Validator::default()
+                && !self.msg.compressed(),
+            "a message under way between messages"
+        );
+        self.msg.start = start;
+        self.msg.end = start + len;
+        self.msg.fragments = 1;
         self.cursor = start + len;
         self.pin = Pin::Held;
         Some(kind)

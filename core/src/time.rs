@@ -65,6 +65,18 @@ impl Add<Duration> for Instant {
     }
 }
 
+/// The earlier of two optional instants, `None` counting as never: how every timer bound is
+/// kept. One copy on bare metal, where a 64-bit compare is long.
+#[cfg_attr(not(target_os = "none"), inline)]
+#[cfg_attr(target_os = "none", inline(never))]
+pub(crate) fn earlier(a: Option<Instant>, b: Option<Instant>) -> Option<Instant> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, None) => a,
+        (None, b) => b,
+    }
+}
+
 impl Sub for Instant {
     type Output = Duration;
 

@@ -67,8 +67,18 @@ impl Events {
         self.items = [second, third, third];
     }
 
-    /// Whether a waiting event borrows the receive buffer.
+    /// Whether a waiting event borrows the receive buffer: only the front can (an open or a
+    /// message is queued only into an empty queue: parsing stops while an event waits).
     #[inline]
+    pub(super) fn front_borrows(&self) -> bool {
+        let borrows = self.front().is_some_and(Pending::borrows);
+        debug_assert_eq!(borrows, self.any_borrows(), "an event behind the front borrows the buffer");
+        borrows
+    }
+
+    /// Whether any waiting event borrows the receive buffer (what
+    /// [`Events::front_borrows`] stands for).
+    #[cfg_attr(not(any(test, debug_assertions)), allow(dead_code))]
     pub(super) fn any_borrows(&self) -> bool {
         self.items.iter().take(usize::from(self.len)).any(Pending::borrows)
     }

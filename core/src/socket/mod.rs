@@ -23,7 +23,6 @@
 //! the helpers they call, so each one reports a transition that happened.
 
 use core::ops::Range;
-use core::time::Duration;
 
 use heapless::String;
 use rand_core::Rng;
@@ -49,7 +48,7 @@ use crate::log::{Cause, debug, info, log_closing};
 use crate::ready_state::ReadyState;
 pub(crate) use crate::receive::StreamEnd;
 use crate::receive::{FrameLimits, MessageKind, Output, RX_OVERHEAD, Receive};
-use crate::time::Instant;
+use crate::time::{Instant, earlier};
 use crate::transmit::{CONTROL_PAYLOAD_MAX, QueueError, Reserve, Transmit, max_data_payload};
 use events::Events;
 
@@ -78,7 +77,7 @@ impl<R> Env<'_, R> {
     /// Arms `timer` of `timers` at `at`, and keeps the client's bound at or before it.
     fn arm(&mut self, timers: &mut [Option<Instant>; 2], timer: Timer, at: Instant) {
         set_timer(timers, timer, Some(at));
-        *self.due = Some(self.due.map_or(at, |due| due.min(at)));
+        *self.due = earlier(*self.due, Some(at));
     }
 }
 
@@ -192,7 +191,8 @@ impl Pending {
 /// in place: [`Socket::offer_protocols`]).
 pub(crate) struct Handshake {
     pub(crate) accept: Accept,
-    pub(crate) timeout: Duration,
+    /// When the connect timer (S6) fires: the connect timeout from the task's start.
+    pub(crate) connect_by: Instant,
     pub(crate) deflate: Option<PerMessageDeflate>,
 }
 
@@ -244,7 +244,6 @@ impl Socket {
     pub(crate) fn new(
         handshake: Handshake,
         queued: usize,
-        now: Instant,
         config: &Config,
         (rx_max, tx_max): (usize, usize),
     ) -> Self {
@@ -253,7 +252,7 @@ impl Socket {
         let max_message = limits.max_message_size.min(rx_max.saturating_sub(RX_OVERHEAD));
         let max_send = limits.max_message_size.min(max_data_payload(tx_max));
         let mut timers = [None; 2];
-        set_timer(&mut timers, Timer::Connect, Some(now + handshake.timeout));
+        set_timer(&mut timers, Timer::Connect, Some(handshake.connect_by));
         let frame_limits = FrameLimits {
             max_frame: u64::try_from(limits.max_frame_size).unwrap_or(u64::MAX),
             max_message,
@@ -335,7 +334,8 @@ impl Socket {
 
     /// The earliest armed timer.
     pub(crate) fn poll_timeout(&self) -> Option<Instant> {
-        self.timers.iter().flatten().min().copied()
+        let [connect, close] = self.timers;
+        earlier(connect, close)
     }
 
     /// The earliest instant at which [`Socket::timeout`] has something to do: a timer that

@@ -96,7 +96,7 @@ impl Socket {
     /// only marks the message's bytes as free to reuse, and the next call that could reuse
     /// them (read into the buffer, compact it, parse) takes the client by `&mut`, which the
     /// message's borrow of the client excludes until the caller is done with it.
-    #[inline]
+    #[cfg_attr(not(target_os = "none"), inline(always))]
     pub(crate) fn pop_message<'b>(&mut self, rx: &'b [u8]) -> Option<Message<'b>> {
         let Some(Pending::Message(kind)) = self.events.front() else { return None };
         let bytes = rx.get(self.rx.held_message()).unwrap_or_default();
@@ -108,7 +108,7 @@ impl Socket {
         // No event behind a message borrows the buffer (parsing stops while one waits: what
         // can follow it is an error and a close), so its bytes are free now.
         debug_assert!(!self.events.any_borrows(), "an event behind a message borrows the buffer");
-        self.rx.release();
+        self.rx.release_message();
         Some(message)
     }
 
@@ -116,7 +116,7 @@ impl Socket {
     /// receive buffer, its bytes may be reused. Parses nothing (S11).
     #[inline]
     pub(crate) fn release(&mut self) {
-        if !self.events.any_borrows() {
+        if !self.events.front_borrows() {
             self.rx.release();
         }
     }

@@ -75,10 +75,10 @@ impl Task {
         let mut rng = TestRng(7);
         let handshake = Handshake {
             accept: Key::generate(&mut rng).accept(),
-            timeout: Duration::from_secs(5),
+            connect_by: Instant::ZERO + Duration::from_secs(5),
             deflate: None,
         };
-        let socket = Socket::new(handshake, 0, Instant::ZERO, config, (RX_LEN, TX_LEN));
+        let socket = Socket::new(handshake, 0, config, (RX_LEN, TX_LEN));
         let mut task =
             Task { socket, rx: std::vec![0; RX_LEN], tx: std::vec![0; TX_LEN], rng, due: None, lent: false };
         task.with(config, Instant::ZERO, |socket, env, _| {
