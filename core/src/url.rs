@@ -322,42 +322,49 @@ fn after(s: &[u8], at: usize, byte: u8) -> Option<usize> {
     (s.get(at) == Some(&byte)).then_some(at + 1)
 }
 
-/// Up to `limit` `:`-separated groups at `s[at..]` (RFC 4291 §2.2): each 1 to 4 hex digits,
-/// or, with at least two groups left, a dotted quad that ends the run. Returns where the
-/// groups end, how many were read (a quad counts two) and whether a quad ended them; a
-/// group that does not parse ends the run before its `:`.
-fn ipv6_groups(s: &[u8], mut at: usize, limit: usize) -> (usize, usize, bool) {
-    for group in 0..limit {
-        let start = if group > 0 { after(s, at, b':') } else { Some(at) };
-        let Some(start) = start else { return (at, group, false) };
-        if group + 1 < limit
-            && let Some(end) = ipv4_at(s, start)
-        {
-            return (end, group + 2, true);
-        }
-        let end = hex_end(s, start);
-        if end == start || end - start > 4 {
-            return (at, group, false);
-        }
-        at = end;
-    }
-    (at, limit, false)
-}
-
-/// The inside of `[…]`: eight groups, or fewer around one `::`, the last two possibly a dotted
-/// quad (RFC 4291 §2.2). Zone identifiers (`fe80::1%eth0`) are refused: RFC 6874 is not
-/// supported by `Ipv6Addr` nor by the platforms.
+/// The inside of `[…]` (RFC 4291 §2.2): `:`-separated groups of 1 to 4 hex digits, eight of
+/// them, or fewer around one `::` (which stands for at least one group of zeros); the last
+/// two groups may be written as a dotted quad, which then ends the address. Zone identifiers
+/// (`fe80::1%eth0`) are refused: RFC 6874 is not supported by `Ipv6Addr` nor by the
+/// platforms.
+///
+/// One pass: each group is read, then its separator (`:`, or `::` once); the count of groups
+/// is judged at the end (a quad counts two).
 fn is_ipv6(s: &[u8]) -> bool {
-    let (at, head, quad) = ipv6_groups(s, 0, 8);
-    if head == 8 {
-        return at == s.len();
+    let (mut at, mut groups, mut gap) = (0, 0usize, false);
+    if s.starts_with(b"::") {
+        (at, gap) = (2, true);
     }
-    if quad || s.get(at..at + 2) != Some(b"::") {
-        return false;
+    while at < s.len() {
+        if let Some(end) = ipv4_at(s, at)
+            && end == s.len()
+        {
+            groups += 2;
+            break;
+        }
+        let end = hex_end(s, at);
+        if end == at || end - at > 4 {
+            return false;
+        }
+        (at, groups) = (end, groups + 1);
+        if at == s.len() {
+            break;
+        }
+        at = match after(s, at, b':') {
+            Some(next) => next,
+            None => return false,
+        };
+        if s.get(at) == Some(&b':') {
+            if gap {
+                return false;
+            }
+            (at, gap) = (at + 1, true);
+        } else if at == s.len() {
+            // A `:` must be followed by a group.
+            return false;
+        }
     }
-    // `::` stands for at least one group of zeros.
-    let (at, _, _) = ipv6_groups(s, at + 2, 7 - head);
-    at == s.len()
+    if gap { groups <= 7 } else { groups == 8 }
 }
 
 #[cfg(test)]
