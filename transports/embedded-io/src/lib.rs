@@ -276,10 +276,10 @@
 //! `panic = "abort"`, without the `defmt` feature (off, logging leaves no code).
 //!
 //! Flash is `.text` + `.rodata` + `.ARM.exidx` + `.data`; RAM is `.bss` (`.data` is 0 in all of
-//! them) and the stack, a worst-case walk of the direct calls from `_start` over
-//! `llvm-objdump -d`. Measured by `size/measure.sh` on 2026-12-02, on the tree these docs come with, all rows from the
-//! same run. The goal is 20 KiB (20 480 B) for `sockettask`, not met yet (3 006 B over); CI runs
-//! the script and fails when `sockettask` grows past 23 862 B.
+//! them) and the stack, a worst-case walk of the direct calls from `_start` over `llvm-objdump
+//! -d`. Measured by `size/measure.sh` on 2026-12-02, on the tree these docs come with, all rows
+//! from the same run. The goal is 20 KiB (20 480 B) for `sockettask`, not met yet (3 006 B
+//! over); CI runs the script and fails when `sockettask` grows past 23 862 B.
 //!
 //! | program | flash | `.bss` | stack |
 //! |---|---|---|---|
