@@ -278,15 +278,15 @@
 //! Flash is `.text` + `.rodata` + `.ARM.exidx` + `.data`; RAM is `.bss` (`.data` is 0 in all of
 //! them) and the stack, a worst-case walk of the direct calls from `_start` over `llvm-objdump
 //! -d`. Measured by `size/measure.sh` on 2026-12-02, on the tree these docs come with, all rows
-//! from the same run. The goal is 20 KiB (20 480 B) for `sockettask`, not met yet (3 006 B
-//! over); CI runs the script and fails when `sockettask` grows past 23 862 B.
+//! from the same run. The goal is 20 KiB (20 480 B) for `sockettask`, not met yet (2 884 B
+//! over); CI runs the script and fails when `sockettask` grows past 23 740 B.
 //!
 //! | program | flash | `.bss` | stack |
 //! |---|---|---|---|
-//! | `sockettask`: this transport and the core | 23 486 B | 2 992 B (2 KiB buffers + 944 B driver) | ≤ 2 352 B |
-//! | `sockettask_err_msg`: the same, writing each failure's `errMsg` with [`ErrMsg::text`](sockettask::ErrMsg::text) (no `core::fmt`) | 27 826 B | 2 992 B | ≤ 2 368 B |
-//! | `sockettask_deflate`: the same with `deflate`, offering a 1 KiB window | 36 598 B | 14 552 B (3 073 B buffers + 11 479 B driver, most of it the inflate state) | ≤ 12 712 B |
-//! | `core_only`: the core alone, driven by hand | 23 106 B | 2 048 B (2 KiB buffers; the client lives on the stack) | ≤ 3 272 B |
+//! | `sockettask`: this transport and the core | 23 364 B | 2 992 B (2 KiB buffers + 944 B driver) | ≤ 2 352 B |
+//! | `sockettask_err_msg`: the same, writing each failure's `errMsg` with [`ErrMsg::text`](sockettask::ErrMsg::text) (no `core::fmt`) | 27 704 B | 2 992 B | ≤ 2 368 B |
+//! | `sockettask_deflate`: the same with `deflate`, offering a 1 KiB window | 36 628 B | 14 552 B (3 073 B buffers + 11 479 B driver, most of it the inflate state) | ≤ 12 712 B |
+//! | `core_only`: the core alone, driven by hand | 22 984 B | 2 048 B (2 KiB buffers; the client lives on the stack) | ≤ 3 272 B |
 //! | `embedded_websocket`: embedded-websocket 0.9.5, same program, hidden the same | 11 998 B | 3 072 B (3 × 1 KiB buffers) | ≤ 2 108 B |
 //!
 //! `sockettask_deflate` offers `server_max_window_bits: Some(10)`; its receive buffer grows by
