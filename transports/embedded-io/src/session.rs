@@ -109,19 +109,13 @@ where
         if self.client.ready_state(handle) == ReadyState::Closed {
             return Err(Error::Closed);
         }
-        match self.streams.get_mut(handle.slot()) {
-            Some(Some((owner, stream))) if *owner == handle => Ok(stream),
-            _ => Err(Error::Closed),
-        }
+        owned(&mut self.streams, handle)
     }
 
     /// The stream and the bytes waiting for it (empty when all is written).
     pub(crate) fn write_target<E>(&mut self, handle: Handle) -> Result<(&mut T, &[u8]), Error<E>> {
         let data = self.client.transmit_data(handle);
-        match self.streams.get_mut(handle.slot()) {
-            Some(Some((owner, stream))) if *owner == handle => Ok((stream, data)),
-            _ => Err(Error::Closed),
-        }
+        Ok((owned(&mut self.streams, handle)?, data))
     }
 
     /// The next write of a `send_in_place`: the stream and what goes to it, what was queued
@@ -142,10 +136,7 @@ where
                 None => return Ok(None),
             }
         };
-        match self.streams.get_mut(handle.slot()) {
-            Some(Some((owner, stream))) if *owner == handle => Ok(Some((stream, next.0, next.1))),
-            _ => Err(Error::Closed),
-        }
+        Ok(Some((owned(&mut self.streams, handle)?, next.0, next.1)))
     }
 
     /// What one read needs, when one can come to something: the stream, the room to read
@@ -174,10 +165,7 @@ where
         if buf.is_empty() {
             return Ok(None);
         }
-        match self.streams.get_mut(handle.slot()) {
-            Some(Some((owner, stream))) if *owner == handle => Ok(Some((stream, buf, &self.clock, deadline))),
-            _ => Err(Error::Closed),
-        }
+        Ok(Some((owned(&mut self.streams, handle)?, buf, &self.clock, deadline)))
     }
 
     /// A write of [`Session::write_target`]'s bytes (`Written::Queued`) or of
@@ -264,6 +252,15 @@ where
 
     fn broken(&mut self, handle: Handle, now: Instant, kind: sockettask::TransportError) {
         self.client.handle_transport_error(now, handle, kind);
+    }
+}
+
+/// The stream of `handle`'s entry while that task still owns it; [`Error::Closed`] otherwise.
+/// A function of the streams alone, so the session's core may stay borrowed beside it.
+fn owned<T, E>(streams: &mut [Option<(Handle, T)>], handle: Handle) -> Result<&mut T, Error<E>> {
+    match streams.get_mut(handle.slot()) {
+        Some(Some((owner, stream))) if *owner == handle => Ok(stream),
+        _ => Err(Error::Closed),
     }
 }
 
