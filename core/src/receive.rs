@@ -332,14 +332,8 @@ impl Receive {
         if self.msg.compressed() {
             self.keep_window();
         }
-        if self.cursor == self.filled {
-            // Nothing left but the inflate window, if any: start again right after it (offsets
-            // reset, no byte moves).
-            let floor = self.window().end;
-            self.cursor = floor;
-            self.filled = floor;
-        }
-        self.msg = Assembly { start: self.cursor, end: self.cursor, ..Assembly::default() };
+        // Nothing left but the inflate window, if any: start again right after it.
+        self.free_from(self.window().end);
     }
 
     /// [`Receive::release`] of a whole message as it is handed out (it holds the buffer).
@@ -353,9 +347,17 @@ impl Receive {
             return;
         }
         self.pin = Pin::Free;
+        self.free_from(0);
+    }
+
+    /// The end of a loan, after the window (if any) is kept: the next message starts at the
+    /// cursor, and when no unparsed byte follows it the offsets start again at `floor` (no
+    /// byte moves).
+    #[inline]
+    fn free_from(&mut self, floor: usize) {
         if self.cursor == self.filled {
-            self.cursor = 0;
-            self.filled = 0;
+            self.cursor = floor;
+            self.filled = floor;
         }
         self.msg = Assembly { start: self.cursor, end: self.cursor, ..Assembly::default() };
     }
