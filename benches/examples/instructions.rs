@@ -1,0 +1,165 @@
+//! The in-memory cases of the `receive`, `send` and `handshake` benches, run a given number
+//! of times outside criterion, for an instruction counter: `benches/scripts/instructions.sh`
+//! runs each case under callgrind at two counts and prints the instructions of one
+//! iteration (the difference over the extra iterations, so set-up drops out). Instruction
+//! counts do not move with the machine's load, as the benches' times do.
+//!
+//! ```text
+//! instructions CASE N
+//! ```
+//!
+//! Cases, each doing what the bench of the same contender does per iteration:
+//! - `receive-text-16`, `receive-binary-16`: sockettask (`input_buffer` copy, `handle_read`,
+//!   `poll_event`);
+//! - `ews-receive-text-16`, `ews-receive-binary-16`: embedded-websocket's `read` (and
+//!   `simdutf8::basic::from_utf8` for text, as its caller must);
+//! - `send-16`, `ews-send-16`: one 16 B binary message onto the wire;
+//! - `handshake`, `ews-handshake`: a client from nothing to OPEN against the same 101, which
+//!   the bench's server side writes in the iteration: `server-101` is that part alone.
+
+use std::hint::black_box;
+
+use embedded_websocket::{WebSocketClient, WebSocketOptions, WebSocketSendMessageType, WebSocketState};
+use sockettask::{Buffers, Client, Config, ConnectOptions, Event, Instant, Message, RX_OVERHEAD, Schemes};
+use sockettask_benches::{TestRng, open_client, wire};
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let (Some(case), Some(n)) = (args.next(), args.next().and_then(|n| n.parse::<u32>().ok())) else {
+        eprintln!("usage: instructions CASE N");
+        std::process::exit(2);
+    };
+    match case.as_str() {
+        "receive-text-16" => receive(true, n),
+        "receive-binary-16" => receive(false, n),
+        "ews-receive-text-16" => ews_receive(true, n),
+        "ews-receive-binary-16" => ews_receive(false, n),
+        "send-16" => send(n),
+        "ews-send-16" => ews_send(n),
+        "handshake" => handshake(n),
+        "ews-handshake" => ews_handshake(n),
+        "server-101" => server_101(n),
+        other => {
+            eprintln!("instructions: no case {other:?}");
+            std::process::exit(2);
+        }
+    }
+}
+
+fn message(text: bool) -> (Vec<u8>, Vec<u8>) {
+    let payload = if text { wire::text(16).into_bytes() } else { wire::binary(16) };
+    let frames = wire::server_frame(if text { wire::TEXT } else { wire::BINARY }, &payload);
+    (payload, frames)
+}
+
+fn receive(text: bool, n: u32) {
+    let (_, frames) = message(text);
+    let (mut client, task) = open_client((frames.len() + RX_OVERHEAD).max(1024), 4096);
+    let now = Instant::from_millis(0);
+    for _ in 0..n {
+        let buf = client.input_buffer(task);
+        buf[..frames.len()].copy_from_slice(&frames);
+        client.handle_read(now, task, frames.len());
+        match client.poll_event() {
+            Some((_, Event::Message(message))) => black_box(message.as_bytes()),
+            other => panic!("expected a message, got {other:?}"),
+        };
+    }
+}
+
+fn ews_receive(text: bool, n: u32) {
+    let (payload, frames) = message(text);
+    let mut ws = WebSocketClient::new_client(TestRng::new(4));
+    ws.state = WebSocketState::Open;
+    let mut out = vec![0; payload.len()];
+    for _ in 0..n {
+        let (mut from, mut to) = (0, 0);
+        loop {
+            let read = ws.read(&frames[from..], &mut out[to..]).expect("read");
+            from += read.len_from;
+            to += read.len_to;
+            if read.end_of_message {
+                break;
+            }
+        }
+        let message = &out[..to];
+        if text {
+            black_box(simdutf8::basic::from_utf8(message).expect("valid UTF-8"));
+        }
+        black_box(message);
+    }
+}
+
+fn send(n: u32) {
+    let payload = wire::binary(16);
+    let (mut client, task) = open_client(4096, 1024);
+    let now = Instant::from_millis(0);
+    for _ in 0..n {
+        client.send(task, Message::Binary(black_box(&payload))).expect("send");
+        let n = black_box(client.transmit_data(task)).len();
+        client.advance_transmit(now, task, n);
+    }
+}
+
+fn ews_send(n: u32) {
+    let payload = wire::binary(16);
+    let mut ws = WebSocketClient::new_client(TestRng::new(3));
+    ws.state = WebSocketState::Open;
+    let mut out = vec![0; 16 + 14];
+    for _ in 0..n {
+        let n =
+            ws.write(WebSocketSendMessageType::Binary, true, black_box(&payload), &mut out).expect("write");
+        black_box(&out[..n]);
+    }
+}
+
+const URL: &str = "ws://example.com/chat";
+
+fn handshake(n: u32) {
+    let config = Config { schemes: Schemes::AllowInsecure, ..Config::default() };
+    let options = ConnectOptions::new(URL);
+    let now = Instant::from_millis(0);
+    let (mut rx, mut tx) = (vec![0u8; 1024], vec![0u8; 1024]);
+    let mut response = Vec::with_capacity(256);
+    for _ in 0..n {
+        let storage = [Buffers::new(&mut rx[..], &mut tx[..])];
+        let mut client: Client<&mut [u8], TestRng, 1> =
+            Client::new(config, TestRng::new(7), storage).expect("client");
+        let task = client.connect_socket(now, black_box(&options)).expect("connect");
+        let request = client.transmit_data(task);
+        assert!(wire::write_response(request, &mut response));
+        let n = request.len();
+        client.advance_transmit(now, task, n);
+        client.handle_input(now, task, &response);
+        match client.poll_event() {
+            Some((_, Event::Open(open))) => black_box(open.protocol),
+            other => panic!("expected Open, got {other:?}"),
+        };
+    }
+}
+
+fn ews_handshake(n: u32) {
+    let options = WebSocketOptions {
+        path: "/chat",
+        host: "example.com",
+        origin: "http://example.com",
+        sub_protocols: None,
+        additional_headers: None,
+    };
+    let mut request = vec![0u8; 1024];
+    let mut response = Vec::with_capacity(256);
+    for _ in 0..n {
+        let mut ws = WebSocketClient::new_client(TestRng::new(7));
+        let (len, key) = ws.client_connect(black_box(&options), &mut request).expect("connect");
+        assert!(wire::write_response(&request[..len], &mut response));
+        black_box(ws.client_accept(&key, &response).expect("accept"));
+    }
+}
+
+fn server_101(n: u32) {
+    let request = wire::request("example.com", "/chat", "dGhlIHNhbXBsZSBub25jZQ==");
+    let mut response = Vec::with_capacity(256);
+    for _ in 0..n {
+        assert!(wire::write_response(black_box(request.as_bytes()), &mut response));
+    }
+}
