@@ -17,8 +17,8 @@ use crate::handshake::request::{find_header_refusal, find_protocol_refusal};
 use crate::handshake::{Key, Request};
 use crate::log::{info, scheme_name};
 use crate::ready_state::ReadyState;
-use crate::socket::{Env, Handshake, Socket, StreamEnd, joined_len};
-use crate::time::{Instant, earlier};
+use crate::socket::{Env, Handshake, Socket, StreamEnd, fast_paths, joined_len};
+use crate::time::{Deadline, Instant};
 use crate::transmit::DATA_RESERVE;
 use crate::url::{Scheme, Url};
 
@@ -69,12 +69,12 @@ pub struct Client<S, R, const N: usize = DEFAULT_MAX_TASKS> {
     /// close handshake would be cut short.
     now: Instant,
     poll_from: usize,
-    /// No timer of any task is due before this instant (`None`: none is armed); a timer that
+    /// No timer of any task is due before this instant (`NEVER`: none is armed); a timer that
     /// expired behind waiting events counts as due at [`Instant::ZERO`]. A lower bound, kept
     /// where a timer is armed (`start_task`, and `Env::arm` inside the transitions) and made
     /// exact by each scan: [`Client::handle_timeout`] skips the slots while `now` is before
     /// it.
-    due: Option<Instant>,
+    due: Deadline,
 }
 
 impl<S, R, const N: usize> core::fmt::Debug for Client<S, R, N> {
@@ -99,7 +99,16 @@ where
             check_buffers(&buffers)?;
             let _ = slots.push(Slot { buffers, task: None });
         }
-        Ok(Client { config, rng, slots, next_id: 1, lent: None, poll_from: 0, now: Instant::ZERO, due: None })
+        Ok(Client {
+            config,
+            rng,
+            slots,
+            next_id: 1,
+            lent: None,
+            poll_from: 0,
+            now: Instant::ZERO,
+            due: Deadline::NEVER,
+        })
     }
 
     /// The configuration.
@@ -171,8 +180,8 @@ where
         let (_, socket) = slot.task.insert((id, Socket::new(handshake, queued, &self.config, lens)));
         socket.offer_protocols(options.protocols);
         // The connect timer `Socket::new` armed, its only timer.
-        debug_assert_eq!(socket.next_due(), Some(connect_by), "a new task's timers");
-        self.due = earlier(self.due, Some(connect_by));
+        debug_assert_eq!(socket.next_due(), Deadline::at(connect_by), "a new task's timers");
+        self.due = self.due.min(Deadline::at(connect_by));
         info!(
             "socketTaskId {} connect to {} port {} ({})",
             id.get(),
@@ -422,6 +431,28 @@ where
     /// end of the stream: there is room, and what is read into it is dropped, so a driver
     /// reads on until EOF without deciding anything itself.
     pub fn input_buffer(&mut self, handle: Handle) -> &mut [u8] {
+        // The common case: no event on loan, and room as it is (no byte to move, nothing to
+        // parse). Found with the slot borrowed briefly, so that the rest goes out of line and
+        // the common call keeps no state across a call. Not on bare metal, where flash is
+        // short: the general path finds the same room.
+        let room = match live(&mut self.slots, handle) {
+            Some((buffers, _, socket)) if fast_paths() && self.lent.is_none() => {
+                socket.room_as_is(buffers.rx.as_mut().len())
+            }
+            _ => None,
+        };
+        let Some(range) = room else { return self.make_input_buffer(handle) };
+        match self.slots.get_mut(handle.slot()) {
+            Some(slot) => slot.buffers.rx.as_mut().get_mut(range).unwrap_or_default(),
+            None => &mut [],
+        }
+    }
+
+    /// [`Client::input_buffer`] past its common case (all of it on bare metal): ends the
+    /// loan, makes room, parses.
+    #[cfg_attr(not(target_os = "none"), inline(never))]
+    #[cfg_attr(target_os = "none", inline(always))]
+    fn make_input_buffer(&mut self, handle: Handle) -> &mut [u8] {
         self.release_lent();
         // One look-up of the slot, whose receive buffer the range is taken from (and handed
         // out of) once: the rest of the client lent to the task for the parse below.
@@ -460,6 +491,9 @@ where
     /// `n` bytes were read into [`Client::input_buffer`].
     pub fn handle_read(&mut self, now: Instant, handle: Handle, n: usize) {
         self.tick(now);
+        if fast_paths() && self.lent.is_some() {
+            return self.handle_read_lent(handle, n);
+        }
         self.release_lent();
         // The common case (a whole message in one frame) without the rest of the task's
         // context; anything else is parsed with it.
@@ -467,6 +501,15 @@ where
         if !socket.input_written_alone(buffers.rx.as_mut(), n) {
             self.parse_next_event(handle.slot());
         }
+    }
+
+    /// [`Client::handle_read`] while an event is on loan: ends it first. Out of line, so
+    /// that the common call keeps no state across a call.
+    #[cold]
+    #[inline(never)]
+    fn handle_read_lent(&mut self, handle: Handle, n: usize) {
+        self.release_lent_slot();
+        self.handle_read(self.now, handle, n);
     }
 
     /// The task's stream ended (the peer closed it). Applied after the bytes already given.
@@ -488,11 +531,11 @@ where
     pub fn handle_timeout(&mut self, now: Instant) {
         self.tick(now);
         self.release_lent();
-        if self.due.is_none_or(|due| now < due) {
+        if !self.due.is_due(now) {
             // Nothing can be due: every timer is at or after `due` (see the field).
             debug_assert!(
                 (0..self.slots.len())
-                    .all(|i| self.socket(i).and_then(Socket::next_due).is_none_or(|t| now < t)),
+                    .all(|i| self.socket(i).is_none_or(|socket| !socket.next_due().is_due(now))),
                 "a timer is due before the client's bound"
             );
             return;
@@ -504,13 +547,13 @@ where
     /// Out of line, so the call that skips stays small.
     #[inline(never)]
     fn scan_timers(&mut self, now: Instant) {
-        let mut next = None;
+        let mut next = Deadline::NEVER;
         let Client { slots, rng, config, due, .. } = self;
         for Slot { buffers, task } in slots.iter_mut() {
             let Some((id, socket)) = task else { continue };
             let tx = buffers.tx.as_mut();
             socket.timeout(&mut Env { tx, rng: &mut *rng, config, now, id: id.get(), due: &mut *due });
-            next = earlier(next, socket.next_due());
+            next = next.min(socket.next_due());
         }
         *due = next;
     }
@@ -519,7 +562,10 @@ where
 
     /// When [`Client::handle_timeout`] must be called next, if any timer is armed.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        (0..self.slots.len()).fold(None, |due, i| earlier(due, self.socket(i).and_then(Socket::poll_timeout)))
+        let due = (0..self.slots.len()).fold(Deadline::NEVER, |due, i| {
+            self.socket(i).map_or(due, |socket| due.min(socket.poll_timeout()))
+        });
+        due.instant()
     }
 
     /// Copies bytes for the task's stream into `out`; returns how many (0: nothing to send,
@@ -582,17 +628,67 @@ where
     /// calls [`Client::handle_timeout`] on every turn (cheap when nothing is due) keeps that
     /// time current.
     pub fn poll_event(&mut self) -> Option<(Handle, Event<'_>)> {
+        if fast_paths() && self.lent.is_some() {
+            return self.poll_event_lent();
+        }
         self.release_lent();
         let from = self.poll_from;
         // The common case first, without the loop: an event waits in the first slot to look
-        // at. Handed out from there, with what this check found known (one look-up). Not on
-        // bare metal, where flash is short: the loop finds it too, and one copy of
-        // `hand_out` serves.
-        if cfg!(not(target_os = "none")) && self.socket(from).is_some_and(Socket::has_event) {
-            return self.hand_out(from);
+        // at. A binary message is handed out from there without a call; any other event out
+        // of line, so that the common call keeps no state across one. Not on bare metal,
+        // where flash is short: the loop finds it too, and one copy of `hand_out` serves.
+        if fast_paths()
+            && let Some(socket) = self.socket(from)
+            && socket.has_event()
+        {
+            return if socket.binary_waits() { self.hand_out_binary(from) } else { self.hand_out_at(from) };
         }
+        self.poll_next()
+    }
+
+    /// [`Client::poll_event`] past its common case (all of it on bare metal): the next slot
+    /// with an event, handed out.
+    #[cfg_attr(not(target_os = "none"), inline(never))]
+    #[cfg_attr(target_os = "none", inline(always))]
+    fn poll_next(&mut self) -> Option<(Handle, Event<'_>)> {
         let index = self.next_event_slot()?;
+        // As in `poll_event`: a binary message without a call, any other event out of line.
+        if fast_paths() {
+            let binary = self.socket(index).is_some_and(Socket::binary_waits);
+            return if binary { self.hand_out_binary(index) } else { self.hand_out_at(index) };
+        }
         self.hand_out(index)
+    }
+
+    /// [`Client::hand_out`], out of line (for [`Client::poll_event`]'s common case).
+    #[inline(never)]
+    fn hand_out_at(&mut self, index: usize) -> Option<(Handle, Event<'_>)> {
+        self.hand_out(index)
+    }
+
+    /// [`Client::hand_out`] of the binary message that waits in slot `index`
+    /// ([`Socket::binary_waits`]): no call, no UTF-8 to check.
+    #[inline(always)]
+    fn hand_out_binary(&mut self, index: usize) -> Option<(Handle, Event<'_>)> {
+        self.poll_from = if index + 1 < self.slots.len() { index + 1 } else { 0 };
+        let slot_index = u16::try_from(index).ok()?;
+        let Slot { buffers, task } = self.slots.get_mut(index)?;
+        let (id, socket) = task.as_mut()?;
+        let handle = Handle { id: *id, slot: slot_index };
+        let message = Message::Binary(socket.pop_binary(buffers.rx.as_ref()));
+        // A task with a message to hand out is not CLOSED (parsing stops while an event
+        // waits; commands and timers do not close a task that reads): nothing to free.
+        debug_assert!(!socket.is_finished(), "a finished task handed out a message");
+        Some((handle, Event::Message(message)))
+    }
+
+    /// [`Client::poll_event`] while an event is on loan: ends it first. Out of line, so
+    /// that the common call keeps no state across a call.
+    #[cold]
+    #[inline(never)]
+    fn poll_event_lent(&mut self) -> Option<(Handle, Event<'_>)> {
+        self.release_lent_slot();
+        self.poll_event()
     }
 
     /// The first slot from `poll_from` on, wrapping around, with an event ready (round
@@ -645,9 +741,13 @@ where
         pop_event(socket, env, buffers.rx.as_ref()).map(|event| (handle, event))
     }
 
-    /// Parses slot `index`'s buffered bytes up to its next event; whether one waits.
+    /// Parses slot `index`'s buffered bytes up to its next event; whether one waits. An
+    /// empty slot (commonly most of them) is passed over without the call that parses.
     fn next_event_ready(&mut self, index: usize) -> bool {
-        self.socket(index).is_some_and(Socket::has_event) || self.parse_next_event(index)
+        match self.socket(index) {
+            Some(socket) => socket.has_event() || self.parse_next_event(index),
+            None => false,
+        }
     }
 
     /// [`Client::next_event_ready`] when no event waits yet: parses. Out of line, so polling
@@ -747,7 +847,8 @@ where
 
     /// The task `handle` names and its buffers, while it is live (the slot still holds that
     /// task): one look-up, for the queries.
-    #[inline]
+    #[cfg_attr(not(target_os = "none"), inline)]
+    #[cfg_attr(target_os = "none", inline(never))]
     fn live_task(&self, handle: Handle) -> Option<(&Buffers<S>, &Socket)> {
         match self.slots.get(handle.slot()) {
             Some(Slot { buffers, task: Some((id, socket)) }) if *id == handle.id => Some((buffers, socket)),
@@ -827,7 +928,8 @@ fn parse_for_room<R: Rng>(socket: &mut Socket, mut env: Env<'_, R>, rx: &mut [u8
 
 /// `handle`'s slot, its task's id and the task, when the slot still holds that task:
 /// found in one step, for the calls every message makes.
-#[inline]
+#[cfg_attr(not(target_os = "none"), inline)]
+#[cfg_attr(target_os = "none", inline(never))]
 fn live<S, const N: usize>(
     slots: &mut heapless::Vec<Slot<S>, N>,
     handle: Handle,
@@ -874,4 +976,186 @@ fn queue_request(
         .encode_with(deflate, tx)
         .map_err(|required| Refusal::RequestTooLarge { required, capacity })?;
     Ok(len)
+}
+
+#[cfg(test)]
+mod tests {
+    //! The per-message calls' common cases ([`fast_paths`], taken on hosted targets) against
+    //! the general path that bare metal takes alone: two clients take the same script
+    //! (server frames in any chunking, polls, sends, `close()`, timers, the end of the
+    //! stream), one as on hosted targets, the other as on bare metal ([`general`]); they must
+    //! hand out the same events and hold the same state after every step.
+
+    extern crate std;
+
+    use std::convert::Infallible;
+    use std::format;
+    use std::string::String;
+    use std::vec;
+    use std::vec::Vec;
+
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::socket::general;
+
+    /// Zeros for the handshake key (so the accept below is known), a counter for mask keys.
+    #[derive(Clone)]
+    struct ZeroKey(u32);
+
+    impl rand_core::TryRng for ZeroKey {
+        type Error = Infallible;
+        fn try_next_u32(&mut self) -> Result<u32, Infallible> {
+            self.0 = self.0.wrapping_add(0x9E37_79B9);
+            Ok(self.0)
+        }
+        fn try_next_u64(&mut self) -> Result<u64, Infallible> {
+            Ok(u64::from(self.try_next_u32()?))
+        }
+        fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Infallible> {
+            dst.fill(0);
+            Ok(())
+        }
+    }
+
+    type TestClient = Client<Vec<u8>, ZeroKey, 2>;
+
+    /// An OPEN task whose `Open` event was polled.
+    fn open() -> (TestClient, Handle) {
+        let now = Instant::ZERO;
+        // Two slots, one task: polls alternate between finding its event in the first slot
+        // looked at and finding it by the loop.
+        let storage =
+            [Buffers::new(vec![0u8; 600], vec![0u8; 1024]), Buffers::new(vec![0u8; 600], vec![0u8; 1024])];
+        let mut client = TestClient::new(Config::default(), ZeroKey(0), storage).unwrap();
+        let task = client.connect_socket(now, &ConnectOptions::new("wss://example.com/")).unwrap();
+        let n = client.transmit_data(task).len();
+        client.advance_transmit(now, task, n);
+        client.handle_input(
+            now,
+            task,
+            b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+              Sec-WebSocket-Accept: ICX+Yqv66kxgM0FcWaLWlFLwTAI=\r\n\r\n",
+        );
+        assert!(matches!(client.poll_event(), Some((_, Event::Open(_)))));
+        (client, task)
+    }
+
+    /// A server frame (unmasked) with a 7- or 16-bit length.
+    fn frame(b0: u8, payload: &[u8]) -> Vec<u8> {
+        let mut out = vec![b0];
+        match payload.len() {
+            n @ 0..=125 => out.push(n as u8),
+            n => {
+                out.push(126);
+                out.extend_from_slice(&(n as u16).to_be_bytes());
+            }
+        }
+        out.extend_from_slice(payload);
+        out
+    }
+
+    fn frames() -> impl Strategy<Value = Vec<u8>> {
+        let text =
+            prop::sample::select(&["", "hi", "κόσμε", "🌍 naïve café", "abcdefghijklmnopqrstuvwxyz"][..]);
+        let one = prop_oneof![
+            4 => (text.clone(), any::<bool>()).prop_map(|(t, fin)| frame(if fin { 0x81 } else { 0x01 }, t.as_bytes())),
+            4 => (0usize..300, any::<u8>()).prop_map(|(n, b)| frame(0x82, &vec![b; n])),
+            2 => (text, any::<bool>()).prop_map(|(t, fin)| frame(if fin { 0x80 } else { 0x00 }, t.as_bytes())),
+            1 => (0usize..20).prop_map(|n| frame(0x89, &vec![b'p'; n])),
+            1 => Just(frame(0x8A, b"pong")),
+            1 => Just(frame(0x88, &1000u16.to_be_bytes())),
+            1 => Just(frame(0x81, &[b'a', 0xED, 0xA0, 0x80])),
+            1 => Just(frame(0xC2, b"rsv1")),
+        ];
+        prop::collection::vec(one, 0..12).prop_map(|frames| frames.concat())
+    }
+
+    #[derive(Clone, Debug)]
+    enum Step {
+        Read(usize),
+        Poll,
+        Send(u8),
+        Close,
+        Timeout(u64),
+        Eof,
+    }
+
+    fn steps() -> impl Strategy<Value = Vec<Step>> {
+        let step = prop_oneof![
+            8 => (1usize..400).prop_map(Step::Read),
+            6 => Just(Step::Poll),
+            1 => any::<u8>().prop_map(Step::Send),
+            1 => Just(Step::Close),
+            1 => (0u64..40_000).prop_map(Step::Timeout),
+            1 => Just(Step::Eof),
+        ];
+        prop::collection::vec(step, 1..60)
+    }
+
+    fn describe(polled: Option<(Handle, Event<'_>)>) -> String {
+        format!("{polled:?}")
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn the_fast_paths_agree_with_the_general_ones(wire in frames(), steps in steps()) {
+            let (mut fast, task) = open();
+            let (mut slow, _) = general(open);
+            let mut now = Instant::ZERO;
+            let mut delivered = 0;
+            for step in steps {
+                match step {
+                    Step::Read(n) => {
+                        let room = fast.input_buffer(task);
+                        let take = room.len().min(n).min(wire.len() - delivered);
+                        let bytes = &wire[delivered..delivered + take];
+                        room[..take].copy_from_slice(bytes);
+                        let room_len = room.len();
+                        let slow_room = general(|| {
+                            let room = slow.input_buffer(task);
+                            let n = take.min(room.len());
+                            room[..n].copy_from_slice(&bytes[..n]);
+                            room.len()
+                        });
+                        prop_assert_eq!(room_len, slow_room);
+                        delivered += take;
+                        fast.handle_read(now, task, take);
+                        general(|| slow.handle_read(now, task, take));
+                    }
+                    Step::Poll => {
+                        let got = describe(fast.poll_event());
+                        let want = general(|| describe(slow.poll_event()));
+                        prop_assert_eq!(got, want);
+                    }
+                    Step::Send(byte) => {
+                        let a = fast.send(task, Message::Binary(&[byte; 9]));
+                        let b = general(|| slow.send(task, Message::Binary(&[byte; 9])));
+                        prop_assert_eq!(a, b);
+                    }
+                    Step::Close => {
+                        let a = fast.close(now, task, None, "bye");
+                        let b = general(|| slow.close(now, task, None, "bye"));
+                        prop_assert_eq!(a, b);
+                    }
+                    Step::Timeout(ms) => {
+                        now = Instant::from_millis(now.millis() + ms);
+                        fast.handle_timeout(now);
+                        general(|| slow.handle_timeout(now));
+                    }
+                    Step::Eof => {
+                        fast.handle_eof(now, task);
+                        general(|| slow.handle_eof(now, task));
+                    }
+                }
+                prop_assert_eq!(fast.ready_state(task), general(|| slow.ready_state(task)));
+                prop_assert_eq!(fast.buffer_use(0), general(|| slow.buffer_use(0)));
+                let queued = general(|| slow.transmit_data(task).to_vec());
+                prop_assert_eq!(fast.transmit_data(task), queued.as_slice());
+                prop_assert_eq!(fast.poll_timeout(), general(|| slow.poll_timeout()));
+            }
+        }
+    }
 }

@@ -217,6 +217,16 @@ impl Receive {
         self.filled..rx.len()
     }
 
+    /// [`Receive::space_range`] in a buffer of `len` bytes when it moves no byte, without an
+    /// inflater (the caller knows): an event holds the buffer, or no parsed byte waits to be
+    /// reclaimed; and there is room. `None` otherwise.
+    #[inline]
+    pub(crate) fn room_as_is(&self, len: usize) -> Option<Range<usize>> {
+        debug_assert!(!self.inflating(), "room_as_is with an inflater");
+        let stays = self.pin == Pin::Held || self.msg.start + (self.cursor - self.msg.end) == 0;
+        (stays && self.filled < len).then_some(self.filled..len)
+    }
+
     /// [`Receive::space_range`] with permessage-deflate on: out of the common path.
     #[cfg(feature = "deflate")]
     #[inline(never)]
@@ -346,6 +356,16 @@ impl Receive {
             self.release();
             return;
         }
+        self.release_frames();
+    }
+
+    /// [`Receive::release_message`] without an inflater (the caller knows).
+    #[inline]
+    pub(crate) fn release_frames(&mut self) {
+        debug_assert!(
+            self.pin == Pin::Held && !self.inflating(),
+            "release_frames: nothing held, or inflating"
+        );
         self.pin = Pin::Free;
         self.free_from(0);
     }

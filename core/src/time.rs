@@ -65,15 +65,37 @@ impl Add<Duration> for Instant {
     }
 }
 
-/// The earlier of two optional instants, `None` counting as never: how every timer bound is
-/// kept. One copy on bare metal, where a 64-bit compare is long.
-#[cfg_attr(not(target_os = "none"), inline)]
-#[cfg_attr(target_os = "none", inline(never))]
-pub(crate) fn earlier(a: Option<Instant>, b: Option<Instant>) -> Option<Instant> {
-    match (a, b) {
-        (Some(a), Some(b)) => Some(a.min(b)),
-        (a, None) => a,
-        (None, b) => b,
+/// When a timer fires, or never: an `Option<Instant>` in one `u64` (`u64::MAX` is never),
+/// so that the earlier of two is their minimum, one compare, where a 32-bit target would
+/// otherwise move and test 16-byte options at every timer. The last microsecond of the clock
+/// (`u64::MAX`) is taken by "never": a timer that saturates there fires one microsecond
+/// before it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) struct Deadline(u64);
+
+impl Deadline {
+    /// No timer.
+    pub(crate) const NEVER: Deadline = Deadline(u64::MAX);
+
+    /// Due at once: a timer that expired behind waiting events (see `Socket::next_due`).
+    pub(crate) const NOW: Deadline = Deadline(0);
+
+    /// At `at` (at `u64::MAX - 1` µs for `u64::MAX`, which means never). One copy on bare
+    /// metal, where a 64-bit compare is long.
+    #[cfg_attr(target_os = "none", inline(never))]
+    pub(crate) const fn at(at: Instant) -> Deadline {
+        Deadline(if at.micros == u64::MAX { u64::MAX - 1 } else { at.micros })
+    }
+
+    /// The instant, unless never.
+    pub(crate) const fn instant(self) -> Option<Instant> {
+        if self.0 == u64::MAX { None } else { Some(Instant { micros: self.0 }) }
+    }
+
+    /// Whether it is due at `now` (never is never due).
+    #[inline]
+    pub(crate) const fn is_due(self, now: Instant) -> bool {
+        self.0 <= now.micros && self.0 != u64::MAX
     }
 }
 

@@ -4,11 +4,10 @@
 
 use rand_core::Rng;
 
-use super::{
-    Env, Input, Pending, Phase, Socket, StreamEnd, Timer, frame_input, get_timer, narrow, set_timer,
-};
+use super::{Env, Input, Pending, Phase, Socket, StreamEnd, fast_paths, frame_input, narrow};
 use crate::error::HandshakeError;
 use crate::handshake::response::{Accepted, Rejection, find_end, validate_block};
+use crate::time::Deadline;
 
 impl Socket {
     /// Whether the task takes bytes: not after the peer's close, a failure, or the end.
@@ -55,10 +54,18 @@ impl Socket {
         // Built with permessage-deflate, the common case skips the inflater's checks;
         // without it, `space_range` has none.
         #[cfg(feature = "deflate")]
-        if self.common {
+        if self.common() {
             return self.rx.frame_space_range(rx);
         }
         self.rx.space_range(rx)
+    }
+
+    /// [`Socket::input_range`] when it moves no byte: the common case with room, and no
+    /// parsed byte to reclaim (or an event holding the buffer: none may move). `None`: ask
+    /// `input_range`. Needs the buffer's length only.
+    #[inline]
+    pub(crate) fn room_as_is(&self, rx_len: usize) -> Option<core::ops::Range<usize>> {
+        if self.common() { self.rx.room_as_is(rx_len) } else { None }
     }
 
     /// The stream ended (EOF) or failed; takes effect once the bytes before it are parsed.
@@ -73,12 +80,11 @@ impl Socket {
     /// Applies every timer due at `env.now`; while events wait to be polled, only once they
     /// are (S11: the state of a waiting event is the state it was queued in).
     pub(crate) fn timeout<R: Rng>(&mut self, env: &mut Env<'_, R>) {
-        for timer in [Timer::Connect, Timer::Close] {
-            if get_timer(&self.timers, timer).is_some_and(|t| t <= env.now) {
-                set_timer(&mut self.timers, timer, None);
-                if let Some(expired) = self.expired.get_mut(timer as usize) {
-                    *expired = true;
-                }
+        // Each timer with its flag, both indexed by [`Timer`].
+        for (timer, expired) in self.timers.iter_mut().zip(&mut self.expired) {
+            if timer.is_due(env.now) {
+                *timer = Deadline::NEVER;
+                *expired = true;
             }
         }
         // The two are never armed at once; were both expired, the other would come from the
@@ -119,12 +125,12 @@ impl Socket {
     /// to take effect, no inflater) and no event waiting: the table's transition for it is
     /// to queue the message. Whether it was that.
     ///
-    /// Inline on hosted targets (in [`Socket::input_written_alone`], every message's path);
-    /// one copy out of line on bare metal, where flash is short.
-    #[cfg_attr(not(target_os = "none"), inline)]
-    #[cfg_attr(target_os = "none", inline(never))]
+    /// Inline (in [`Socket::input_written_alone`], every message's path). Not on bare metal
+    /// ([`fast_paths`]), where flash is short: `pump_all` parses the same message.
+    #[inline]
     fn pump_message(&mut self, rx: &mut [u8]) -> bool {
-        if self.events.is_empty()
+        if fast_paths()
+            && self.events.is_empty()
             && self.common()
             && let Some(kind) = self.rx.whole_message_frame(rx, self.whole_bound)
         {

@@ -22,6 +22,9 @@
 //! The log lines of a task's life ([`crate::log`]) are written by the arms of the table and
 //! the helpers they call, so each one reports a transition that happened.
 
+#[cfg(test)]
+extern crate std;
+
 use core::ops::Range;
 
 use heapless::String;
@@ -48,9 +51,41 @@ use crate::log::{Cause, debug, info, log_closing};
 use crate::ready_state::ReadyState;
 pub(crate) use crate::receive::StreamEnd;
 use crate::receive::{FrameLimits, MessageKind, Output, RX_OVERHEAD, Receive};
-use crate::time::{Instant, earlier};
+use crate::time::{Deadline, Instant};
 use crate::transmit::{CONTROL_PAYLOAD_MAX, QueueError, Reserve, Transmit, max_data_payload};
 use events::Events;
+
+/// Whether the calls every message makes take their common cases (a whole message in one
+/// frame parsed in one step, [`Socket::pump_message`]; room found and a message handed out
+/// without a call, in `Client`): on hosted targets, where they save instructions. On bare
+/// metal, where flash is short, the general path alone serves.
+#[cfg(not(test))]
+#[inline(always)]
+pub(crate) const fn fast_paths() -> bool {
+    cfg!(not(target_os = "none"))
+}
+
+/// [`fast_paths`] in the unit tests: on, unless a test runs a task as bare metal would
+/// ([`general`]), to hold both against each other (`client`'s
+/// `the_fast_paths_agree_with_the_general_ones`).
+#[cfg(test)]
+pub(crate) fn fast_paths() -> bool {
+    FAST.with(core::cell::Cell::get)
+}
+
+#[cfg(test)]
+std::thread_local! {
+    static FAST: core::cell::Cell<bool> = const { core::cell::Cell::new(true) };
+}
+
+/// Runs `f` without the common cases, as on bare metal ([`fast_paths`] is `false` in it).
+#[cfg(test)]
+pub(crate) fn general<T>(f: impl FnOnce() -> T) -> T {
+    FAST.with(|fast| fast.set(false));
+    let out = f();
+    FAST.with(|fast| fast.set(true));
+    out
+}
 
 /// The reason reported with 1006.
 const ABNORMAL_REASON: &str = "abnormal closure";
@@ -70,14 +105,15 @@ pub(crate) struct Env<'e, R> {
     pub(crate) id: u64,
     /// The client's bound on every task's timers (`Client::handle_timeout` skips the
     /// tasks while the time is before it): a timer armed here lowers it ([`Env::arm`]).
-    pub(crate) due: &'e mut Option<Instant>,
+    pub(crate) due: &'e mut Deadline,
 }
 
 impl<R> Env<'_, R> {
     /// Arms `timer` of `timers` at `at`, and keeps the client's bound at or before it.
-    fn arm(&mut self, timers: &mut [Option<Instant>; 2], timer: Timer, at: Instant) {
-        set_timer(timers, timer, Some(at));
-        *self.due = earlier(*self.due, Some(at));
+    fn arm(&mut self, timers: &mut [Deadline; 2], timer: Timer, at: Instant) {
+        let at = Deadline::at(at);
+        set_timer(timers, timer, at);
+        *self.due = (*self.due).min(at);
     }
 }
 
@@ -209,7 +245,7 @@ pub(crate) struct Socket {
     /// At most an open or a message, then an error and a close: parsing stops while an event
     /// waits, and error and close come once each.
     events: Events,
-    timers: [Option<Instant>; 2],
+    timers: [Deadline; 2],
     /// Timers that expired while events waited to be polled, by [`Timer`]: they take effect
     /// once those events are handed out, like bytes buffered behind them (S11).
     expired: [bool; 2],
@@ -251,8 +287,8 @@ impl Socket {
         // The message limit, the same both ways, bounded by what each buffer can hold.
         let max_message = limits.max_message_size.min(rx_max.saturating_sub(RX_OVERHEAD));
         let max_send = limits.max_message_size.min(max_data_payload(tx_max));
-        let mut timers = [None; 2];
-        set_timer(&mut timers, Timer::Connect, Some(handshake.connect_by));
+        let mut timers = [Deadline::NEVER; 2];
+        set_timer(&mut timers, Timer::Connect, Deadline::at(handshake.connect_by));
         let frame_limits = FrameLimits {
             max_frame: u64::try_from(limits.max_frame_size).unwrap_or(u64::MAX),
             max_message,
@@ -268,7 +304,8 @@ impl Socket {
             expired: [false; 2],
             close_reason: Reason::new(),
             limits: frame_limits,
-            whole_bound: frame_limits.whole_bound(),
+            // Only the common case reads it ([`fast_paths`]).
+            whole_bound: if fast_paths() { frame_limits.whole_bound() } else { 0 },
             header_limit: limits.max_header_block.min(rx_max),
             max_send,
             deflate: None,
@@ -300,14 +337,21 @@ impl Socket {
             && !self.rx.inflating()
     }
 
-    /// Brings the cached [`Socket::common_case`] up to date.
+    /// Brings the cached [`Socket::common_case`] up to date (nothing to cache on bare metal,
+    /// which takes the general path alone: [`fast_paths()`]).
     fn refresh_common(&mut self) {
-        self.common = self.common_case();
+        if fast_paths() {
+            self.common = self.common_case();
+        }
     }
 
-    /// The cached [`Socket::common_case`], checked against it in debug builds.
+    /// The cached [`Socket::common_case`], checked against it in debug builds; `false` on
+    /// bare metal ([`fast_paths`]).
     #[inline]
     fn common(&self) -> bool {
+        if !fast_paths() {
+            return false;
+        }
         debug_assert_eq!(self.common, self.common_case(), "the cached common case is stale");
         self.common
     }
@@ -333,16 +377,16 @@ impl Socket {
     }
 
     /// The earliest armed timer.
-    pub(crate) fn poll_timeout(&self) -> Option<Instant> {
+    pub(crate) fn poll_timeout(&self) -> Deadline {
         let [connect, close] = self.timers;
-        earlier(connect, close)
+        connect.min(close)
     }
 
     /// The earliest instant at which [`Socket::timeout`] has something to do: a timer that
     /// already expired behind waiting events counts as due at [`Instant::ZERO`].
     #[inline]
-    pub(crate) fn next_due(&self) -> Option<Instant> {
-        if self.expired != [false; 2] { Some(Instant::ZERO) } else { self.poll_timeout() }
+    pub(crate) fn next_due(&self) -> Deadline {
+        if self.expired != [false; 2] { Deadline::NOW } else { self.poll_timeout() }
     }
 
     // ---- the transition table ------------------------------------------------------------
@@ -431,7 +475,7 @@ impl Socket {
             env.id,
             protocol_in(block, protocol).unwrap_or_default()
         );
-        set_timer(&mut self.timers, Timer::Connect, None);
+        set_timer(&mut self.timers, Timer::Connect, Deadline::NEVER);
         self.rx.start_frames(block.len());
         self.deflate = deflate;
         #[cfg(feature = "deflate")]
@@ -523,7 +567,7 @@ impl Socket {
 
     fn enter_closed(&mut self) {
         self.phase = Phase::Closed;
-        self.timers = [None; 2];
+        self.timers = [Deadline::NEVER; 2];
         self.expired = [false; 2];
         self.tx.clear();
         self.rx.discard();
@@ -719,13 +763,8 @@ fn narrow(range: Range<usize>) -> Option<(u32, u32)> {
     Some((u32::try_from(range.start).ok()?, u32::try_from(range.end).ok()?))
 }
 
-/// When `timer` is due, if it is armed.
-fn get_timer(timers: &[Option<Instant>; 2], timer: Timer) -> Option<Instant> {
-    timers.get(timer as usize).copied().flatten()
-}
-
-/// Arms (`Some`) or stops (`None`) `timer`.
-fn set_timer(timers: &mut [Option<Instant>; 2], timer: Timer, at: Option<Instant>) {
+/// Arms (a deadline) or stops ([`Deadline::NEVER`]) `timer`.
+fn set_timer(timers: &mut [Deadline; 2], timer: Timer, at: Deadline) {
     if let Some(slot) = timers.get_mut(timer as usize) {
         *slot = at;
     }

@@ -112,6 +112,25 @@ impl Socket {
         Some(message)
     }
 
+    /// Whether the next event is a binary message of a task without an inflater (which keeps
+    /// a window when a loan ends): [`Socket::pop_binary`] hands it out.
+    #[inline]
+    pub(crate) fn binary_waits(&self) -> bool {
+        matches!(self.events.front(), Some(Pending::Message(MessageKind::Binary))) && !self.rx.inflating()
+    }
+
+    /// [`Socket::pop_message`] of the binary message that waits ([`Socket::binary_waits`]):
+    /// its bytes, borrowing `rx`, its loan ended as it is handed out.
+    #[inline(always)]
+    pub(crate) fn pop_binary<'b>(&mut self, rx: &'b [u8]) -> &'b [u8] {
+        debug_assert!(self.binary_waits(), "pop_binary without a binary message");
+        let bytes = rx.get(self.rx.held_message()).unwrap_or_default();
+        self.events.drop_front();
+        debug_assert!(!self.events.any_borrows(), "an event behind a message borrows the buffer");
+        self.rx.release_frames();
+        bytes
+    }
+
     /// The event handed out last is done with: unless a waiting event still borrows the
     /// receive buffer, its bytes may be reused. Parses nothing (S11).
     #[inline]

@@ -25,7 +25,7 @@ use crate::close_code::CloseCode;
 use crate::config::Config;
 use crate::event::{Event, Message};
 use crate::handshake::Key;
-use crate::time::Instant;
+use crate::time::{Deadline, Instant};
 
 /// A seeded SplitMix64, the same for both tasks.
 #[derive(Clone)]
@@ -64,7 +64,7 @@ struct Task {
     rx: Vec<u8>,
     tx: Vec<u8>,
     rng: TestRng,
-    due: Option<Instant>,
+    due: Deadline,
     /// The general path's loan: an event handed out, released at the next step.
     lent: bool,
 }
@@ -79,8 +79,14 @@ impl Task {
             deflate: None,
         };
         let socket = Socket::new(handshake, 0, config, (RX_LEN, TX_LEN));
-        let mut task =
-            Task { socket, rx: std::vec![0; RX_LEN], tx: std::vec![0; TX_LEN], rng, due: None, lent: false };
+        let mut task = Task {
+            socket,
+            rx: std::vec![0; RX_LEN],
+            tx: std::vec![0; TX_LEN],
+            rng,
+            due: Deadline::NEVER,
+            lent: false,
+        };
         task.with(config, Instant::ZERO, |socket, env, _| {
             socket.on(env, Input::Opened { block: &[], protocol: None, deflate: None, lines: 0 })
         });
