@@ -205,21 +205,21 @@ fn split_authority(authority: &str) -> Result<(&str, HostKind, Option<u16>), Url
         if !is_ipv6(host) {
             return Err(UrlError::InvalidHost);
         }
-        let after = bytes.get(close + 1..).unwrap_or_default();
-        if !after.is_empty() && after.first() != Some(&b':') {
-            return Err(UrlError::InvalidHost);
-        }
-        (1..close, HostKind::Ipv6, after)
+        (1..close, HostKind::Ipv6, bytes.get(close + 1..).unwrap_or_default())
     } else {
         let (end, kind) = host_kind(bytes)?;
         (0..end, kind, bytes.get(end..).unwrap_or_default())
     };
+    // After the host: nothing, or `:` and the port. (A host that is not bracketed ends at
+    // the first `:`, so only a `]` can be followed by anything else.)
     let port = match after {
         [] => None,
-        [_colon, port @ ..] => Some(parse_port(port)?),
+        [b':', port @ ..] => Some(parse_port(port)?),
+        _ => return Err(UrlError::InvalidHost),
     };
     // The host's ends are ASCII bytes (or the authority's ends): character boundaries.
-    Ok((authority.get(host).unwrap_or_default(), kind, port))
+    let host = authority.get(..host.end).and_then(|h| h.get(host.start..)).unwrap_or_default();
+    Ok((host, kind, port))
 }
 
 /// A port: digits only, 1..=65535 (leading zeros tolerated).
@@ -332,7 +332,7 @@ fn after(s: &[u8], at: usize, byte: u8) -> Option<usize> {
 /// is judged at the end (a quad counts two).
 fn is_ipv6(s: &[u8]) -> bool {
     let (mut at, mut groups, mut gap) = (0, 0usize, false);
-    if s.starts_with(b"::") {
+    if let [b':', b':', ..] = s {
         (at, gap) = (2, true);
     }
     while at < s.len() {

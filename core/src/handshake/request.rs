@@ -147,8 +147,7 @@ impl Request<'_> {
         }
         match url.explicit_port() {
             Some(port) if port != url.scheme().default_port() => {
-                sink.put(b":");
-                put_decimal(sink, port);
+                put_decimal(sink, b':', port);
             }
             _ => {}
         }
@@ -208,8 +207,7 @@ fn put_parameter(sink: &mut Sink<'_>, parameter: DeflateParameter, value: Option
     sink.put(b"; ");
     sink.put_str(parameter.name());
     if let Some(value) = value {
-        sink.put(b"=");
-        put_decimal(sink, value.into());
+        put_decimal(sink, b'=', value.into());
     }
 }
 
@@ -273,8 +271,7 @@ fn judge_header(name: &str, value: &str) -> HeaderJudgement {
 /// (an exact match); the first repeat is the one reported.
 pub(crate) fn find_protocol_refusal<'a>(protocols: &[&'a str]) -> Result<(), Refusal<'a>> {
     for (i, &protocol) in protocols.iter().enumerate() {
-        let repeated = protocols.get(..i).unwrap_or_default().contains(&protocol);
-        if !is_token(protocol) || repeated {
+        if !is_token(protocol) || protocols.get(..i).unwrap_or_default().contains(&protocol) {
             return Err(Refusal::InvalidProtocol(protocol));
         }
     }
@@ -364,12 +361,13 @@ impl Sink<'_> {
     }
 }
 
-/// Writes `n` in decimal without leading zeros.
-fn put_decimal(sink: &mut Sink<'_>, n: u16) {
-    let mut digits = [0u8; 5];
+/// Writes `separator`, then `n` in decimal without leading zeros: one piece (`:8080`, `=15`).
+fn put_decimal(sink: &mut Sink<'_>, separator: u8, n: u16) {
+    // The digits fill the array from its end; the separator is the byte before the first.
+    let mut digits = [separator; 6];
     let mut start = digits.len();
     let mut rest = n;
-    for slot in digits.iter_mut().rev() {
+    for slot in digits.iter_mut().skip(1).rev() {
         *slot = b'0' + (rest % 10) as u8;
         rest /= 10;
         start -= 1;
@@ -377,7 +375,7 @@ fn put_decimal(sink: &mut Sink<'_>, n: u16) {
             break;
         }
     }
-    sink.put(digits.get(start..).unwrap_or_default());
+    sink.put(digits.get(start.saturating_sub(1)..).unwrap_or_default());
 }
 
 #[cfg(test)]

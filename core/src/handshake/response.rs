@@ -180,8 +180,8 @@ pub(crate) fn validate_block(
         // `name:value\n`, written over the block front to back (see `move_to`), then noted
         // as the checks will read it. httparse ends a name at its `:` (it allows no space
         // before it), so the name and its `:` move as one.
-        let value_start = move_to(block, field.name.start..field.name.end + 1, at);
-        let name = at..value_start - 1;
+        let value_start = move_to(block, field.name.start..field.name.end.wrapping_add(1), at);
+        let name = at..value_start.saturating_sub(1);
         let value = value_start..move_to(block, field.value.clone(), value_start);
         unfold(block.get_mut(value.clone()).unwrap_or_default());
         at = put(block, value.end, b'\n');
@@ -251,8 +251,7 @@ fn parse(
         code => return Err(HandshakeError::Status(code.unwrap_or(0))),
     }
     for header in response.headers.iter() {
-        let field =
-            Field { name: range_in(block, header.name.as_bytes())?, value: range_in(block, header.value)? };
+        let field = Field { name: offset(block, header.name.as_bytes()), value: offset(block, header.value) };
         fields.push(field).map_err(|_| HandshakeError::Malformed(httparse::Error::TooManyHeaders))?;
     }
     Ok(())
@@ -554,6 +553,19 @@ fn list_holds(list: &[u8], item: &[u8], fold: bool) -> bool {
     }
 }
 
+/// Where `part`, a slice httparse found in `block`, lies inside it: computed from the
+/// addresses alone (no `unsafe`), and without a check, which is flash in the loop over the
+/// fields and never fails for httparse's slices (it reads `block` and borrows from it).
+///
+/// Whatever `part` is, the range is harmless: every use of a field's range goes through
+/// [`move_within`] or `get`, which copy or read nothing for a range outside `block`. An empty
+/// `part` (an empty value, which may point anywhere) gives an empty range, so nothing is
+/// copied for it.
+fn offset(block: &[u8], part: &[u8]) -> Range<usize> {
+    let start = part.as_ptr().addr().wrapping_sub(block.as_ptr().addr());
+    start..start.wrapping_add(part.len())
+}
+
 /// Where `part`, a sub-slice of `block`, lies inside it (computed from addresses; no
 /// `unsafe`). An empty part is `0..0`, wherever it points: there is nothing to find. A slice
 /// from elsewhere is reported as a malformed value, never a panic.
@@ -561,6 +573,7 @@ fn list_holds(list: &[u8], item: &[u8], fold: bool) -> bool {
 /// The addresses alone decide: a `part` that starts `start` bytes into `block` and ends
 /// within it is `block[start..end]`, the same memory, so its bytes need no comparing (a
 /// `part` before `block` wraps to a `start` past any end).
+#[cfg(test)]
 fn range_in(block: &[u8], part: &[u8]) -> Result<Range<usize>, HandshakeError> {
     if part.is_empty() {
         return Ok(0..0);
@@ -799,6 +812,17 @@ mod tests {
     }
 
     // --- where a field lies ---
+
+    #[test]
+    fn offset_is_where_a_sub_slice_lies() {
+        let block = *b"Upgrade: websocket\r\n\r\n";
+        assert_eq!(offset(&block, &block[9..18]), 9..18);
+        assert_eq!(offset(&block, &block[..]), 0..block.len());
+        assert_eq!(offset(&block, &block[19..19]), 19..19);
+        // An empty slice from elsewhere (an empty value may point anywhere) is empty.
+        let elsewhere = [0u8; 40];
+        assert!(offset(&block, &elsewhere[3..3]).is_empty());
+    }
 
     #[test]
     fn range_in_finds_sub_slices_and_refuses_others() {
