@@ -224,10 +224,9 @@ fn split_authority(authority: &str) -> Result<(&str, HostKind, Option<u16>), Url
 
 /// A port: digits only, 1..=65535 (leading zeros tolerated).
 fn parse_port(port: &[u8]) -> Result<u16, UrlError> {
+    // A value of 1 or more has a digit: `end > 0`.
     match decimal(port, 0) {
-        (end, value) if end == port.len() && end > 0 && value > 0 => {
-            u16::try_from(value).map_err(|_| UrlError::InvalidPort)
-        }
+        (end, value @ 1..=0xFFFF) if end == port.len() => Ok(value as u16),
         _ => Err(UrlError::InvalidPort),
     }
 }
@@ -267,7 +266,9 @@ fn host_kind(authority: &[u8]) -> Result<(usize, HostKind), UrlError> {
         return Err(UrlError::MissingHost);
     }
     let kind = if numeric {
-        (ipv4_at(authority.get(..end).unwrap_or_default(), 0) == Some(end)).then_some(HostKind::Ipv4)
+        // The host is digits and dots up to `end`, then `:` or nothing: a quad that ends at
+        // `end` is the whole host.
+        (ipv4_at(authority, 0) == Some(end)).then_some(HostKind::Ipv4)
     } else {
         let last_label = end > start && end - start <= MAX_LABEL_LEN;
         (domain && last_label && end <= MAX_DOMAIN_LEN).then_some(HostKind::Domain)
@@ -309,7 +310,8 @@ fn ipv4_at(s: &[u8], mut at: usize) -> Option<usize> {
         }
         let (end, value) = decimal(s, at);
         let leading_zero = end - at > 1 && s.get(at) == Some(&b'0');
-        if end == at || end - at > 3 || value > 255 || leading_zero {
+        // More than 3 digits are either over 255 or have a leading zero.
+        if end == at || value > 255 || leading_zero {
             return None;
         }
         at = end;

@@ -10,7 +10,7 @@ use crate::handshake::Key;
 use crate::handshake::extension::PerMessageDeflate;
 #[cfg(feature = "deflate")]
 use crate::handshake::extension::{DeflateParameter, PERMESSAGE_DEFLATE};
-use crate::handshake::response::eq_folded;
+use crate::handshake::response::{eq_folded, same};
 use crate::url::{HostKind, Url};
 
 /// The header names a caller may not set (S3.3), lower-case: `referer`, and the ones the
@@ -113,7 +113,9 @@ impl Request<'_> {
         // include the "Upgrade" token", and "|Sec-WebSocket-Version| ... MUST be 13".
         sink.put(b"\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ");
         sink.put(self.key.as_bytes());
-        sink.put(b"\r\nSec-WebSocket-Version: 13\r\n");
+        // From here each line starts with the line break of the line before it, so that a
+        // constant line start and the break before it are one piece; the last line's break
+        // comes with the empty line that ends the request.
         self.write_protocols(sink);
         #[cfg(feature = "deflate")]
         write_deflate_offer(sink, deflate);
@@ -121,13 +123,13 @@ impl Request<'_> {
         let _ = deflate;
         for &(name, value) in self.headers {
             if judge_header(name, value) == HeaderJudgement::Sendable {
+                sink.put(b"\r\n");
                 sink.put_str(name);
                 sink.put(b": ");
                 sink.put_str(value);
-                sink.put(b"\r\n");
             }
         }
-        sink.put(b"\r\n");
+        sink.put(b"\r\n\r\n");
     }
 
     /// The end of the request line, then the `Host` line up to its line break.
@@ -153,18 +155,21 @@ impl Request<'_> {
         }
     }
 
-    /// S5: one `Sec-WebSocket-Protocol: p1, p2` header, order kept; none when empty.
+    /// The `Sec-WebSocket-Version` line, then (S5) one `Sec-WebSocket-Protocol: p1, p2`
+    /// line, order kept, none when no protocol is offered; each line after its line break
+    /// (see `write`). The two line starts are cut from one constant: a piece less to put.
     fn write_protocols(&self, sink: &mut Sink<'_>) {
+        let lines = b"\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: ";
         let Some((first, rest)) = self.protocols.split_first() else {
+            sink.put(lines.get(..b"\r\nSec-WebSocket-Version: 13".len()).unwrap_or(lines));
             return;
         };
-        sink.put(b"Sec-WebSocket-Protocol: ");
+        sink.put(lines);
         sink.put_str(first);
         for protocol in rest {
             sink.put(b", ");
             sink.put_str(protocol);
         }
-        sink.put(b"\r\n");
     }
 }
 
@@ -185,7 +190,8 @@ impl Request<'_> {
 #[cfg(feature = "deflate")]
 fn write_deflate_offer(sink: &mut Sink<'_>, deflate: Option<&PerMessageDeflate>) {
     let Some(offer) = deflate.filter(|offer| offer.is_valid()) else { return };
-    sink.put(b"Sec-WebSocket-Extensions: ");
+    // After its line break, as every line after the key (see `Request::write`).
+    sink.put(b"\r\nSec-WebSocket-Extensions: ");
     sink.put_str(PERMESSAGE_DEFLATE);
     let flags = [
         (DeflateParameter::ServerNoContextTakeover, offer.server_no_context_takeover),
@@ -198,7 +204,6 @@ fn write_deflate_offer(sink: &mut Sink<'_>, deflate: Option<&PerMessageDeflate>)
         put_parameter(sink, DeflateParameter::ServerMaxWindowBits, Some(bits));
     }
     put_parameter(sink, DeflateParameter::ClientMaxWindowBits, offer.client_max_window_bits);
-    sink.put(b"\r\n");
 }
 
 /// Writes `; name` or `; name=value`.
@@ -271,7 +276,8 @@ fn judge_header(name: &str, value: &str) -> HeaderJudgement {
 /// (an exact match); the first repeat is the one reported.
 pub(crate) fn find_protocol_refusal<'a>(protocols: &[&'a str]) -> Result<(), Refusal<'a>> {
     for (i, &protocol) in protocols.iter().enumerate() {
-        if !is_token(protocol) || protocols.get(..i).unwrap_or_default().contains(&protocol) {
+        let earlier = protocols.get(..i).unwrap_or_default();
+        if !is_token(protocol) || earlier.iter().any(|p| same(p.as_bytes(), protocol.as_bytes())) {
             return Err(Refusal::InvalidProtocol(protocol));
         }
     }
@@ -363,19 +369,21 @@ impl Sink<'_> {
 
 /// Writes `separator`, then `n` in decimal without leading zeros: one piece (`:8080`, `=15`).
 fn put_decimal(sink: &mut Sink<'_>, separator: u8, n: u16) {
-    // The digits fill the array from its end; the separator is the byte before the first.
+    // The digits fill the array from its end; the separator is the byte before the first
+    // (a `u16` has at most 5 digits: `start` stays above 0).
     let mut digits = [separator; 6];
-    let mut start = digits.len();
-    let mut rest = n;
-    for slot in digits.iter_mut().skip(1).rev() {
-        *slot = b'0' + (rest % 10) as u8;
-        rest /= 10;
+    let (mut start, mut rest) = (digits.len(), n);
+    loop {
         start -= 1;
+        if let Some(slot) = digits.get_mut(start) {
+            *slot = b'0' + (rest % 10) as u8;
+        }
+        rest /= 10;
         if rest == 0 {
             break;
         }
     }
-    sink.put(digits.get(start.saturating_sub(1)..).unwrap_or_default());
+    sink.put(digits.get(start - 1..).unwrap_or_default());
 }
 
 #[cfg(test)]
