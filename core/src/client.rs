@@ -17,7 +17,9 @@ use crate::handshake::request::{find_header_refusal, find_protocol_refusal};
 use crate::handshake::{Key, Request};
 use crate::log::{info, scheme_name};
 use crate::ready_state::ReadyState;
-use crate::socket::{Env, Handshake, Socket, StreamEnd, fast_paths, joined_len};
+use crate::socket::{
+    Env, Handshake, Inflater, InflaterMut, Socket, StreamEnd, fast_paths, joined_len, lend, relend,
+};
 use crate::time::{Deadline, Instant};
 use crate::transmit::DATA_RESERVE;
 use crate::url::{Scheme, Url};
@@ -49,6 +51,10 @@ impl Handle {
 struct Slot<S> {
     buffers: Buffers<S>,
     task: Option<(NonZeroU64, Socket)>,
+    /// The inflater's state (permessage-deflate: 10.5 KB; nothing without), beside the task
+    /// rather than in it: a new task is small to build, in place or not (the stack of small
+    /// devices), and the state is built once, when a message first needs it.
+    inflater: Inflater,
 }
 
 /// The SocketTask client: a fixed table of up to `N` tasks, driven by the caller.
@@ -97,7 +103,7 @@ where
         let mut slots = heapless::Vec::new();
         for buffers in storage.into_iter().take(N) {
             check_buffers(&buffers)?;
-            let _ = slots.push(Slot { buffers, task: None });
+            let _ = slots.push(Slot { buffers, task: None, inflater: Inflater::default() });
         }
         Ok(Client {
             config,
@@ -176,7 +182,7 @@ where
         let connect_by = now + options.effective_timeout(self.config.connect_timeout);
         let handshake = Handshake { accept: key.accept(), connect_by, deflate };
         let lens = slot.buffers.max_lens();
-        // Built in its slot, and the protocols joined there: the task is never moved.
+        // Started in its slot, and the protocols joined there: the task is never moved.
         let (_, socket) = slot.task.insert((id, Socket::new(handshake, queued, &self.config, lens)));
         socket.offer_protocols(options.protocols);
         // The connect timer `Socket::new` armed, its only timer.
@@ -359,7 +365,7 @@ where
     ) -> Result<(), SendError> {
         self.release_lent();
         // The result goes straight back from `f`: no `Option` around it to unwrap (and copy).
-        let Some((buffers, id, socket)) = live(&mut self.slots, handle) else {
+        let Some((buffers, id, socket, inflater)) = live(&mut self.slots, handle) else {
             return Err(self.not_live(handle));
         };
         let mut env = Env {
@@ -369,6 +375,7 @@ where
             now: self.now,
             id: id.get(),
             due: &mut self.due,
+            inflater,
         };
         f(socket, &mut env)
     }
@@ -436,7 +443,7 @@ where
         // the common call keeps no state across a call. Not on bare metal, where flash is
         // short: the general path finds the same room.
         let room = match live(&mut self.slots, handle) {
-            Some((buffers, _, socket)) if fast_paths() && self.lent.is_none() => {
+            Some((buffers, _, socket, _)) if fast_paths() && self.lent.is_none() => {
                 socket.room_as_is(buffers.rx.as_mut().len())
             }
             _ => None,
@@ -457,7 +464,7 @@ where
         // One look-up of the slot, whose receive buffer the range is taken from (and handed
         // out of) once: the rest of the client lent to the task for the parse below.
         let Client { slots, rng, config, now, due, .. } = self;
-        let Some((buffers, id, socket)) = live(slots, handle) else { return &mut [] };
+        let Some((buffers, id, socket, mut inflater)) = live(slots, handle) else { return &mut [] };
         let rx = buffers.rx.as_mut();
         let mut parsed = false;
         loop {
@@ -482,6 +489,7 @@ where
                 now: *now,
                 id: id.get(),
                 due: &mut *due,
+                inflater: relend(&mut inflater),
             };
             parse_for_room(socket, env, rx);
             parsed = true;
@@ -497,7 +505,7 @@ where
         self.release_lent();
         // The common case (a whole message in one frame) without the rest of the task's
         // context; anything else is parsed with it.
-        let Some((buffers, _, socket)) = live(&mut self.slots, handle) else { return };
+        let Some((buffers, _, socket, _)) = live(&mut self.slots, handle) else { return };
         if !socket.input_written_alone(buffers.rx.as_mut(), n) {
             self.parse_next_event(handle.slot());
         }
@@ -549,10 +557,18 @@ where
     fn scan_timers(&mut self, now: Instant) {
         let mut next = Deadline::NEVER;
         let Client { slots, rng, config, due, .. } = self;
-        for Slot { buffers, task } in slots.iter_mut() {
+        for Slot { buffers, task, inflater } in slots.iter_mut() {
             let Some((id, socket)) = task else { continue };
             let tx = buffers.tx.as_mut();
-            socket.timeout(&mut Env { tx, rng: &mut *rng, config, now, id: id.get(), due: &mut *due });
+            socket.timeout(&mut Env {
+                tx,
+                rng: &mut *rng,
+                config,
+                now,
+                id: id.get(),
+                due: &mut *due,
+                inflater: lend(inflater),
+            });
             next = next.min(socket.next_due());
         }
         *due = next;
@@ -562,8 +578,9 @@ where
 
     /// When [`Client::handle_timeout`] must be called next, if any timer is armed.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        let due = (0..self.slots.len()).fold(Deadline::NEVER, |due, i| {
-            self.socket(i).map_or(due, |socket| due.min(socket.poll_timeout()))
+        let due = self.slots.iter().fold(Deadline::NEVER, |due, slot| match &slot.task {
+            Some((_, socket)) => due.min(socket.poll_timeout()),
+            None => due,
         });
         due.instant()
     }
@@ -596,7 +613,7 @@ where
         self.tick(now);
         self.release_lent();
         let Client { slots, rng, config, due, .. } = self;
-        let Some((buffers, id, socket)) = live(slots, handle) else { return };
+        let Some((buffers, id, socket, inflater)) = live(slots, handle) else { return };
         // The common case, without the rest of the task's context: bytes taken, no pong
         // waiting for the room, not FAILING.
         if socket.take_transmitted(n) {
@@ -607,6 +624,7 @@ where
                 now,
                 id: id.get(),
                 due,
+                inflater,
             });
         }
     }
@@ -672,13 +690,17 @@ where
     fn hand_out_binary(&mut self, index: usize) -> Option<(Handle, Event<'_>)> {
         self.poll_from = if index + 1 < self.slots.len() { index + 1 } else { 0 };
         let slot_index = u16::try_from(index).ok()?;
-        let Slot { buffers, task } = self.slots.get_mut(index)?;
+        let Slot { buffers, task, .. } = self.slots.get_mut(index)?;
         let (id, socket) = task.as_mut()?;
         let handle = Handle { id: *id, slot: slot_index };
         let message = Message::Binary(socket.pop_binary(buffers.rx.as_ref()));
         // A task with a message to hand out is not CLOSED (parsing stops while an event
         // waits; commands and timers do not close a task that reads): nothing to free.
         debug_assert!(!socket.is_finished(), "a finished task handed out a message");
+        if socket.is_finished() {
+            // Were it so, the next call frees the slot, as in `Client::hand_out`.
+            self.lent = Some(index);
+        }
         Some((handle, Event::Message(message)))
     }
 
@@ -716,12 +738,15 @@ where
     fn hand_out(&mut self, index: usize) -> Option<(Handle, Event<'_>)> {
         self.poll_from = if index + 1 < self.slots.len() { index + 1 } else { 0 };
         let slot_index = u16::try_from(index).ok()?;
-        let Slot { buffers, task } = self.slots.get_mut(index)?;
+        let Slot { buffers, task, inflater } = self.slots.get_mut(index)?;
         let (id, socket) = task.as_mut()?;
         let handle = Handle { id: *id, slot: slot_index };
         // A message ends its loan here already (see `Socket::pop_message`): nothing to
-        // release at the next call.
-        if let Some(message) = socket.pop_message(buffers.rx.as_ref()) {
+        // release at the next call. Not on bare metal ([`fast_paths`]), where `pop_event`
+        // hands out messages too (and ends their loan the same way).
+        if fast_paths()
+            && let Some(message) = socket.pop_message(buffers.rx.as_ref())
+        {
             if socket.is_finished() {
                 // Never so (a task with a message to hand out is not CLOSED); were it, the
                 // next call would free the slot, as for any event.
@@ -737,6 +762,7 @@ where
             now: self.now,
             id: id.get(),
             due: &mut self.due,
+            inflater: lend(inflater),
         };
         pop_event(socket, env, buffers.rx.as_ref()).map(|event| (handle, event))
     }
@@ -767,7 +793,9 @@ where
     /// it waits for a larger receive buffer; all zero for a free slot.
     pub fn buffer_use(&self, slot: usize) -> BufferUse {
         match self.slots.get(slot) {
-            Some(Slot { buffers, task: Some((_, socket)) }) => socket.buffer_use(buffers.rx.as_ref().len()),
+            Some(Slot { buffers, task: Some((_, socket)), .. }) => {
+                socket.buffer_use(buffers.rx.as_ref().len())
+            }
             _ => BufferUse::default(),
         }
     }
@@ -797,7 +825,7 @@ where
         if check_buffers(&buffers).is_err() {
             return Err(buffers);
         }
-        let Some(Slot { buffers: old, task }) = self.slots.get_mut(slot) else { return Err(buffers) };
+        let Some(Slot { buffers: old, task, .. }) = self.slots.get_mut(slot) else { return Err(buffers) };
         let mut new = old.same_bounds(buffers);
         if let Some((_, socket)) = task.as_mut() {
             let from = (old.rx.as_ref(), old.tx.as_ref());
@@ -822,8 +850,8 @@ where
         self.tick(now);
         self.release_lent();
         let Client { slots, rng, config, due, .. } = self;
-        let (buffers, id, socket) = live(slots, handle)?;
-        let mut env = Env { tx: buffers.tx.as_mut(), rng, config, now, id: id.get(), due };
+        let (buffers, id, socket, inflater) = live(slots, handle)?;
+        let mut env = Env { tx: buffers.tx.as_mut(), rng, config, now, id: id.get(), due, inflater };
         Some(f(socket, &mut env, buffers.rx.as_mut()))
     }
 
@@ -851,7 +879,9 @@ where
     #[cfg_attr(target_os = "none", inline(never))]
     fn live_task(&self, handle: Handle) -> Option<(&Buffers<S>, &Socket)> {
         match self.slots.get(handle.slot()) {
-            Some(Slot { buffers, task: Some((id, socket)) }) if *id == handle.id => Some((buffers, socket)),
+            Some(Slot { buffers, task: Some((id, socket)), .. }) if *id == handle.id => {
+                Some((buffers, socket))
+            }
             _ => None,
         }
     }
@@ -874,7 +904,7 @@ where
         now: Instant,
         f: impl FnOnce(&mut Socket, &mut Env<'_, R>, &mut [u8]) -> T,
     ) -> Option<T> {
-        let Slot { buffers, task } = self.slots.get_mut(index)?;
+        let Slot { buffers, task, inflater } = self.slots.get_mut(index)?;
         let (id, socket) = task.as_mut()?;
         let mut env = Env {
             tx: buffers.tx.as_mut(),
@@ -883,13 +913,16 @@ where
             now,
             id: id.get(),
             due: &mut self.due,
+            inflater: lend(inflater),
         };
         Some(f(socket, &mut env, buffers.rx.as_mut()))
     }
 
     /// Ends the loan of the last polled event (parsing nothing: S11); frees the slot of a
-    /// task that is over. Every call starts here: the check is inline, the work not.
-    #[inline]
+    /// task that is over. Every call starts here: the check is inline, the work not (on
+    /// bare metal, where flash is short, both are one copy).
+    #[cfg_attr(not(target_os = "none"), inline)]
+    #[cfg_attr(target_os = "none", inline(never))]
     fn release_lent(&mut self) {
         if self.lent.is_some() {
             self.release_lent_slot();
@@ -906,6 +939,9 @@ where
             socket.release();
             if socket.is_finished() {
                 slot.task = None;
+                // With `alloc`, the inflater's state goes with the task.
+                #[cfg(all(feature = "deflate", feature = "alloc"))]
+                slot.inflater.release();
             }
         }
     }
@@ -933,9 +969,11 @@ fn parse_for_room<R: Rng>(socket: &mut Socket, mut env: Env<'_, R>, rx: &mut [u8
 fn live<S, const N: usize>(
     slots: &mut heapless::Vec<Slot<S>, N>,
     handle: Handle,
-) -> Option<(&mut Buffers<S>, NonZeroU64, &mut Socket)> {
+) -> Option<(&mut Buffers<S>, NonZeroU64, &mut Socket, InflaterMut<'_>)> {
     match slots.get_mut(handle.slot()) {
-        Some(Slot { buffers, task: Some((id, socket)) }) if *id == handle.id => Some((buffers, *id, socket)),
+        Some(Slot { buffers, task: Some((id, socket)), inflater }) if *id == handle.id => {
+            Some((buffers, *id, socket, lend(inflater)))
+        }
         _ => None,
     }
 }

@@ -21,7 +21,14 @@ use crate::utf8::Utf8Validator;
 #[cfg(feature = "deflate")]
 mod inflate;
 #[cfg(feature = "deflate")]
+pub(crate) use inflate::Inflater;
+#[cfg(feature = "deflate")]
 pub use inflate::inflate_overhead;
+
+/// The inflater's state (permessage-deflate), kept beside the task: nothing without the
+/// `deflate` feature (an empty array: `&mut []` is one for any lifetime).
+#[cfg(not(feature = "deflate"))]
+pub(crate) type Inflater = [(); 0];
 
 /// The receive-buffer bytes kept beyond the largest message: one whole control frame
 /// (2 + 125) and the next frame header (14), rounded up.
@@ -37,7 +44,7 @@ pub(crate) enum MessageKind {
 /// The limits the decoder applies, already bounded by the buffer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct FrameLimits {
-    pub(crate) max_frame: u64,
+    pub(crate) max_frame: usize,
     pub(crate) max_message: usize,
     pub(crate) max_fragments: usize,
 }
@@ -50,8 +57,7 @@ impl FrameLimits {
         if self.max_fragments == 0 {
             return 0;
         }
-        let max_frame = usize::try_from(self.max_frame).unwrap_or(usize::MAX);
-        max_frame.min(self.max_message).saturating_add(1)
+        self.max_frame.min(self.max_message).saturating_add(1)
     }
 }
 
@@ -72,16 +78,13 @@ pub(crate) enum Output {
     /// incomplete (fail fast); the whole message is validated where it is handed out, from
     /// the bytes handed out.
     Message(MessageKind),
-    /// A ping with the payload at `range`.
-    Ping(Range<usize>),
-    /// A pong (ignored by the client).
-    Pong,
-    /// A close frame with the payload at `range`.
-    Close(Range<usize>),
+    /// A control frame with its payload at `range` (a pong's is ignored by the client).
+    Control(Control, Range<usize>),
 }
 
+/// What a control frame is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Control {
+pub(crate) enum Control {
     Close,
     Ping,
     Pong,
@@ -90,8 +93,15 @@ enum Control {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum FrameState {
     Header,
-    Data { remaining: u64, fin: bool },
-    Control { kind: Control, len: usize },
+    /// A data frame's payload still to come (at most the frame limit: a `usize`).
+    Data {
+        remaining: usize,
+        fin: bool,
+    },
+    Control {
+        kind: Control,
+        len: usize,
+    },
 }
 
 /// One step of the decoder.
@@ -372,8 +382,9 @@ impl Receive {
 
     /// The end of a loan, after the window (if any) is kept: the next message starts at the
     /// cursor, and when no unparsed byte follows it the offsets start again at `floor` (no
-    /// byte moves).
-    #[inline]
+    /// byte moves). One copy on bare metal, where flash is short.
+    #[cfg_attr(not(target_os = "none"), inline)]
+    #[cfg_attr(target_os = "none", inline(never))]
     fn free_from(&mut self, floor: usize) {
         if self.cursor == self.filled {
             self.cursor = floor;
@@ -426,7 +437,8 @@ impl Receive {
     }
 
     /// The stream's end, for a parser that can make nothing more of the bytes before it,
-    /// unless an event holds the buffer: it takes effect once.
+    /// unless an event holds the buffer: it takes effect once. One copy on bare metal.
+    #[cfg_attr(target_os = "none", inline(never))]
     pub(crate) fn take_end(&mut self) -> Option<StreamEnd> {
         match self.pin {
             Pin::Free => self.end.take(),
@@ -440,9 +452,13 @@ impl Receive {
     /// nothing but its own next fragment takes effect (a control frame, an error, waiting for
     /// more bytes) before its bytes so far are checked. A message that completes is
     /// validated once, where it is handed out.
+    ///
+    /// `inflater` is the task's inflater state (see `inflate::Inflater`): read only for a
+    /// compressed message.
     pub(crate) fn advance(
         &mut self,
         rx: &mut [u8],
+        inflater: &mut Inflater,
         limits: &FrameLimits,
     ) -> Result<Option<Output>, ProtocolError> {
         if self.pin == Pin::Held {
@@ -450,7 +466,7 @@ impl Receive {
         }
         #[cfg(feature = "deflate")]
         let limits = &self.inflate_limits(rx.len(), limits);
-        let result = self.parse(rx, limits);
+        let result = self.parse(rx, inflater, limits);
         if !matches!(result, Ok(Some(Output::Message(..)))) {
             self.check_partial_text(rx)?;
         }
@@ -512,11 +528,18 @@ impl Receive {
         Some(kind)
     }
 
-    fn parse(&mut self, rx: &mut [u8], limits: &FrameLimits) -> Result<Option<Output>, ProtocolError> {
+    fn parse(
+        &mut self,
+        rx: &mut [u8],
+        inflater: &mut Inflater,
+        limits: &FrameLimits,
+    ) -> Result<Option<Output>, ProtocolError> {
         loop {
             let step = match self.frame {
                 FrameState::Header => self.header(rx, limits)?,
-                FrameState::Data { remaining, fin } => self.data(rx, remaining, fin, limits.max_message)?,
+                FrameState::Data { remaining, fin } => {
+                    self.data(rx, inflater, remaining, fin, limits.max_message)?
+                }
                 FrameState::Control { kind, len } => self.control(kind, len),
             };
             match step {
@@ -537,11 +560,15 @@ impl Receive {
         Ok(Step::Continue)
     }
 
+    /// A frame's header, checked against the message under way and the limits. Out of
+    /// line on bare metal, where flash is short (in line, it made the parse loop longer).
+    #[cfg_attr(target_os = "none", inline(never))]
     fn start_frame(&mut self, header: FrameHeader, limits: &FrameLimits) -> Result<(), ProtocolError> {
-        let len = header.payload_len;
-        if len > limits.max_frame {
+        // Within the frame limit, a `usize`: the rest counts in the target's width.
+        let Some(len) = usize::try_from(header.payload_len).ok().filter(|&len| len <= limits.max_frame)
+        else {
             return Err(ProtocolError::FrameTooLarge);
-        }
+        };
         let kind = match header.opcode {
             OpCode::Close => return self.start_control(Control::Close, len),
             OpCode::Ping => return self.start_control(Control::Ping, len),
@@ -574,8 +601,8 @@ impl Receive {
             return Err(ProtocolError::TooManyFragments);
         }
         // A compressed payload says nothing of the inflated size: that is checked as it grows.
-        let so_far = (self.msg.end - self.msg.start) as u64;
-        if !self.msg.compressed() && so_far.saturating_add(len) > limits.max_message as u64 {
+        let so_far = self.msg.end - self.msg.start;
+        if !self.msg.compressed() && so_far.checked_add(len).is_none_or(|total| total > limits.max_message) {
             return Err(ProtocolError::MessageTooLarge);
         }
         self.frame = FrameState::Data { remaining: len, fin: header.fin };
@@ -583,28 +610,29 @@ impl Receive {
     }
 
     /// Starts a control frame; never fails (a `Result` so `start_frame` can return it).
-    fn start_control(&mut self, kind: Control, len: u64) -> Result<(), ProtocolError> {
+    fn start_control(&mut self, kind: Control, len: usize) -> Result<(), ProtocolError> {
         // decode_header already refused control payloads over 125 bytes.
-        self.frame = FrameState::Control { kind, len: usize::try_from(len).unwrap_or(usize::MAX) };
+        self.frame = FrameState::Control { kind, len };
         Ok(())
     }
 
     fn data(
         &mut self,
         rx: &mut [u8],
-        remaining: u64,
+        inflater: &mut Inflater,
+        remaining: usize,
         fin: bool,
         limit: usize,
     ) -> Result<Step, ProtocolError> {
         #[cfg(feature = "deflate")]
         if self.msg.compressed {
-            return self.inflate_data(rx, remaining, fin, limit);
+            return self.inflate_data(rx, inflater, remaining, fin, limit);
         }
         #[cfg(not(feature = "deflate"))]
-        let _ = limit;
+        let _ = (limit, inflater);
         let unparsed = self.filled - self.cursor;
-        let take = usize::try_from(remaining).map_or(unparsed, |r| r.min(unparsed));
-        let remaining = remaining - take as u64;
+        let take = remaining.min(unparsed);
+        let remaining = remaining - take;
         if take > 0 {
             if self.cursor != self.msg.end {
                 move_within(rx, self.cursor..self.cursor + take, self.msg.end);
@@ -653,11 +681,7 @@ impl Receive {
         let range = self.cursor..self.cursor + len;
         self.cursor += len;
         self.frame = FrameState::Header;
-        Step::Output(match kind {
-            Control::Close => Output::Close(range),
-            Control::Ping => Output::Ping(range),
-            Control::Pong => Output::Pong,
-        })
+        Step::Output(Output::Control(kind, range))
     }
 
     /// Bytes a replacement buffer must hold: everything up to `filled` while an event holds
@@ -679,7 +703,7 @@ impl Receive {
             return None;
         }
         let frame = match self.frame {
-            FrameState::Data { remaining, .. } => usize::try_from(remaining).unwrap_or(usize::MAX),
+            FrameState::Data { remaining, .. } => remaining,
             FrameState::Header | FrameState::Control { .. } => 0,
         };
         let need = self.in_use().saturating_add(frame).saturating_add(RX_OVERHEAD);
@@ -785,7 +809,7 @@ mod tests {
             len in proptest::sample::select(&[0usize, 1, 16, 125, 126, 200, 0xFFFF, 0x1_0000][..]),
             form in 0u8..3,
             cut in proptest::sample::select(&[0usize, 0, 0, 1, 2, 7][..]),
-            max_frame in proptest::sample::select(&[0u64, 16, 126, 0xFFFF, u64::MAX, u64::MAX][..]),
+            max_frame in proptest::sample::select(&[0usize, 16, 126, 0xFFFF, usize::MAX, usize::MAX][..]),
             max_message in proptest::sample::select(&[0usize, 16, 125, 126, 1 << 20, 1 << 20][..]),
             max_fragments in proptest::sample::select(&[0usize, 1, 2, 1000][..]),
         ) {
@@ -811,7 +835,7 @@ mod tests {
             let before = format!("{fast:?}");
             match fast.whole_message_frame(&rx, limits.whole_bound()) {
                 Some(kind) => {
-                    let slow_output = slow.advance(&mut rx_slow, &limits);
+                    let slow_output = slow.advance(&mut rx_slow, &mut Inflater::default(), &limits);
                     proptest::prop_assert_eq!(slow_output, Ok(Some(Output::Message(kind))));
                     proptest::prop_assert_eq!(fast.held_message(), slow.held_message());
                     proptest::prop_assert_eq!(format!("{fast:?}"), format!("{slow:?}"));

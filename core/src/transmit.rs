@@ -205,7 +205,11 @@ impl Transmit {
     pub(crate) fn push_pong(&mut self, tx: &mut [u8], mask: impl FnOnce() -> [u8; 4], payload: &[u8]) {
         self.pong = None;
         if self.push_frame(tx, Head::whole(OpCode::Pong), mask, payload, Reserve::Pong).is_err() {
-            self.pong = ControlPayload::from_slice(payload).ok();
+            // Built in place (at most 125 bytes: a longer one is not kept).
+            let pong = self.pong.insert(ControlPayload::new());
+            if pong.extend_from_slice(payload).is_err() {
+                self.pong = None;
+            }
         }
     }
 

@@ -54,17 +54,13 @@ impl Utf8Validator {
     pub(crate) fn feed(&mut self, message_so_far: &[u8]) -> Result<(), ProtocolError> {
         let start = if self.valid_up_to <= message_so_far.len() { self.valid_up_to } else { 0 };
         let (_, unchecked) = message_so_far.split_at(start);
-        // The fast, position-less check over everything up to a character the input may have
-        // cut; the position-reporting one only over that cut character (at most 3 bytes) or
-        // after a failure.
-        let (whole, cut) = unchecked.split_at(whole_characters(unchecked));
-        if simdutf8::basic::from_utf8(whole).is_err() {
-            return Err(ProtocolError::InvalidUtf8);
-        }
-        match core::str::from_utf8(cut) {
+        // One call over the bytes not checked yet: its error tells a byte that can never be
+        // valid (`error_len` set, even at the very end) from a character the end of the
+        // input cut (`error_len` unset), which may still complete.
+        match simdutf8::compat::from_utf8(unchecked) {
             Ok(_) => self.valid_up_to = message_so_far.len(),
             Err(e) if e.error_len().is_some() => return Err(ProtocolError::InvalidUtf8),
-            Err(e) => self.valid_up_to = start + whole.len() + e.valid_up_to(),
+            Err(e) => self.valid_up_to = start + e.valid_up_to(),
         }
         Ok(())
     }
@@ -84,28 +80,6 @@ impl Utf8Validator {
         fed?;
         if complete { Ok(()) } else { Err(ProtocolError::InvalidUtf8) }
     }
-}
-
-/// The length of `bytes` without a last character that the end of the input may have cut:
-/// the lead byte within the last 3 bytes whose sequence runs past the end, if any. Bytes that
-/// are invalid anyway stay in (the caller's check rejects them either way).
-fn whole_characters(bytes: &[u8]) -> usize {
-    let len = bytes.len();
-    for back in 1..=3.min(len) {
-        let at = len - back;
-        let Some(&b) = bytes.get(at) else { break };
-        if b & 0xC0 == 0x80 {
-            continue; // a continuation byte: look further back for its lead
-        }
-        let needs = match b {
-            0xC0..=0xDF => 2,
-            0xE0..=0xEF => 3,
-            0xF0..=0xF7 => 4,
-            _ => 1,
-        };
-        return if needs > back { at } else { len };
-    }
-    len
 }
 
 #[cfg(test)]
@@ -315,20 +289,6 @@ mod tests {
             assert_eq!(v.feed(&bytes[..end]), Ok(()));
         }
         assert_eq!(v.finish(bytes), Ok(()));
-    }
-
-    // --- the fast path's cut point ---
-
-    #[test]
-    fn whole_characters_leaves_out_only_a_cut_character() {
-        assert_eq!(whole_characters(b""), 0);
-        assert_eq!(whole_characters(b"abc"), 3);
-        assert_eq!(whole_characters(&KOSME[..3]), 2, "half of a 3-byte character");
-        assert_eq!(whole_characters(&KOSME[..2]), 2, "a complete 2-byte character");
-        assert_eq!(whole_characters(&[b'a', 0xF0, 0x9F, 0x98]), 1, "3 of 4 bytes");
-        assert_eq!(whole_characters(&[0xF0, 0x9F, 0x98, 0x80]), 4, "a whole 4-byte character");
-        assert_eq!(whole_characters(&[b'a', 0x80, 0x80, 0x80]), 4, "stray continuations stay in");
-        assert_eq!(whole_characters(&[b'a', 0xFF]), 2, "invalid bytes stay in");
     }
 
     proptest::proptest! {

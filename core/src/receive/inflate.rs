@@ -36,6 +36,7 @@
 //! next header, so every frame can be parsed and every compressed byte inflated, until the
 //! message ends or passes the limit. Larger buffers read ahead by the difference.
 
+use core::borrow::BorrowMut;
 use core::fmt;
 use core::ops::Range;
 
@@ -140,13 +141,10 @@ enum Input {
     Drain,
 }
 
-/// The inflater of one connection, once permessage-deflate is negotiated.
+/// The inflater of one connection, once permessage-deflate is negotiated; its state, the
+/// large part, is kept apart ([`Inflater`]).
 #[derive(Clone)]
 pub(super) struct Inflate {
-    /// miniz_oxide's state (about 10.5 KB: the Huffman tables), kept across messages with
-    /// context takeover. On the heap with the `alloc` feature, so a slot pays for it only once
-    /// the extension is negotiated; in the slot itself without.
-    state: State,
     /// `server_max_window_bits`.
     window_bits: u8,
     context: Context,
@@ -157,26 +155,56 @@ pub(super) struct Inflate {
     tail: usize,
     /// The last call stopped with output still to write (`HasMoreOutput`).
     pending: bool,
+    /// The inflater's state must start a new stream before its next call (a new connection,
+    /// a message without context takeover, or after a final block).
+    fresh: bool,
+    /// The stream stood at a block boundary after the last call.
+    boundary: bool,
     /// The message limit, cut to fit the window (set by every `advance`).
     limit: Option<usize>,
     /// The length the receive buffer may grow to (0: unknown, see [`Receive::set_max_len`]).
     max_len: usize,
 }
 
-/// Where the inflater's state lives (see [`Inflate::state`]).
+/// miniz_oxide's state (about 10.5 KB: the Huffman tables), kept across messages with
+/// context takeover. Not in [`Receive`] but beside the task, in its slot, and handed to
+/// [`Receive::advance`]: a task is small, so building one (or moving it) never puts 10.5 KB on
+/// the stack (small devices), and the state itself is built once per slot, when a message
+/// first needs it, then started again in place. On the heap with the `alloc` feature, so a
+/// slot pays for it only while its task inflates; in the slot itself without.
+#[derive(Clone, Default)]
+pub(crate) struct Inflater {
+    state: Option<State>,
+}
+
+/// Where the inflater's state lives (see [`Inflater`]).
 #[cfg(feature = "alloc")]
 type State = alloc::boxed::Box<DecompressorOxide>;
 #[cfg(not(feature = "alloc"))]
 type State = DecompressorOxide;
 
-#[cfg(feature = "alloc")]
-fn new_state() -> State {
-    alloc::boxed::Box::default()
+impl fmt::Debug for Inflater {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Inflater").field("built", &self.state.is_some()).finish_non_exhaustive()
+    }
 }
 
-#[cfg(not(feature = "alloc"))]
-fn new_state() -> State {
-    DecompressorOxide::new()
+impl Inflater {
+    /// The state, built the first time, and started again when `fresh` (a new stream).
+    fn ready(&mut self, fresh: bool) -> &mut DecompressorOxide {
+        let state: &mut DecompressorOxide = self.state.get_or_insert_with(State::default).borrow_mut();
+        if fresh {
+            state.init();
+        }
+        state
+    }
+
+    /// The slot's task is over: frees the state (with `alloc`; without, it stays for the
+    /// slot's next task, started again before any use).
+    #[cfg(feature = "alloc")]
+    pub(crate) fn release(&mut self) {
+        self.state = None;
+    }
 }
 
 impl fmt::Debug for Inflate {
@@ -196,13 +224,14 @@ impl fmt::Debug for Inflate {
 impl Inflate {
     fn new(window_bits: u8, context: Context) -> Self {
         Inflate {
-            state: new_state(),
             window_bits,
             context,
             window: 0..0,
             progress: Progress::Empty,
             tail: 0,
             pending: false,
+            fresh: true,
+            boundary: true,
             limit: None,
             max_len: 0,
         }
@@ -271,7 +300,7 @@ impl Receive {
             return;
         };
         if inflate.context == Context::Reset {
-            inflate.state.init();
+            inflate.fresh = true;
             inflate.window = 0..0;
         }
         inflate.progress = Progress::Empty;
@@ -288,14 +317,15 @@ impl Receive {
     pub(super) fn inflate_data(
         &mut self,
         rx: &mut [u8],
-        remaining: u64,
+        inflater: &mut Inflater,
+        remaining: usize,
         fin: bool,
         limit: usize,
     ) -> Result<Step, ProtocolError> {
         let mut remaining = remaining;
         while let Some(input) = self.next_input(remaining, fin) {
-            let (consumed, stuck) = self.inflate_some(rx, input, limit)?;
-            remaining -= consumed as u64;
+            let (consumed, stuck) = self.inflate_some(rx, inflater, input, limit)?;
+            remaining -= consumed;
             if stuck {
                 break;
             }
@@ -314,10 +344,10 @@ impl Receive {
 
     /// What to inflate next: buffered payload, or the tail once the last frame's payload is
     /// in; `None` when bytes are missing or the message is done.
-    fn next_input(&self, remaining: u64, fin: bool) -> Option<Input> {
+    fn next_input(&self, remaining: usize, fin: bool) -> Option<Input> {
         if remaining > 0 {
             let buffered = self.filled - self.cursor;
-            let n = usize::try_from(remaining).map_or(buffered, |r| r.min(buffered));
+            let n = remaining.min(buffered);
             return (n > 0).then_some(Input::Payload(n));
         }
         let inflate = self.inflate.as_ref()?;
@@ -332,6 +362,7 @@ impl Receive {
     fn inflate_some(
         &mut self,
         rx: &mut [u8],
+        inflater: &mut Inflater,
         input: Input,
         limit: usize,
     ) -> Result<(usize, bool), ProtocolError> {
@@ -351,7 +382,10 @@ impl Receive {
         let (Some(out), Some(source)) = (head.get_mut(base..out_end), source) else {
             return Err(INVALID_DATA);
         };
-        let (status, consumed, written) = decompress(&mut inflate.state, source, out, end - base, FLAGS);
+        let state = inflater.ready(inflate.fresh);
+        inflate.fresh = false;
+        let (status, consumed, written) = decompress(state, source, out, end - base, FLAGS);
+        inflate.boundary = state.block_boundary_state().is_some();
         let whole = consumed == source.len();
         inflate.pending = status == TINFLStatus::HasMoreOutput;
         inflate.progress = match status {
@@ -390,7 +424,7 @@ impl Receive {
             // (RFC 7692 §7.2.3.4), with the same window.
             TINFLStatus::Done => {
                 if let Some(inflate) = &mut self.inflate {
-                    inflate.state.init();
+                    inflate.fresh = true;
                 }
                 Ok(false)
             }
@@ -418,7 +452,7 @@ impl Receive {
         };
         match inflate.progress {
             Progress::Empty | Progress::Ended => Ok(()),
-            Progress::Fed if inflate.state.block_boundary_state().is_some() => Ok(()),
+            Progress::Fed if inflate.boundary => Ok(()),
             Progress::Fed => Err(INVALID_DATA),
         }
     }
@@ -501,6 +535,7 @@ mod tests {
     struct Rig {
         rx: Vec<u8>,
         recv: Receive,
+        inflater: Inflater,
         limits: FrameLimits,
         /// The inflated stream so far (compressed messages only), to check the window against.
         stream: Vec<u8>,
@@ -512,8 +547,8 @@ mod tests {
             recv.start_frames(0);
             recv.release();
             recv.enable_inflate(bits, no_context_takeover);
-            let limits = FrameLimits { max_frame: u64::MAX, max_message, max_fragments: 1000 };
-            Rig { rx: std::vec![0; rx_len], recv, limits, stream: Vec::new() }
+            let limits = FrameLimits { max_frame: usize::MAX, max_message, max_fragments: 1000 };
+            Rig { rx: std::vec![0; rx_len], recv, inflater: Inflater::default(), limits, stream: Vec::new() }
         }
 
         /// Reads `wire` in pieces of at most `chunk` bytes through `space` and `commit`; the
@@ -536,7 +571,7 @@ mod tests {
         fn pump(&mut self, out: &mut Vec<Vec<u8>>) -> Result<bool, ProtocolError> {
             let mut produced = false;
             loop {
-                let step = self.recv.advance(&mut self.rx, &self.limits);
+                let step = self.recv.advance(&mut self.rx, &mut self.inflater, &self.limits);
                 self.check();
                 match step? {
                     None => return Ok(produced),
@@ -652,7 +687,7 @@ mod tests {
     fn the_limit_leaves_room_for_the_window() {
         let mut recv = Receive::default();
         recv.enable_inflate(10, false);
-        let limits = FrameLimits { max_frame: u64::MAX, max_message: 4000, max_fragments: 10 };
+        let limits = FrameLimits { max_frame: usize::MAX, max_message: 4000, max_fragments: 10 };
         // A fixed buffer: the limit the socket computed (rx - RX_OVERHEAD) is cut by the window.
         let fixed = FrameLimits { max_message: 4000 - RX_OVERHEAD, ..limits };
         assert_eq!(recv.inflate_limits(4000, &fixed).max_message, 4000 - RX_OVERHEAD - 1025);
@@ -716,8 +751,11 @@ mod tests {
         recv.start_frames(0);
         recv.release();
         recv.enable_inflate(9, false);
-        let limits = FrameLimits { max_frame: u64::MAX, max_message: limit, max_fragments: 10 };
-        assert_eq!(recv.advance(&mut rx, &limits), Err(ProtocolError::MessageTooLarge));
+        let limits = FrameLimits { max_frame: usize::MAX, max_message: limit, max_fragments: 10 };
+        assert_eq!(
+            recv.advance(&mut rx, &mut Inflater::default(), &limits),
+            Err(ProtocolError::MessageTooLarge)
+        );
     }
 
     // ---- any split, any message ------------------------------------------------------------

@@ -164,47 +164,68 @@ impl Socket {
     }
 
     /// The next input the buffered bytes (or the stream's end) make, if any.
-    fn parse<'r, R>(&mut self, env: &Env<'_, R>, rx: &'r mut [u8]) -> Option<Input<'r>> {
+    fn parse<'r, R>(&mut self, env: &mut Env<'_, R>, rx: &'r mut [u8]) -> Option<Input<'r>> {
         // A timer that expired behind the events just handed out comes before the bytes.
         if let Some(input) = self.take_expired() {
             return Some(input);
         }
-        match &mut self.phase {
-            Phase::Connecting { accept, scanned, deflate } => {
-                let filled = self.rx.filled();
-                let limit = self.header_limit;
-                let end = match find_end(rx.get(..filled).unwrap_or_default(), *scanned) {
-                    Some(end) if end <= limit => end,
-                    None if filled < limit => {
-                        *scanned = filled;
-                        return self.rx.take_end().map(Input::End);
-                    }
-                    _ => return Some(Input::Refused(HandshakeError::HeaderBlockTooLarge { limit })),
-                };
-                let block = rx.get_mut(..end).unwrap_or_default();
-                let check = env.config.protocol_check;
-                Some(match validate_block(block, accept, &self.offered, check, deflate.as_ref()) {
-                    // The block is bounded by `max_header_block`: a protocol past 4 GiB into
-                    // it cannot be.
-                    Ok(Accepted { protocol, negotiated: deflate, lines }) => Input::Opened {
-                        block,
-                        protocol: protocol.and_then(narrow),
-                        deflate,
-                        lines: u32::try_from(lines).unwrap_or(0),
-                    },
-                    Err(Rejection::Handshake(e)) => Input::Refused(e),
-                    Err(Rejection::Extension(e)) => Input::Refused(HandshakeError::Extension(e)),
-                })
+        match &self.phase {
+            Phase::Connecting { .. } => self.parse_response(env, rx),
+            Phase::Open | Phase::Closing { peer: None } => {
+                match self.rx.advance(rx, inflater(env), &self.limits) {
+                    Err(e) => Some(Input::Violation(e)),
+                    Ok(None) => self.rx.take_end().map(Input::End),
+                    Ok(Some(output)) => Some(frame_input(output, rx)),
+                }
             }
-            Phase::Open | Phase::Closing { peer: None } => match self.rx.advance(rx, &self.limits) {
-                Err(e) => Some(Input::Violation(e)),
-                Ok(None) => self.rx.take_end().map(Input::End),
-                Ok(Some(output)) => Some(frame_input(output, rx)),
-            },
             Phase::Closing { peer: Some(_) } | Phase::Failing { .. } | Phase::Closed => {
                 self.rx.discard();
                 self.rx.take_end().map(Input::End)
             }
         }
+    }
+
+    /// [`Socket::parse`] in CONNECTING: the handshake response, once its header block is
+    /// all there. Out of line: once per task, and its checks are long.
+    #[inline(never)]
+    fn parse_response<'r, R>(&mut self, env: &Env<'_, R>, rx: &'r mut [u8]) -> Option<Input<'r>> {
+        let Phase::Connecting { accept, scanned, deflate } = &mut self.phase else { return None };
+        let filled = self.rx.filled();
+        let limit = self.header_limit;
+        let end = match find_end(rx.get(..filled).unwrap_or_default(), *scanned) {
+            Some(end) if end <= limit => end,
+            None if filled < limit => {
+                *scanned = filled;
+                return self.rx.take_end().map(Input::End);
+            }
+            _ => return Some(Input::Refused(HandshakeError::HeaderBlockTooLarge { limit })),
+        };
+        let block = rx.get_mut(..end).unwrap_or_default();
+        let check = env.config.protocol_check;
+        Some(match validate_block(block, accept, &self.offered, check, deflate.as_ref()) {
+            // The block is bounded by `max_header_block`: a protocol past 4 GiB into it
+            // cannot be.
+            Ok(Accepted { protocol, negotiated: deflate, lines }) => Input::Opened {
+                block,
+                protocol: protocol.and_then(narrow),
+                deflate,
+                lines: u32::try_from(lines).unwrap_or(0),
+            },
+            Err(Rejection::Handshake(e)) => Input::Refused(e),
+            Err(Rejection::Extension(e)) => Input::Refused(HandshakeError::Extension(e)),
+        })
+    }
+}
+
+/// The inflater's state a parse hands to `Receive::advance`: the slot's, or an empty one
+/// without permessage-deflate.
+#[inline(always)]
+fn inflater<'a, R>(env: &'a mut Env<'_, R>) -> &'a mut super::Inflater {
+    #[cfg(feature = "deflate")]
+    return env.inflater;
+    #[cfg(not(feature = "deflate"))]
+    {
+        let _ = env;
+        &mut []
     }
 }

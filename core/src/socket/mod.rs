@@ -49,8 +49,9 @@ use crate::handshake::Accept;
 use crate::handshake::extension::{Negotiated, PerMessageDeflate};
 use crate::log::{Cause, debug, info, log_closing};
 use crate::ready_state::ReadyState;
+pub(crate) use crate::receive::Inflater;
 pub(crate) use crate::receive::StreamEnd;
-use crate::receive::{FrameLimits, MessageKind, Output, RX_OVERHEAD, Receive};
+use crate::receive::{Control, FrameLimits, MessageKind, Output, RX_OVERHEAD, Receive};
 use crate::time::{Deadline, Instant};
 use crate::transmit::{CONTROL_PAYLOAD_MAX, QueueError, Reserve, Transmit, max_data_payload};
 use events::Events;
@@ -62,7 +63,7 @@ use events::Events;
 #[cfg(not(test))]
 #[inline(always)]
 pub(crate) const fn fast_paths() -> bool {
-    cfg!(not(target_os = "none"))
+    cfg!(not(any(target_os = "none", sockettask_general_paths)))
 }
 
 /// [`fast_paths`] in the unit tests: on, unless a test runs a task as bare metal would
@@ -75,16 +76,26 @@ pub(crate) fn fast_paths() -> bool {
 
 #[cfg(test)]
 std::thread_local! {
-    static FAST: core::cell::Cell<bool> = const { core::cell::Cell::new(true) };
+    // Off from the start under `--cfg sockettask_general_paths`: the whole suite then runs
+    // as on bare metal.
+    static FAST: core::cell::Cell<bool> =
+        const { core::cell::Cell::new(!cfg!(any(target_os = "none", sockettask_general_paths))) };
 }
 
-/// Runs `f` without the common cases, as on bare metal ([`fast_paths`] is `false` in it).
+/// Runs `f` without the common cases, as on bare metal ([`fast_paths`] is `false` in it),
+/// then restores the switch, even when `f` panics (a proptest case that fails, then shrinks,
+/// on the same thread).
 #[cfg(test)]
 pub(crate) fn general<T>(f: impl FnOnce() -> T) -> T {
-    FAST.with(|fast| fast.set(false));
-    let out = f();
-    FAST.with(|fast| fast.set(true));
-    out
+    /// Puts the switch back as it was on drop.
+    struct Restore(bool);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            FAST.with(|fast| fast.set(self.0));
+        }
+    }
+    let _restore = Restore(FAST.with(|fast| fast.replace(false)));
+    f()
 }
 
 /// The reason reported with 1006.
@@ -106,6 +117,42 @@ pub(crate) struct Env<'e, R> {
     /// The client's bound on every task's timers (`Client::handle_timeout` skips the
     /// tasks while the time is before it): a timer armed here lowers it ([`Env::arm`]).
     pub(crate) due: &'e mut Deadline,
+    /// The inflater's state (permessage-deflate; nothing without): the slot's, beside the
+    /// task, so that a task stays small to build and move (see `Inflater`).
+    pub(crate) inflater: InflaterMut<'e>,
+}
+
+/// The inflater's state as a transition gets it ([`Env::inflater`]): the slot's, or nothing
+/// at all without permessage-deflate.
+#[cfg(feature = "deflate")]
+pub(crate) type InflaterMut<'e> = &'e mut Inflater;
+/// The inflater's state as a transition gets it ([`Env::inflater`]): the slot's, or nothing
+/// at all without permessage-deflate.
+#[cfg(not(feature = "deflate"))]
+pub(crate) type InflaterMut<'e> = core::marker::PhantomData<&'e mut Inflater>;
+
+/// [`InflaterMut`] lent again, for one more transition.
+#[inline(always)]
+pub(crate) fn relend<'a>(inflater: &'a mut InflaterMut<'_>) -> InflaterMut<'a> {
+    #[cfg(feature = "deflate")]
+    return inflater;
+    #[cfg(not(feature = "deflate"))]
+    {
+        let _ = inflater;
+        core::marker::PhantomData
+    }
+}
+
+/// A slot's inflater state, lent to a transition.
+#[inline(always)]
+pub(crate) fn lend(inflater: &mut Inflater) -> InflaterMut<'_> {
+    #[cfg(feature = "deflate")]
+    return inflater;
+    #[cfg(not(feature = "deflate"))]
+    {
+        let _ = inflater;
+        core::marker::PhantomData
+    }
 }
 
 impl<R> Env<'_, R> {
@@ -275,7 +322,8 @@ impl Socket {
     /// yet ([`Socket::offer_protocols`]).
     ///
     /// Inline (its one caller puts the task in its slot): the task is built where it goes,
-    /// not built and then moved.
+    /// not built and then moved. Were it moved, it is small: the inflater's state (10.5 KB
+    /// with permessage-deflate) is the slot's, not the task's ([`Env::inflater`]).
     #[inline(always)]
     pub(crate) fn new(
         handshake: Handshake,
@@ -290,7 +338,7 @@ impl Socket {
         let mut timers = [Deadline::NEVER; 2];
         set_timer(&mut timers, Timer::Connect, Deadline::at(handshake.connect_by));
         let frame_limits = FrameLimits {
-            max_frame: u64::try_from(limits.max_frame_size).unwrap_or(u64::MAX),
+            max_frame: limits.max_frame_size,
             max_message,
             max_fragments: limits.max_fragments,
         };
@@ -508,7 +556,7 @@ impl Socket {
                 env.id, code, reason
             );
         }
-        self.close_reason = Reason::try_from(reason).unwrap_or_default();
+        self.keep_reason(reason);
         self.phase = Phase::Closing { peer: Some(code) };
         self.rx.discard();
     }
@@ -535,16 +583,28 @@ impl Socket {
         }
     }
 
-    /// `onError`.
+    /// `onError`. One copy on bare metal, where flash is short.
+    #[cfg_attr(target_os = "none", inline(never))]
     fn error<R>(&mut self, env: &Env<'_, R>, error: TaskError) {
         info!("socketTaskId {} error: {}", env.id, error);
         self.push(Pending::Error(error));
     }
 
-    /// CLOSED, with `onClose { code, reason }` as the last event; `by` ended the task.
+    /// CLOSED, with `onClose { code, reason }` as the last event; `by` ended the task. One
+    /// copy on bare metal, where flash is short.
+    #[cfg_attr(target_os = "none", inline(never))]
     fn finish<R>(&mut self, env: &Env<'_, R>, code: CloseCode, reason: &str, by: Cause) {
-        self.close_reason = Reason::try_from(reason).unwrap_or_default();
+        self.keep_reason(reason);
         self.finish_with_peer_reason(env, code, by);
+    }
+
+    /// Keeps `reason` for `onClose` (empty when longer than a close frame holds), written in
+    /// place. One copy on bare metal, where flash is short.
+    #[cfg_attr(target_os = "none", inline(never))]
+    fn keep_reason(&mut self, reason: &str) {
+        self.close_reason.clear();
+        // Too long: it stays empty.
+        let _ = self.close_reason.push_str(reason);
     }
 
     /// CLOSED, with `onClose { 1006, "abnormal closure" }` (S13): the link dropped.
@@ -552,7 +612,9 @@ impl Socket {
         self.finish(env, CloseCode::ABNORMAL, ABNORMAL_REASON, by);
     }
 
-    /// CLOSED, with `onClose { code }` and the reason already kept.
+    /// CLOSED, with `onClose { code }` and the reason already kept. One copy on bare metal,
+    /// where flash is short (the table and [`Socket::finish`] call it).
+    #[cfg_attr(target_os = "none", inline(never))]
     fn finish_with_peer_reason<R>(&mut self, env: &Env<'_, R>, code: CloseCode, by: Cause) {
         info!(
             "socketTaskId {} closed by {}: code {} reason \"{}\"",
@@ -565,6 +627,9 @@ impl Socket {
         self.push(Pending::Close(code));
     }
 
+    /// CLOSED: no timer, nothing to send or read. One copy on bare metal, where flash is
+    /// short.
+    #[cfg_attr(target_os = "none", inline(never))]
     fn enter_closed(&mut self) {
         self.phase = Phase::Closed;
         self.timers = [Deadline::NEVER; 2];
@@ -733,12 +798,19 @@ fn opcode_of(message: Message<'_>) -> OpCode {
 fn frame_input(output: Output, rx: &[u8]) -> Input<'_> {
     match output {
         Output::Message(kind) => Input::Message(kind),
-        Output::Ping(range) => Input::Ping(rx.get(range).unwrap_or_default()),
-        Output::Pong => Input::Pong,
-        Output::Close(range) => match parse_close(rx.get(range).unwrap_or_default()) {
-            Ok(close) => Input::PeerClose { code: close.map(|c| c.0), reason: close.map_or("", |c| c.1) },
-            Err(e) => Input::Violation(e),
-        },
+        Output::Control(kind, range) => {
+            let payload = rx.get(range).unwrap_or_default();
+            match kind {
+                Control::Ping => Input::Ping(payload),
+                Control::Pong => Input::Pong,
+                Control::Close => match parse_close(payload) {
+                    Ok(close) => {
+                        Input::PeerClose { code: close.map(|c| c.0), reason: close.map_or("", |c| c.1) }
+                    }
+                    Err(e) => Input::Violation(e),
+                },
+            }
+        }
     }
 }
 

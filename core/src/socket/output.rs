@@ -45,7 +45,8 @@ impl Socket {
         !self.events.is_empty()
     }
 
-    /// The next event, borrowing `rx` (the receive buffer) until [`Socket::release`].
+    /// The next event, borrowing `rx` (the receive buffer) until [`Socket::release`] (a
+    /// message's loan ends as it is handed out, as with [`Socket::pop_message`]).
     ///
     /// A text message is validated here, from the very bytes handed out, so no storage type
     /// can make `Message::Text` hold anything but UTF-8. Invalid text (its last bytes are
@@ -66,19 +67,22 @@ impl Socket {
                     let header = Headers::from_lines(rx.get(..lines as usize).unwrap_or_default());
                     Event::Open(Open { header, protocol, per_message_deflate: self.deflate })
                 }
-                Pending::Message(MessageKind::Binary) => {
-                    Event::Message(Message::Binary(rx.get(self.rx.held_message()).unwrap_or_default()))
-                }
-                Pending::Message(MessageKind::Text) => {
-                    match simdutf8::basic::from_utf8(rx.get(self.rx.held_message()).unwrap_or_default()) {
-                        Ok(text) => Event::Message(Message::Text(text)),
-                        Err(_) => {
-                            // RFC 6455 §8.1: an endpoint that finds a byte stream is not
-                            // valid UTF-8 MUST _Fail the WebSocket Connection_.
-                            self.rx.release();
-                            self.on(env, Input::Violation(ProtocolError::InvalidUtf8));
-                            continue;
-                        }
+                Pending::Message(kind) => {
+                    let bytes = rx.get(self.rx.held_message()).unwrap_or_default();
+                    // Its loan ends as it is handed out, as in `Socket::pop_message` (no byte
+                    // moves before the next call on the client).
+                    self.rx.release_message();
+                    match kind {
+                        MessageKind::Binary => Event::Message(Message::Binary(bytes)),
+                        MessageKind::Text => match simdutf8::basic::from_utf8(bytes) {
+                            Ok(text) => Event::Message(Message::Text(text)),
+                            Err(_) => {
+                                // RFC 6455 §8.1: an endpoint that finds a byte stream is not
+                                // valid UTF-8 MUST _Fail the WebSocket Connection_.
+                                self.on(env, Input::Violation(ProtocolError::InvalidUtf8));
+                                continue;
+                            }
+                        },
                     }
                 }
                 Pending::Error(e) => Event::Error(e),
