@@ -162,7 +162,7 @@ where
         if self.session.fire_timers() {
             return Ok(());
         }
-        self.session.stream(handle)?;
+        self.session.live(handle)?;
         self.flush(handle).await?;
         let Some((stream, buf, clock, deadline)) = self.session.read_target(handle)? else { return Ok(()) };
         let read = async {

@@ -202,7 +202,7 @@ where
         if self.session.fire_timers() {
             return Ok(());
         }
-        self.session.stream(handle)?;
+        self.session.live(handle)?;
         self.flush(handle)?;
         // `None`: flushing the close frame of a failed connection ended the task, or an
         // event is ready (the caller polls it before anything is read), or the core has no

@@ -90,7 +90,9 @@ where
         }
         let entry = self.streams.get_mut(handle.slot())?;
         match entry {
-            Some((owner, _)) if *owner == handle => entry.take().map(|(_, stream)| stream),
+            Some((owner, _)) if owner.socket_task_id() == handle.socket_task_id() => {
+                entry.take().map(|(_, stream)| stream)
+            }
             _ => None,
         }
     }
@@ -104,12 +106,13 @@ where
         due
     }
 
-    /// The task's stream while the task is not CLOSED.
-    pub(crate) fn stream<E>(&mut self, handle: Handle) -> Result<&mut T, Error<E>> {
-        if self.client.ready_state(handle) == ReadyState::Closed {
-            return Err(Error::Closed);
+    /// [`Error::Closed`] when the task is CLOSED. (A task that is not CLOSED owns its stream:
+    /// see [`held`].)
+    pub(crate) fn live<E>(&self, handle: Handle) -> Result<(), Error<E>> {
+        match self.client.ready_state(handle) {
+            ReadyState::Closed => Err(Error::Closed),
+            _ => Ok(()),
         }
-        owned(&mut self.streams, handle)
     }
 
     /// The stream and the bytes waiting for it (empty when all is written).
@@ -165,7 +168,7 @@ where
         if buf.is_empty() {
             return Ok(None);
         }
-        Ok(Some((owned(&mut self.streams, handle)?, buf, &self.clock, deadline)))
+        Ok(Some((held(&mut self.streams, handle)?, buf, &self.clock, deadline)))
     }
 
     /// A write of [`Session::write_target`]'s bytes (`Written::Queued`) or of
@@ -264,7 +267,94 @@ fn owned<T, E>(streams: &mut [Option<(Handle, T)>], handle: Handle) -> Result<&m
     }
 }
 
+/// [`owned`] without the comparison, for a handle known to own its entry: one whose task was
+/// not CLOSED, or owned its entry, earlier in the same call. Only `connect_socket` replaces an
+/// entry, with a task that got a slot the core had freed, so an entry stays its task's
+/// until the caller connects again.
+fn held<T, E>(streams: &mut [Option<(Handle, T)>], handle: Handle) -> Result<&mut T, Error<E>> {
+    match streams.get_mut(handle.slot()) {
+        Some(Some((_, stream))) => Ok(stream),
+        _ => Err(Error::Closed),
+    }
+}
+
 /// Whether a failed call is worth repeating at once (`Interrupted`).
 pub(crate) fn retry<T, E: embedded_io::Error>(result: &Result<T, E>) -> bool {
     matches!(result, Err(e) if classify(e.kind(), true) == Failure::Retry)
+}
+
+#[cfg(test)]
+mod tests {
+    use embedded_io::{ErrorKind, ErrorType, Read, Write};
+    use sockettask::{Buffers, Client, Config, ConnectOptions, Handle, Instant};
+
+    use crate::{Driver, Error};
+
+    /// A stream whose reads and writes all fail: a task over it fails at its first write.
+    /// The number tells two of them apart.
+    #[derive(Debug, PartialEq)]
+    struct Broken(u8);
+
+    impl ErrorType for Broken {
+        type Error = ErrorKind;
+    }
+
+    impl Read for Broken {
+        fn read(&mut self, _: &mut [u8]) -> Result<usize, ErrorKind> {
+            Err(ErrorKind::BrokenPipe)
+        }
+    }
+
+    impl Write for Broken {
+        fn write(&mut self, _: &[u8]) -> Result<usize, ErrorKind> {
+            Err(ErrorKind::BrokenPipe)
+        }
+
+        fn flush(&mut self) -> Result<(), ErrorKind> {
+            Ok(())
+        }
+    }
+
+    fn clock() -> Instant {
+        Instant::ZERO
+    }
+
+    type OneSlot = Driver<Broken, [u8; 1024], rand::rngs::ThreadRng, fn() -> Instant, 1>;
+
+    /// Polls `task` until the driver reports it CLOSED (its failure's events handed out).
+    fn run_to_closed(d: &mut OneSlot, task: Handle) {
+        for _ in 0..16 {
+            if let Err(Error::Closed) = d.next_event(task) {
+                return;
+            }
+        }
+        panic!("task {task:?} not CLOSED after 16 calls");
+    }
+
+    /// Handles name tasks, not slots (S1: ids are never reused): once a new task holds the
+    /// slot, the handle of the task before it reaches neither the new task's stream nor its
+    /// own old one, and the new task's stream comes back to its own handle only.
+    #[test]
+    fn a_stale_handle_never_reaches_the_stream_of_the_next_task() {
+        let storage = [Buffers::new([0u8; 1024], [0u8; 1024])];
+        let client = Client::new(Config::default(), rand::rng(), storage).expect("client");
+        let mut d: OneSlot = Driver::new(client, clock as fn() -> Instant);
+        let options = ConnectOptions::new("wss://example.com/");
+
+        let first = d.connect_socket(Broken(1), &options).expect("first");
+        run_to_closed(&mut d, first);
+        let second = d.connect_socket(Broken(2), &options).expect("second");
+        assert_eq!(second.slot(), first.slot(), "one slot: the second task takes it over");
+        assert_ne!(second, first);
+
+        assert!(matches!(d.flush(first), Err(Error::Closed)));
+        assert!(matches!(d.next_event(first), Err(Error::Closed)));
+        assert_eq!(d.take_stream(first), None, "the slot's stream is the second task's");
+        assert_eq!(d.take_stream(second), None, "the second task is not CLOSED yet");
+
+        run_to_closed(&mut d, second);
+        assert_eq!(d.take_stream(first), None);
+        assert_eq!(d.take_stream(second), Some(Broken(2)));
+        assert_eq!(d.take_stream(second), None, "taken once");
+    }
 }
