@@ -10,7 +10,8 @@
 # - sockettask_err_msg: the same, writing each failure's errMsg to the UART through
 #   `err_msg().as_str()` (no core::fmt).
 # - embedded_websocket: the same client program over embedded-websocket 0.9, hidden the same.
-# - sockettask_deflate: sockettask with the `deflate` feature, offering a 1 KiB window.
+# - sockettask_deflate: sockettask with the `deflate` feature, offering a 1 KiB window. Held
+#   to DEFLATE_STACK_LIMIT of stack (default 4,096 B): the script fails when it needs more.
 # - core_only: the core alone, driven by hand (no transport crate).
 #
 # Flash is .text + .rodata + .ARM.exidx + .data (.data's initial values live in flash too);
@@ -24,6 +25,9 @@ cd "$(dirname "$0")"
 
 FLASH_GOAL=20480
 FLASH_LIMIT=${FLASH_LIMIT:-$FLASH_GOAL}
+# The deflate program's worst-case stack: the inflate state (10.5 KB) must never be built on
+# the stack (as a temporary of a new task or of the inflater), where a device has little.
+DEFLATE_STACK_LIMIT=${DEFLATE_STACK_LIMIT:-4096}
 
 rustup component add llvm-tools >/dev/null 2>&1 || true
 rustup target add thumbv7em-none-eabihf >/dev/null 2>&1 || true
@@ -53,6 +57,7 @@ section() {
 
 printf '%-20s %8s %8s %8s %8s %8s %8s %8s\n' program .text .rodata .exidx .data flash .bss stack
 client_flash=
+deflate_stack=
 for elf in "$TARGET"/thumbv7em-none-eabihf/release/{sockettask,sockettask_err_msg,embedded_websocket,core_only} \
     "$TARGET"/deflate/thumbv7em-none-eabihf/release/sockettask_deflate; do
     name=$(basename "$elf")
@@ -67,13 +72,21 @@ for elf in "$TARGET"/thumbv7em-none-eabihf/release/{sockettask,sockettask_err_ms
     if [ "$name" = sockettask ]; then
         client_flash=$flash
     fi
+    if [ "$name" = sockettask_deflate ]; then
+        deflate_stack=$stack
+    fi
 done
 echo "flash = .text + .rodata + .ARM.exidx + .data; stack = worst case of direct calls from _start"
 if [ "$client_flash" -gt "$FLASH_LIMIT" ]; then
     echo "measure.sh: FAIL: sockettask is $client_flash B of flash, over the limit of $FLASH_LIMIT B" >&2
     exit 1
 fi
+if [ "$deflate_stack" -gt "$DEFLATE_STACK_LIMIT" ]; then
+    echo "measure.sh: FAIL: sockettask_deflate needs $deflate_stack B of stack, over the limit of $DEFLATE_STACK_LIMIT B" >&2
+    exit 1
+fi
 echo "sockettask: $client_flash B of flash, within the limit of $FLASH_LIMIT B"
+echo "sockettask_deflate: $deflate_stack B of stack, within the limit of $DEFLATE_STACK_LIMIT B"
 if [ "$client_flash" -gt "$FLASH_GOAL" ]; then
     echo "sockettask: the goal of $FLASH_GOAL B is not met: $((client_flash - FLASH_GOAL)) B over"
 fi
