@@ -160,7 +160,18 @@ pub(crate) struct Receive {
 }
 
 impl Default for Receive {
+    /// One copy on bare metal without `deflate`, where flash is short.
+    #[cfg_attr(all(target_os = "none", not(feature = "deflate")), inline(never))]
     fn default() -> Self {
+        Receive::fresh()
+    }
+}
+
+impl Receive {
+    /// A new stream's state, built in place ([`Socket::new`](crate::socket) builds the task
+    /// where it stays).
+    #[inline(always)]
+    pub(crate) fn fresh() -> Self {
         Receive {
             filled: 0,
             cursor: 0,
@@ -172,10 +183,9 @@ impl Default for Receive {
             inflate: None,
         }
     }
-}
 
-impl Receive {
-    /// Bytes received so far and not yet released.
+    /// Bytes received so far and not yet released. One copy on bare metal.
+    #[cfg_attr(target_os = "none", inline(never))]
     pub(crate) fn filled(&self) -> usize {
         self.filled
     }

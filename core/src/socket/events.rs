@@ -41,14 +41,16 @@ impl Events {
         }
     }
 
-    /// The first event, if any.
-    #[inline]
+    /// The first event, if any. Hinted inline on hosted targets
+    /// only (on bare metal, without the hint, it is smaller).
+    #[cfg_attr(not(target_os = "none"), inline)]
     pub(super) fn front(&self) -> Option<&Pending> {
         if self.len == 0 { None } else { self.items.first() }
     }
 
-    /// Takes the first event, if any.
-    #[inline]
+    /// Takes the first event, if any. Hinted inline on hosted targets
+    /// only (on bare metal, without the hint, it is smaller).
+    #[cfg_attr(not(target_os = "none"), inline)]
     pub(super) fn pop_front(&mut self) -> Option<Pending> {
         let first = *self.front()?;
         if self.len > 1 {

@@ -345,7 +345,7 @@ impl Socket {
         Socket {
             phase: Phase::Connecting { accept: handshake.accept, scanned: 0, deflate: handshake.deflate },
             offered: String::new(),
-            rx: Receive::default(),
+            rx: Receive::fresh(),
             tx: Transmit::holding(queued),
             events: Events::default(),
             timers,
@@ -468,22 +468,21 @@ impl Socket {
             }
             // S19, RFC 6455 §5.5.1: the endpoint MUST send a Close frame in response,
             // typically echoing the status code it received; then the server ends TCP.
-            (P::Open, I::PeerClose { code, reason }) => {
-                self.start_closing(env, code.map(|c| (c, "")));
-                self.peer_closed(env, C::Peer, code, reason);
-            }
-            (P::Closing { peer: None }, I::PeerClose { code, reason }) => {
-                self.peer_closed(env, C::Client, code, reason)
+            (P::Open | P::Closing { peer: None }, I::PeerClose { code, reason }) => {
+                let mut by = C::Client;
+                if let P::Open = self.phase {
+                    self.start_closing(env, code.map(|c| (c, "")));
+                    by = C::Peer;
+                }
+                self.peer_closed(env, by, code, reason);
             }
             // S13, S17–S20: fail the connection with the error's close code.
-            (P::Open, I::Violation(e)) => {
+            (P::Open | P::Closing { .. }, I::Violation(e)) => {
                 self.error(env, TaskError::Protocol(e));
-                log_closing(env.id, C::Failure, e.close_code(), e.reason());
-                self.start_closing(env, Some((e.close_code(), e.reason())));
-                self.failing(env, e);
-            }
-            (P::Closing { .. }, I::Violation(e)) => {
-                self.error(env, TaskError::Protocol(e));
+                if let P::Open = self.phase {
+                    log_closing(env.id, C::Failure, e.close_code(), e.reason());
+                    self.start_closing(env, Some((e.close_code(), e.reason())));
+                }
                 self.failing(env, e);
             }
             (P::Open | P::Closing { peer: None }, I::End(end)) => {
@@ -546,6 +545,7 @@ impl Socket {
 
     /// The peer's close is here: keep its code and reason for `onClose`, read no more. `by`
     /// started the close: the peer, or the client's `close()` that this answers.
+    #[cfg_attr(target_os = "none", inline(always))]
     fn peer_closed<R>(&mut self, env: &Env<'_, R>, by: Cause, code: Option<CloseCode>, reason: &str) {
         let code = code.unwrap_or(CloseCode::NO_STATUS);
         if by == Cause::Peer {

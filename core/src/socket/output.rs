@@ -136,8 +136,9 @@ impl Socket {
     }
 
     /// The event handed out last is done with: unless a waiting event still borrows the
-    /// receive buffer, its bytes may be reused. Parses nothing (S11).
-    #[inline]
+    /// receive buffer, its bytes may be reused. Parses nothing (S11). Hinted inline on hosted targets
+    /// only (on bare metal, without the hint, it is smaller).
+    #[cfg_attr(not(target_os = "none"), inline)]
     pub(crate) fn release(&mut self) {
         if !self.events.front_borrows() {
             self.rx.release();
