@@ -6,30 +6,15 @@ mod support;
 
 use sockettask::{
     Config, DATA_RESERVE, DEFAULT_MAX_MESSAGE_SIZE, Limits, Message, ProtocolError, RX_OVERHEAD, ReadyState,
-    SendError, TX_OVERHEAD, TaskError,
+    SendError, TX_OVERHEAD,
 };
 use support::*;
-
-fn limited(limits: Limits) -> (Harness, sockettask::Handle) {
-    let mut h = Harness::with_config(Config { limits, ..Config::default() });
-    let t = h.open();
-    (h, t)
-}
-
-/// The error at once, then a close frame with 1009, then onClose 1009.
-fn assert_too_big(h: &mut Harness, t: sockettask::Handle, wire: &[u8], error: ProtocolError) {
-    assert_eq!(h.feed(t, wire), [Ev::Error(TaskError::Protocol(error))]);
-    let frames = h.frames(t);
-    assert_eq!(frames.len(), 1);
-    assert_eq!(frames[0].close(), Some((1009, error.reason().to_string())));
-    assert_eq!(h.events(t), [Ev::Close(1009, error.reason().to_string())]);
-}
 
 // ---- received (S20) ------------------------------------------------------------------------
 
 #[test]
 fn frame_size_limit() {
-    let (mut h, t) = limited(Limits { max_frame_size: 100, ..Limits::default() });
+    let (mut h, t) = open_limited(Limits { max_frame_size: 100, ..Limits::default() });
     assert_eq!(h.feed(t, &binary(&[1; 100])), [Ev::Binary(vec![1; 100])]);
     // Refused from the header alone: the payload need not arrive.
     let wire = binary(&[1; 101]);
@@ -38,7 +23,7 @@ fn frame_size_limit() {
 
 #[test]
 fn frame_size_limit_applies_to_each_fragment() {
-    let (mut h, t) = limited(Limits { max_frame_size: 10, ..Limits::default() });
+    let (mut h, t) = open_limited(Limits { max_frame_size: 10, ..Limits::default() });
     let mut wire = frame(OP_TEXT, false, b"0123456789");
     wire.extend(frame(OP_CONT, true, b"0123456789"));
     assert_eq!(h.feed(t, &wire), [Ev::text("01234567890123456789")]);
@@ -49,7 +34,7 @@ fn frame_size_limit_applies_to_each_fragment() {
 
 #[test]
 fn message_size_limit() {
-    let (mut h, t) = limited(Limits { max_message_size: 20, ..Limits::default() });
+    let (mut h, t) = open_limited(Limits { max_message_size: 20, ..Limits::default() });
     assert_eq!(h.feed(t, &text(&"m".repeat(20))), [Ev::Text("m".repeat(20))]);
     let mut wire = frame(OP_BINARY, false, &[0; 15]);
     wire.extend(frame(OP_CONT, false, &[0; 5]));
@@ -74,7 +59,7 @@ fn receive_buffer_bounds_the_message() {
 
 #[test]
 fn fragment_count_limit() {
-    let (mut h, t) = limited(Limits { max_fragments: 3, ..Limits::default() });
+    let (mut h, t) = open_limited(Limits { max_fragments: 3, ..Limits::default() });
     let mut wire = frame(OP_TEXT, false, b"a");
     wire.extend(frame(OP_CONT, false, b"b"));
     wire.extend(ping(b"not a fragment"));
@@ -91,7 +76,7 @@ fn fragment_count_limit() {
 
 #[test]
 fn limits_apply_per_message() {
-    let (mut h, t) = limited(Limits { max_message_size: 10, max_fragments: 2, ..Limits::default() });
+    let (mut h, t) = open_limited(Limits { max_message_size: 10, max_fragments: 2, ..Limits::default() });
     for _ in 0..50 {
         let mut wire = frame(OP_BINARY, false, &[1; 5]);
         wire.extend(frame(OP_CONT, true, &[2; 5]));
@@ -157,7 +142,7 @@ fn message_too_large_for_the_send_buffer() {
 /// payload of exactly the limit goes, one byte more is refused, in payload figures.
 #[test]
 fn message_size_limit_is_the_same_both_ways() {
-    let (mut h, t) = limited(Limits { max_message_size: 300, ..Limits::default() });
+    let (mut h, t) = open_limited(Limits { max_message_size: 300, ..Limits::default() });
     h.client.send(t, Message::Binary(&[7; 300])).unwrap();
     assert_eq!(decode_client_frames(&h.take_tx(t))[0].payload, [7; 300]);
     let err = h.client.send(t, Message::Text(&"x".repeat(301))).unwrap_err();

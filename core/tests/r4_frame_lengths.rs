@@ -5,41 +5,26 @@
 
 mod support;
 
-use sockettask::{Config, Limits, ProtocolError, TaskError};
+use sockettask::{Limits, ProtocolError};
 use support::*;
-
-fn limited(limits: Limits) -> (Harness, sockettask::Handle) {
-    let mut h = Harness::with_config(Config { limits, ..Config::default() });
-    let t = h.open();
-    (h, t)
-}
 
 /// A server frame's header (FIN, unmasked) with `len` in the 64-bit form (RFC 6455 §5.2).
 fn header_64(opcode: u8, len: u64) -> Vec<u8> {
     [&[0x80 | opcode, 127][..], &len.to_be_bytes()].concat()
 }
 
-/// The error at once, then our close frame with 1009 (S20), then onClose 1009.
-fn assert_too_big(h: &mut Harness, t: sockettask::Handle, wire: &[u8], error: ProtocolError) {
-    assert_eq!(h.feed(t, wire), [Ev::Error(TaskError::Protocol(error))]);
-    let frames = h.frames(t);
-    assert_eq!(frames.len(), 1);
-    assert_eq!(frames[0].close(), Some((1009, error.reason().to_string())));
-    assert_eq!(h.events(t), [Ev::Close(1009, error.reason().to_string())]);
-}
-
 /// No frame limit of its own: the largest length the 64-bit form allows (its top bit clear)
 /// is still over the message limit, which the receive buffer bounds. Refused from the header.
 #[test]
 fn the_largest_64_bit_length_is_too_large_a_message() {
-    let (mut h, t) = limited(Limits { max_frame_size: usize::MAX, ..Limits::default() });
+    let (mut h, t) = open_limited(Limits { max_frame_size: usize::MAX, ..Limits::default() });
     assert_too_big(&mut h, t, &header_64(0x2, u64::MAX >> 1), ProtocolError::MessageTooLarge);
 }
 
 /// A length past 4 GiB, over the frame limit: the frame limit speaks first.
 #[test]
 fn a_length_past_four_gib_is_too_large_a_frame() {
-    let (mut h, t) = limited(Limits { max_frame_size: 1 << 20, ..Limits::default() });
+    let (mut h, t) = open_limited(Limits { max_frame_size: 1 << 20, ..Limits::default() });
     assert_too_big(&mut h, t, &header_64(0x1, 1 << 33), ProtocolError::FrameTooLarge);
 }
 
@@ -48,12 +33,12 @@ fn a_length_past_four_gib_is_too_large_a_frame() {
 #[test]
 fn fragments_count_together_against_the_message_limit() {
     let limits = Limits { max_message_size: 300, ..Limits::default() };
-    let (mut h, t) = limited(limits);
+    let (mut h, t) = open_limited(limits);
     let whole = [frame(0x2, false, &[1; 200]), frame(0x0, true, &[2; 100])].concat();
     let expected = [vec![1; 200], vec![2; 100]].concat();
     assert_eq!(h.feed(t, &whole), [Ev::Binary(expected)]);
 
-    let (mut h, t) = limited(limits);
+    let (mut h, t) = open_limited(limits);
     let over = [frame(0x2, false, &[1; 200]), frame(0x0, true, &[2; 101])].concat();
     // The header of the continuation is enough (its payload need not arrive).
     let cut = over.len() - 101;
@@ -64,7 +49,7 @@ fn fragments_count_together_against_the_message_limit() {
 /// refused like any too-large one (not wrapped around into a small length).
 #[test]
 fn a_continuation_of_the_largest_length_is_refused() {
-    let (mut h, t) = limited(Limits { max_frame_size: usize::MAX, ..Limits::default() });
+    let (mut h, t) = open_limited(Limits { max_frame_size: usize::MAX, ..Limits::default() });
     let wire = [frame(0x1, false, b"abc"), header_64(0x0, u64::MAX >> 1)].concat();
     assert_too_big(&mut h, t, &wire, ProtocolError::MessageTooLarge);
 }

@@ -18,8 +18,8 @@ use base64::engine::general_purpose::STANDARD;
 use rand_core::TryRng;
 use sha1::{Digest, Sha1};
 use sockettask::{
-    Buffers, Client, Config, ConnectError, ConnectOptions, Event, Handle, Instant, Message, ReadyState,
-    TaskError, TransportError,
+    Buffers, Client, Config, ConnectError, ConnectOptions, Event, Handle, Instant, Limits, Message,
+    ProtocolError, ReadyState, TaskError, TransportError,
 };
 
 /// The URL most tests connect to.
@@ -627,4 +627,23 @@ impl Default for Harness {
 /// Whether a message is a text or binary event (for invariant checks in tests).
 pub fn is_message(ev: &Ev) -> bool {
     ev.is_message()
+}
+
+// ---- limits (S20) ----------------------------------------------------------------------------
+
+/// A task OPEN in a harness whose configuration has `limits`.
+pub fn open_limited(limits: Limits) -> (Harness, Handle) {
+    let mut h = Harness::with_config(Config { limits, ..Config::default() });
+    let t = h.open();
+    (h, t)
+}
+
+/// What a received size limit does (S20): the error at once, then our close frame with 1009
+/// and the error's reason, then onClose 1009.
+pub fn assert_too_big(h: &mut Harness, t: Handle, wire: &[u8], error: ProtocolError) {
+    assert_eq!(h.feed(t, wire), [Ev::Error(TaskError::Protocol(error))]);
+    let frames = h.frames(t);
+    assert_eq!(frames.len(), 1);
+    assert_eq!(frames[0].close(), Some((1009, error.reason().to_string())));
+    assert_eq!(h.events(t), [Ev::Close(1009, error.reason().to_string())]);
 }
