@@ -130,9 +130,17 @@ impl Transmit {
     }
 
     /// Queues a pong that was waiting for room, masked with `mask()`.
+    /// Without room it waits on.
     pub(crate) fn queue_waiting_pong(&mut self, tx: &mut [u8], mask: impl FnOnce() -> [u8; 4]) {
-        if let Some(pong) = self.pong.take() {
-            self.push_pong(tx, mask, &pong);
+        let Some(payload) = &self.pong else { return };
+        // The offsets queue it, and the payload stays where it is: taking it out would move
+        // 132 bytes (on bare metal, a copy routine linked for this alone).
+        let mut queue = Transmit { head: self.head, tail: self.tail, pong: None, hole: self.hole };
+        if queue.push_frame(tx, Head::whole(OpCode::Pong), mask, payload, Reserve::Pong).is_ok() {
+            self.head = queue.head;
+            self.tail = queue.tail;
+            self.hole = queue.hole;
+            self.pong = None;
         }
     }
 

@@ -345,7 +345,7 @@ impl Socket {
         Socket {
             phase: Phase::Connecting { accept: handshake.accept, scanned: 0, deflate: handshake.deflate },
             offered: String::new(),
-            rx: Receive::fresh(),
+            rx: Receive::default(),
             tx: Transmit::holding(queued),
             events: Events::default(),
             timers,
