@@ -3,7 +3,7 @@
 #[allow(clippy::wildcard_imports)]
 use super::*;
 
-use crate::handshake::response::{find_end, validate};
+use crate::handshake::response::{find_end, validate_block};
 use crate::handshake::{Headers, Key};
 
 /// `handshake_response`: arbitrary bytes as the server's response (with every
@@ -135,13 +135,15 @@ fn check_validate(wire: &[u8], key: &[u8; 16], protocols: &[&str], check: Protoc
     for (i, p) in protocols.iter().enumerate() {
         write!(offered, "{}{p}", if i == 0 { "" } else { ", " }).unwrap();
     }
-    let result = validate(block, &Key::from_nonce(*key).accept(), &offered, check);
+    let result = validate_block(block, &Key::from_nonce(*key).accept(), &offered, check, None);
     assert_eq!(block.len(), end);
-    let Ok(chosen) = result else {
+    let Ok(accepted) = result else {
         assert!(!opened, "the task opened on a block validate refuses: {result:?}");
         return;
     };
-    let headers = Headers::new(block);
+    let chosen = accepted.protocol;
+    // `onOpen`'s headers: the lines after the status line, up to the empty line.
+    let headers = Headers::from_lines(&block[..accepted.lines]);
     for (name, value) in headers.iter() {
         assert!(!name.is_empty(), "an empty header name");
         assert!(!value.iter().any(|b| matches!(b, b'\r' | b'\n')), "a line break left in {name}");

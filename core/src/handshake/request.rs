@@ -351,9 +351,11 @@ struct Sink<'b> {
 }
 
 impl Sink<'_> {
-    /// Out of line: the request is some twenty pieces, and each inlined copy is a bounds
-    /// check and a `memcpy` call (flash).
-    #[inline(never)]
+    /// Out of line on bare metal: the request is some twenty pieces, and each inlined copy
+    /// is a bounds check and a `memcpy` call (flash). Inline elsewhere, where a constant
+    /// piece becomes a few moves instead of a call (some 100 instructions less per request).
+    #[cfg_attr(target_os = "none", inline(never))]
+    #[cfg_attr(not(target_os = "none"), inline(always))]
     fn put(&mut self, bytes: &[u8]) {
         let end = self.pos.saturating_add(bytes.len());
         if let Some(dst) = self.out.get_mut(self.pos..end) {

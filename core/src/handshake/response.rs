@@ -2,23 +2,25 @@
 //! validating it (S8, RFC 6455 §4.1 "the client MUST validate the server's response"), and
 //! handing its headers to the `onOpen` event.
 //!
-//! The response may arrive in any number of pieces: the caller appends them to one buffer and
-//! calls [`find_end`] with how far the previous search got; once it returns the end, the bytes
-//! before it go to [`validate_block`], and the bytes after it are the first frames.
+//! The response may arrive in any number of pieces, appended to one buffer. When the buffer
+//! holds a whole block from the start, httparse's parse of it ([`parse_whole`]) finds its end;
+//! otherwise the caller calls [`find_end`] with how far the previous search got, and once it
+//! returns the end, the bytes before it go to [`validate_in`]. The bytes after the end are the
+//! first frames.
 //!
-//! One parser reads the block: httparse, once, in [`validate_block`]. What it found is then written
-//! back over the block, in place, as the plain `name:value\n` lines [`Headers`] documents
-//! (obs-folds unfolded, values trimmed), and every check reads those lines: what the checks
-//! judged is exactly what `onOpen` shows.
+//! One parser reads the block: httparse, once. Every check reads the fields where httparse
+//! found them, after each obs-fold was turned into spaces in place ([`judge`]); the lines stay
+//! where they were received, and [`Headers`] reads them: what the checks judged is exactly
+//! what `onOpen` shows.
 
 use core::fmt;
 use core::mem::MaybeUninit;
 use core::ops::Range;
 
-use crate::buffers::move_within;
 use crate::error::HandshakeError;
 use crate::handshake::Accept;
 use crate::handshake::extension::{ExtensionError, Negotiated, Negotiation, PerMessageDeflate};
+use crate::socket::fast_paths;
 
 /// How many response headers are parsed at most.
 pub const MAX_RESPONSE_HEADERS: usize = 32;
@@ -62,6 +64,8 @@ pub(crate) fn find_end(buf: &[u8], from: usize) -> Option<usize> {
 /// search costs 160 B more flash on a Cortex-M, which issue 13 counts first. Hosted targets
 /// search a word at a time ([`find_newline_by_words`]): some 440 instructions less per
 /// handshake. (The same split as [`move_within`]'s.)
+///
+/// [`move_within`]: crate::buffers::move_within
 pub(crate) fn find_newline(bytes: &[u8], from: usize) -> Option<usize> {
     if cfg!(target_os = "none") {
         find_newline_by_bytes(bytes, from)
@@ -70,9 +74,17 @@ pub(crate) fn find_newline(bytes: &[u8], from: usize) -> Option<usize> {
     }
 }
 
-/// [`find_newline`] a byte at a time.
+/// [`find_newline`] a byte at a time (a loop: 74 B less flash on a Cortex-M than
+/// `position`, which each caller would otherwise inline whole).
 fn find_newline_by_bytes(bytes: &[u8], from: usize) -> Option<usize> {
-    Some(from + bytes.get(from..)?.iter().position(|&b| b == b'\n')?)
+    let mut at = from;
+    loop {
+        match bytes.get(at) {
+            Some(b'\n') => return Some(at),
+            Some(_) => at += 1,
+            None => return None,
+        }
+    }
 }
 
 /// [`find_newline`] a machine word at a time (8 bytes, or 4 on a 32-bit target): a header
@@ -86,8 +98,9 @@ fn find_newline_by_words(bytes: &[u8], from: usize) -> Option<usize> {
     const ONES: usize = usize::from_le_bytes([0x01; WORD]);
     const HIGHS: usize = usize::from_le_bytes([0x80; WORD]);
     const NEWLINES: usize = usize::from_le_bytes([b'\n'; WORD]);
+    let mut words = bytes.get(from..)?.chunks_exact(WORD);
     let mut at = from;
-    while let Some(word) = at.checked_add(WORD).and_then(|end| bytes.get(at..end)) {
+    for word in &mut words {
         let word = usize::from_le_bytes(word.try_into().ok()?) ^ NEWLINES;
         let flags = word.wrapping_sub(ONES) & !word & HIGHS;
         if flags != 0 {
@@ -95,7 +108,7 @@ fn find_newline_by_words(bytes: &[u8], from: usize) -> Option<usize> {
         }
         at += WORD;
     }
-    Some(at + bytes.get(at..)?.iter().position(|&b| b == b'\n')?)
+    Some(at + words.remainder().iter().position(|&b| b == b'\n')?)
 }
 
 /// Why [`validate_block`] refused a response: one of RFC 6455 §4.1's checks, or the
@@ -127,9 +140,8 @@ impl From<ExtensionError> for Rejection {
 
 /// [`validate_block`] without an extension offer: any extension in the response fails it with
 /// [`HandshakeError::UnofferedExtension`] (S8). Returns the byte range of the chosen protocol
-/// inside the rewritten `block`. For the tests and the fuzz targets; tasks call
-/// [`validate_block`].
-#[cfg(any(test, fuzzing))]
+/// inside `block`. For the tests; tasks call [`validate_in`].
+#[cfg(test)]
 pub(crate) fn validate(
     block: &mut [u8],
     accept: &Accept,
@@ -145,43 +157,22 @@ pub(crate) fn validate(
     }
 }
 
-/// Validates a complete header block and rewrites it, in place, into the lines [`Headers`]
-/// reads. `block` is exactly the bytes [`find_end`] delimited; `offered` is the protocol list
-/// as sent (`"a, b"`, empty when none); `deflate` is the `permessage-deflate` offer as sent
-/// (`None` when none was). Returns the byte range of the chosen protocol inside the rewritten
-/// `block`, the negotiated `permessage-deflate` parameters when the server accepted the
-/// offer, and where the rewritten header lines end: after `Ok`,
-/// `Headers::new(block).as_bytes() == &block[..lines]`, known here without scanning for it
-/// again ([`Headers::from_lines`]).
-///
-/// httparse parses the block once, with obs-fold allowed: RFC 9112 §5.2, "A user agent that
-/// receives an obs-fold in a response message that is not within a "message/http" container
-/// MUST replace each received obs-fold with one or more SP octets prior to interpreting the
-/// field value." So before any check, the block is rewritten as `name:value\n` lines, each
-/// value with every obs-fold (`OWS CRLF RWS`, or a bare `\n` for the CRLF) turned into as
-/// many spaces, then `\n` up to the block's end: never longer than the original, so the block
-/// keeps its length and the frames after it do not move. After `Ok`,
-/// `Headers::new(block)` yields the unfolded headers; after `Err`, the block's bytes are
-/// unspecified (a header check may fail after the rewrite).
-///
-/// Checks, in order: httparse's syntax ([`HandshakeError::Malformed`]), HTTP/1.1
-/// ([`HandshakeError::Version`]), status 101, `Upgrade`, `Connection`,
-/// `Sec-WebSocket-Accept`, `Sec-WebSocket-Extensions` (every line, against `deflate`:
-/// [`Negotiation`]), then the subprotocol (S5). A block
-/// httparse finds incomplete, or complete before its end (it must end at the first empty
-/// line, as [`find_end`] ends it), is `Malformed(httparse::Error::NewLine)`.
-///
-/// One pass over the fields rewrites each line and notes what the checks need of it (the
-/// five names the checks read are told apart by their length first); the checks then judge
-/// those notes in the order above, so the first failing check is the one reported, whatever
-/// the order of the lines.
-///
-/// A line starting with a space or tab right after the status line is no fold (there is no
-/// field to continue) and is refused as `Malformed(httparse::Error::HeaderName)`. RFC 9112
-/// §2.2: "A recipient that receives whitespace between the start-line and the first header
-/// field MUST either reject the message as invalid or consume each whitespace-preceded line
-/// without further processing of it"; this client rejects, since ignoring lines would hide
-/// them from the checks.
+/// Where the fields of a block lie, as httparse found them: filled by [`parse_whole`] or
+/// [`validate_in`], then read by [`judge`]. The caller's, so that the list is never copied.
+pub(crate) type Fields = heapless::Vec<Field, MAX_RESPONSE_HEADERS>;
+
+/// What [`parse`] found besides the fields.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Parsed {
+    /// Where the block ends.
+    pub(crate) end: usize,
+    /// Whether [`unfold`] must run: the block may hold an obs-fold (it was parsed with them
+    /// allowed), or it starts with empty lines.
+    folded: bool,
+}
+
+/// [`validate_in`] with a list of its own. For the tests and the fuzz targets.
+#[cfg(any(test, fuzzing))]
 pub(crate) fn validate_block(
     block: &mut [u8],
     accept: &Accept,
@@ -189,40 +180,118 @@ pub(crate) fn validate_block(
     check: ProtocolCheck,
     deflate: Option<&PerMessageDeflate>,
 ) -> Result<Accepted, Rejection> {
-    let mut fields = heapless::Vec::new();
-    parse(block, &mut fields)?;
-    let mut seen = Seen::new(deflate);
-    let mut at = 0;
-    for field in &fields {
-        // `name:value\n`, written over the block front to back (see `move_to`), then noted
-        // as the checks will read it. httparse ends a name at its `:` (it allows no space
-        // before it), so the name and its `:` move as one.
-        let value_start = move_to(block, field.name.start..field.name.end.wrapping_add(1), at);
-        let name = at..value_start.wrapping_sub(1);
-        let value = value_start..move_to(block, field.value.clone(), value_start);
-        unfold(block.get_mut(value.clone()).unwrap_or_default());
-        at = put(block, value.end, b'\n');
-        seen.field(block, name, value, accept);
-    }
-    // The empty line that ends the lines: what follows is not read as headers.
-    put(block, at, b'\n');
-    let (protocol, negotiated) = seen.judge(block, offered.as_bytes(), check)?;
-    Ok(Accepted { protocol, negotiated, lines: at })
+    validate_in(block, &mut Fields::new(), accept, offered, check, deflate)
 }
 
-/// What [`validate_block`] found in a response it accepted.
+/// Validates a complete header block, in place. `block` is exactly the bytes [`find_end`]
+/// delimited; `fields` is scratch room for where its fields lie; `offered` is the protocol
+/// list as sent (`"a, b"`, empty when none); `deflate` is the `permessage-deflate` offer as
+/// sent (`None` when none was). What it returns: see [`judge`].
+///
+/// httparse parses the block once, with obs-fold allowed ([`parse`]); [`judge`] does the
+/// rest. Checks, in order: httparse's syntax ([`HandshakeError::Malformed`]), HTTP/1.1
+/// ([`HandshakeError::Version`]), status 101, `Upgrade`, `Connection`,
+/// `Sec-WebSocket-Accept`, `Sec-WebSocket-Extensions` (every line, against `deflate`:
+/// [`Negotiation`]), then the subprotocol (S5). A block httparse finds incomplete, or
+/// complete before its end (it must end at the first empty line, as [`find_end`] ends it), is
+/// `Malformed(httparse::Error::NewLine)`.
+///
+/// A line starting with a space or tab right after the status line is no fold (there is no
+/// field to continue) and is refused as `Malformed(httparse::Error::HeaderName)`. RFC 9112
+/// §2.2: "A recipient that receives whitespace between the start-line and the first header
+/// field MUST either reject the message as invalid or consume each whitespace-preceded line
+/// without further processing of it"; this client rejects, since ignoring lines would hide
+/// them from the checks.
+pub(crate) fn validate_in(
+    block: &mut [u8],
+    fields: &mut Fields,
+    accept: &Accept,
+    offered: &str,
+    check: ProtocolCheck,
+    deflate: Option<&PerMessageDeflate>,
+) -> Result<Accepted, Rejection> {
+    let parsed = parse(block, true, fields)?;
+    judge(block, fields, parsed, accept, offered, check, deflate)
+}
+
+/// The end of the header block at the start of `buffered`, when httparse reads a whole one
+/// there, a well-formed HTTP/1.1 101 (its fields then in `fields`, for [`judge`]): the end
+/// [`find_end`] would find, without a search of its own. `None` otherwise (incomplete,
+/// malformed, another status or version): then the caller searches with [`find_end`] and
+/// validates with [`validate_in`], which report all of those as before.
+///
+/// httparse ends a block it completes at its first empty line, the one [`find_end`] ends it
+/// at (no `\n\n` or `\n\r\n` can come earlier in a block it completes), except that it skips
+/// empty lines before the status line: so only a buffer whose first byte is the status
+/// line's `H` is read here.
+pub(crate) fn parse_whole(buffered: &[u8], fields: &mut Fields) -> Option<Parsed> {
+    if buffered.first() != Some(&b'H') {
+        return None;
+    }
+    parse(buffered, false, fields).ok()
+}
+
+/// The checks after httparse's parse of the block (`fields`, where [`parse`] found them), and
+/// the headers left for `onOpen`: every obs-fold in the block is turned into spaces, in
+/// place (RFC 9112 §5.2, "A user agent that receives an obs-fold in a response message that
+/// is not within a "message/http" container MUST replace each received obs-fold with one or
+/// more SP octets prior to interpreting the field value", [`unfold`]), which keeps the
+/// block's length and every field where httparse found it, and so are empty lines before the
+/// status line (httparse skips them), which the status line then starts with. The lines are
+/// otherwise left as received, for [`Headers`] to read. After `Err`, obs-folds may have
+/// been replaced.
+///
+/// Returns the byte range of the chosen protocol inside `block`, the negotiated
+/// `permessage-deflate` parameters when the server accepted the offer, and where the header
+/// lines end (the start of the empty line): `Headers::from_lines(&block[..lines])` are the
+/// headers of `onOpen`.
+///
+/// One pass over the fields notes what the checks need of each (the five names the checks
+/// read are told apart by their length first); the checks then judge those notes in their
+/// order, so the first failing check is the one reported, whatever the order of the lines.
+pub(crate) fn judge(
+    block: &mut [u8],
+    fields: &Fields,
+    parsed: Parsed,
+    accept: &Accept,
+    offered: &str,
+    check: ProtocolCheck,
+    deflate: Option<&PerMessageDeflate>,
+) -> Result<Accepted, Rejection> {
+    if parsed.folded {
+        unfold(block);
+    }
+    let mut seen = Seen::new(deflate);
+    for field in fields {
+        seen.field(block, field, accept);
+    }
+    let (protocol, negotiated) = seen.judge(block, offered.as_bytes(), check)?;
+    Ok(Accepted { protocol, negotiated, lines: lines_end(block) })
+}
+
+/// Where the lines of a block that ends in its empty line end: the start of that empty line
+/// (`\r\n`, or a bare `\n`). The block ends in `\n\r\n` or `\n\n` (wrapping: any other
+/// bytes give some index, which is then read through `get`).
+fn lines_end(block: &[u8]) -> usize {
+    let len = block.len();
+    let cr = block.get(len.wrapping_sub(2)) == Some(&b'\r');
+    len.wrapping_sub(1).wrapping_sub(usize::from(cr))
+}
+
+/// What [`judge`] found in a response it accepted.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Accepted {
-    /// The chosen protocol's byte range inside the rewritten block.
+    /// The chosen protocol's byte range inside the block.
     pub(crate) protocol: Option<Range<usize>>,
     /// The `permessage-deflate` parameters, when the server accepted the offer.
     pub(crate) negotiated: Option<Negotiated>,
-    /// Where the rewritten header lines end: `Headers::new(block).as_bytes() == &block[..lines]`.
+    /// Where the header lines end (the start of the empty line): `onOpen`'s headers are
+    /// `Headers::from_lines(&block[..lines])`.
     pub(crate) lines: usize,
 }
 
-/// [`validate_block`] without where the lines end. For the tests and the fuzz targets.
-#[cfg(any(test, fuzzing))]
+/// [`validate_block`] without where the lines end. For the tests.
+#[cfg(test)]
 pub(crate) fn validate_with(
     block: &mut [u8],
     accept: &Accept,
@@ -235,29 +304,52 @@ pub(crate) fn validate_with(
 
 /// Where one header field's name and value lie in the block, as httparse found them.
 #[derive(Clone, Debug)]
-struct Field {
+pub(crate) struct Field {
     name: Range<usize>,
     value: Range<usize>,
 }
 
-/// httparse's one parse of `block`: the status line's checks, and where each field lies (into
-/// `fields`, the caller's: returned, the list would be copied).
-fn parse(
-    block: &[u8],
-    fields: &mut heapless::Vec<Field, MAX_RESPONSE_HEADERS>,
-) -> Result<(), HandshakeError> {
+/// httparse's parse of `bytes`: the status line's checks, and where each field lies (into
+/// `fields`, the caller's: returned, the list would be copied). Returns where the block ends;
+/// `exact`: it must end at the end of `bytes` (a block [`find_end`] delimited), or it is
+/// `Malformed(NewLine)`, as an incomplete one is.
+///
+/// Obs-folds are allowed (RFC 9112 §5.2), but almost no server sends one: on hosted targets
+/// ([`fast_paths`]) the block is parsed without them first, and only when that fails again
+/// with them allowed, which then gives the result (the error, or the parse with folds). A
+/// parse without folds that succeeds is the one with them allowed (httparse reads a block
+/// without a line break followed by a space or tab the same either way, and without folds
+/// allowed such a line break fails the parse), and tells [`judge`] that the block holds no
+/// fold to replace: no search for one. Bare metal parses once, with folds allowed, and
+/// [`judge`] searches (the second parse is flash).
+fn parse(bytes: &[u8], exact: bool, fields: &mut Fields) -> Result<Parsed, HandshakeError> {
+    if fast_paths()
+        && let Ok(end) = parse_with(bytes, exact, false, fields)
+    {
+        // Empty lines before the status line (rare) are made spaces with the folds.
+        let folded = matches!(bytes.first(), Some(b'\r' | b'\n'));
+        return Ok(Parsed { end, folded });
+    }
+    parse_with(bytes, exact, true, fields).map(|end| Parsed { end, folded: true })
+}
+
+/// One httparse parse for [`parse`], with obs-folds allowed or not. Out of line on hosted
+/// targets, where [`parse`] calls it twice.
+#[cfg_attr(not(target_os = "none"), inline(never))]
+fn parse_with(bytes: &[u8], exact: bool, folds: bool, fields: &mut Fields) -> Result<usize, HandshakeError> {
+    fields.clear();
     let mut storage = [const { MaybeUninit::<httparse::Header<'_>>::uninit() }; MAX_RESPONSE_HEADERS];
     let mut response = httparse::Response::new(&mut []);
     let parsed = httparse::ParserConfig::default()
-        .allow_obsolete_multiline_headers_in_responses(true)
-        .parse_response_with_uninit_headers(&mut response, block, &mut storage);
-    match parsed {
+        .allow_obsolete_multiline_headers_in_responses(folds)
+        .parse_response_with_uninit_headers(&mut response, bytes, &mut storage);
+    let end = match parsed {
         // The block must be exactly what httparse read: `find_end` ends it at the same empty
         // line, so a shorter parse means a block that did not come from `find_end`.
-        Ok(httparse::Status::Complete(n)) if n == block.len() => {}
+        Ok(httparse::Status::Complete(n)) if n == bytes.len() || !exact => n,
         Ok(_) => return Err(HandshakeError::Malformed(httparse::Error::NewLine)),
         Err(e) => return Err(HandshakeError::Malformed(e)),
-    }
+    };
     if response.version != Some(1) {
         return Err(HandshakeError::Version);
     }
@@ -268,81 +360,48 @@ fn parse(
         code => return Err(HandshakeError::Status(code.unwrap_or(0))),
     }
     for header in response.headers.iter() {
-        let field = Field { name: offset(block, header.name.as_bytes()), value: offset(block, header.value) };
+        let field = Field { name: offset(bytes, header.name.as_bytes()), value: offset(bytes, header.value) };
         // Never full: httparse parses at most `MAX_RESPONSE_HEADERS` fields (into `storage`).
         let _ = fields.push(field);
     }
-    Ok(())
+    Ok(end)
 }
 
-/// Copies `block[from]` to `block[to..]` (`to` at or before `from.start`); returns where the
-/// copy ends. Out-of-bounds ranges, impossible for httparse's fields, copy nothing.
+/// Replaces each obs-fold in `block` with spaces, in place (RFC 9112 §5.2, `obs-fold = OWS
+/// CRLF RWS`): a line break (`\r\n`, or a bare `\n`) followed by a space or tab, with the
+/// spaces and tabs around it, becomes as many SP octets, so a folded field reads as one line,
+/// and nothing moves. In a block httparse accepted (obs-fold allowed), a line break followed
+/// by a space or tab is always a fold: the status line is never followed by one (httparse
+/// refuses a space before the first field), and a CR comes only before an LF.
 ///
-/// The lines are written front to back from offset 0, and the write position never passes
-/// the start of the field being copied: the first field comes after the status line, and
-/// each `name:value\n` is at most as long as the original from its name to its line break
-/// (the `:` stays, the spaces around the value go, the value keeps its length, a `\r\n`
-/// becomes `\n`). So every byte is read before it is overwritten, each copy moves bytes
-/// towards the front only, and the block's last byte, part of its final empty line, always
-/// becomes `\n`.
-///
-/// The copy is the crate's one in-buffer move, [`move_within`] (which links no `memmove`
-/// on a microcontroller), not a copy of its own.
-fn move_to(block: &mut [u8], from: Range<usize>, to: usize) -> usize {
-    // Wrapping: offsets into a block, far from `usize::MAX` (saturating costs flash).
-    let end = to.wrapping_add(from.end.wrapping_sub(from.start));
-    move_within(block, from, to);
-    end
-}
-
-/// Writes `byte` at `at`; returns the next position.
-fn put(block: &mut [u8], at: usize, byte: u8) -> usize {
-    if let Some(slot) = block.get_mut(at) {
-        *slot = byte;
+/// Each line break is found by [`find_newline`] and the byte after it looked at; only a block
+/// parsed with folds allowed is searched ([`parse`]).
+fn unfold(block: &mut [u8]) {
+    // httparse skips empty lines before the status line: made spaces, they are part of it,
+    // and the status line is the block's first line ([`Headers::from_lines`]). (Before the
+    // status line, httparse accepts only CR and LF: the only bytes up to `\r`.)
+    for byte in block.iter_mut() {
+        if *byte > b'\r' {
+            break;
+        }
+        *byte = b' ';
     }
-    at.wrapping_add(1)
-}
-
-/// Replaces each obs-fold in `value` with spaces, in place (RFC 9112 §5.2, `obs-fold = OWS
-/// CRLF RWS`): every run of spaces, tabs, CRs and LFs that holds a line break becomes as
-/// many SP octets. httparse leaves a line break inside a value only where a fold continued
-/// it, and trims the value's ends; runs without a line break (`a \t b`) are left alone.
-fn unfold(value: &mut [u8]) {
-    // Almost every value has no fold, so no `\n` (httparse lets a CR into a value only
-    // before an LF): left alone. Found on bare metal by a plain scan (8 B less flash than
-    // `find_newline`'s position), hosted a word at a time; not by `contains`, for bytes a
-    // specialised search (flash).
-    #[allow(clippy::manual_contains)]
-    let folded = if cfg!(target_os = "none") {
-        value.iter().any(|&b| b == b'\n')
-    } else {
-        find_newline(value, 0).is_some()
-    };
-    if folded {
-        unfold_runs(value);
-    }
-}
-
-/// [`unfold`] of a value that holds a line break: out of line, a fold is rare.
-#[cold]
-#[inline(never)]
-fn unfold_runs(value: &mut [u8]) {
-    let (mut run, mut folded) = (0, false);
-    for i in 0..=value.len() {
-        match value.get(i) {
-            Some(b' ' | b'\t') => {}
-            Some(b'\r' | b'\n') => folded = true,
-            _ => {
-                if folded {
-                    // Byte by byte, only where it changes something: the conditional store
-                    // keeps `memset` (220 B on a Cortex-M) out of the build.
-                    for byte in value.get_mut(run..i).unwrap_or_default() {
-                        if *byte != b' ' {
-                            *byte = b' ';
-                        }
-                    }
-                }
-                (run, folded) = (i + 1, false);
+    let mut at = 0;
+    while let Some(newline) = find_newline(block, at) {
+        at = newline.wrapping_add(1);
+        if let Some(b' ' | b'\t') = block.get(at) {
+            // The fold: its line break, and the spaces, tabs and CR before it, made spaces
+            // back to the field's last other byte (a fold before it is spaces by then; no
+            // line break but a fold's comes between two bytes of a field)...
+            let mut back = newline;
+            while let Some(byte @ (b' ' | b'\t' | b'\r' | b'\n')) = block.get_mut(back) {
+                *byte = b' ';
+                back = back.wrapping_sub(1);
+            }
+            // ...and the spaces and tabs after it.
+            while let Some(byte @ (b' ' | b'\t')) = block.get_mut(at) {
+                *byte = b' ';
+                at = at.wrapping_add(1);
             }
         }
     }
@@ -378,14 +437,21 @@ impl Checked {
 ///
 /// A byte `b` matches a letter `l` when `b | 0x20 == l`: exactly `l` and its upper case.
 /// For `-` (0x2D) that test also lets CR (0x0D) through, so `bytes` is a header name (an HTTP
-/// token: never CR) or a value checked against letters only (`websocket`, `upgrade`). Four
-/// bytes at a time (`eq_ignore_ascii_case` goes byte by byte, folding both sides): the names
-/// the checks read are 7 to 24 bytes long, and every response line's name passes here.
+/// token: never CR) or a value checked against letters only (`websocket`, `upgrade`). A word
+/// at a time (`eq_ignore_ascii_case` goes byte by byte, folding both sides): the names the
+/// checks read are 7 to 24 bytes long, and every response line's name passes here. Four
+/// bytes at a time on bare metal ([`eq_folded_by_4`], the least flash), eight elsewhere
+/// ([`eq_folded_by_8`]).
 pub(crate) fn eq_folded(bytes: &[u8], lower: &[u8]) -> bool {
-    const FOLD: u32 = u32::from_ne_bytes([0x20; 4]);
     if bytes.len() != lower.len() {
         return false;
     }
+    if cfg!(target_os = "none") { eq_folded_by_4(bytes, lower) } else { eq_folded_by_8(bytes, lower) }
+}
+
+/// [`eq_folded`] of two slices of one length, four bytes at a time, the rest one by one.
+fn eq_folded_by_4(bytes: &[u8], lower: &[u8]) -> bool {
+    const FOLD: u32 = u32::from_ne_bytes([0x20; 4]);
     let (mut bytes, mut lower) = (bytes, lower);
     while let (Some((word, rest)), Some((expected, expected_rest))) =
         (bytes.split_first_chunk::<4>(), lower.split_first_chunk::<4>())
@@ -396,6 +462,40 @@ pub(crate) fn eq_folded(bytes: &[u8], lower: &[u8]) -> bool {
         (bytes, lower) = (rest, expected_rest);
     }
     bytes.iter().zip(lower).all(|(&b, &l)| b | 0x20 == l)
+}
+
+/// [`eq_folded`] of two slices of one length, eight bytes at a time, the last eight (or,
+/// shorter than that, four) overlapping the word before: a byte compared twice is judged
+/// the same twice, and no byte is left to compare one by one.
+#[inline(always)]
+fn eq_folded_by_8(bytes: &[u8], lower: &[u8]) -> bool {
+    const FOLD_8: u64 = u64::from_ne_bytes([0x20; 8]);
+    const FOLD_4: u32 = u32::from_ne_bytes([0x20; 4]);
+    // The word at `at` (never short: `at` is at most the length less the word's).
+    let u64_at =
+        |s: &[u8], at: usize| s.get(at..).and_then(|s| s.first_chunk()).map_or(0, |w| u64::from_ne_bytes(*w));
+    let u32_at =
+        |s: &[u8], at: usize| s.get(at..).and_then(|s| s.first_chunk()).map_or(0, |w| u32::from_ne_bytes(*w));
+    let len = bytes.len();
+    match len.checked_sub(8) {
+        Some(last) => {
+            let mut at = 0;
+            while at < last {
+                if u64_at(bytes, at) | FOLD_8 != u64_at(lower, at) {
+                    return false;
+                }
+                at += 8;
+            }
+            u64_at(bytes, last) | FOLD_8 == u64_at(lower, last)
+        }
+        None => match len.checked_sub(4) {
+            Some(last) => {
+                u32_at(bytes, 0) | FOLD_4 == u32_at(lower, 0)
+                    && u32_at(bytes, last) | FOLD_4 == u32_at(lower, last)
+            }
+            None => bytes.iter().zip(lower).all(|(&b, &l)| b | 0x20 == l),
+        },
+    }
 }
 
 /// What the checks need to know of the response's lines, noted in one pass. The counts are
@@ -432,9 +532,10 @@ impl<'o> Seen<'o> {
         }
     }
 
-    /// Notes the rewritten line whose name and value lie at `name` and `value` in `block`.
-    fn field(&mut self, block: &[u8], name: Range<usize>, value: Range<usize>, accept: &Accept) {
-        let Some(checked) = Checked::of(block.get(name).unwrap_or_default()) else { return };
+    /// Notes the field whose name and value lie in `block` where `field` says.
+    fn field(&mut self, block: &[u8], field: &Field, accept: &Accept) {
+        let Some(checked) = Checked::of(block.get(field.name.clone()).unwrap_or_default()) else { return };
+        let value = field.value.clone();
         let bytes = block.get(value.clone()).unwrap_or_default();
         match checked {
             Checked::Upgrade => {
@@ -601,9 +702,9 @@ fn list_holds(list: &[u8], item: &[u8], fold: bool) -> bool {
 /// fields and never fails for httparse's slices (it reads `block` and borrows from it).
 ///
 /// Whatever `part` is, the range is harmless: every use of a field's range goes through
-/// [`move_within`] or `get`, which copy or read nothing for a range outside `block`. An empty
-/// `part` (an empty value, which may point anywhere) gives an empty range, so nothing is
-/// copied for it.
+/// `get` (or [`find_newline`], which finds nothing past the end), which reads nothing for a
+/// range outside `block`. An empty `part` (an empty value, which may point anywhere) gives an
+/// empty range, so nothing is read for it.
 fn offset(block: &[u8], part: &[u8]) -> Range<usize> {
     let start = part.as_ptr().addr().wrapping_sub(block.as_ptr().addr());
     start..start.wrapping_add(part.len())
@@ -632,34 +733,42 @@ fn range_in(block: &[u8], part: &[u8]) -> Result<Range<usize>, HandshakeError> {
 ///
 /// # Format
 ///
-/// The client's response validation rewrites the header block it accepts into this form, in
-/// place, so that reading it back needs no HTTP parsing:
+/// The header lines of the response as they were received, read where they lie in the
+/// receive buffer: the client's validation only replaces each obs-fold with as many spaces
+/// (RFC 9112 §5.2), in place, so that reading them needs no HTTP parsing and nothing moves.
 ///
-/// - one line per header field, in the order received: the name, `:`, the value, `\n`
-///   (`Upgrade:websocket\n`); the status line is not kept;
-/// - the name as received: an HTTP token, so it holds no `:` and no `\n`;
-/// - the value without leading or trailing spaces and tabs, each obs-fold replaced with
-///   spaces, so it holds no `\n` (and no CR, NUL or other control byte but tab; bytes 0x80 and
-///   above pass as received);
-/// - the lines end at the first empty line (a `\n` where a line would start) or at the end of
-///   the bytes; what follows is not part of the headers (the validation writes that empty
-///   line after the last one).
+/// - one line per header field, in the order received: the name, `:`, the value, and a line
+///   end, `\r\n` or a bare `\n` (`Upgrade: websocket\r\n`); the status line is not part of
+///   them;
+/// - the name: the bytes before the line's first `:` (as received, an HTTP token: no `:`,
+///   space or line break);
+/// - the value: the bytes after that `:`, without the spaces, tabs and CRs at either end (the
+///   optional whitespace around a field value, RFC 9112 §5, and the CR of a `\r\n`). As the
+///   validation leaves it, it holds no line break (each obs-fold became spaces: a folded
+///   value reads as one, `a\r\n b` as `a   b`), no CR, NUL or other control byte but tab;
+///   bytes 0x80 and above pass as received;
+/// - the lines end at the first empty line (a `\n` or `\r\n` where a line would start) or at
+///   the end of the bytes; what follows is not part of the headers.
 ///
 /// [`Headers::as_bytes`] gives exactly the lines, and [`Headers::new`] over those bytes gives
 /// the same headers: that is how a transport copies an event's headers out of the receive
 /// buffer. `new` accepts any bytes and never panics: a line without `:` or with a name that
-/// is not UTF-8 is skipped.
+/// is not UTF-8 is skipped. Lines written as `name:value\n` (this type's format before the
+/// lines were read in place) read as they always did.
 ///
 /// ```
 /// use sockettask::Headers;
 ///
-/// let headers = Headers::new(b"Upgrade:websocket\nX-Long:a   b\n\n\n\n");
+/// let headers = Headers::new(b"Upgrade: websocket\r\nX-Long: a   b \r\n\r\nnot a header: x\r\n");
 /// assert_eq!(headers.get("x-long"), Some(&b"a   b"[..]));
 /// assert_eq!(headers.iter().map(|(name, _)| name).collect::<Vec<_>>(), ["Upgrade", "X-Long"]);
 /// // A copy survives the buffer it came from.
 /// let copy = headers.as_bytes().to_vec();
-/// assert_eq!(copy, b"Upgrade:websocket\nX-Long:a   b\n");
+/// assert_eq!(copy, b"Upgrade: websocket\r\nX-Long: a   b \r\n");
 /// assert_eq!(Headers::new(&copy), headers);
+/// // Bare line feeds, and no whitespace around the values, read the same.
+/// let bare = Headers::new(b"Upgrade:websocket\nX-Long:a   b\n\n\n\n");
+/// assert_eq!(bare.iter().collect::<Vec<_>>(), headers.iter().collect::<Vec<_>>());
 /// ```
 #[derive(Clone, Copy, Default, PartialEq, Eq)]
 pub struct Headers<'a> {
@@ -674,31 +783,37 @@ impl<'a> Headers<'a> {
     /// use sockettask::Headers;
     ///
     /// assert_eq!(Headers::new(b"A:1\n\nB:2\n").as_bytes(), b"A:1\n");
+    /// assert_eq!(Headers::new(b"A: 1\r\n\r\nB: 2\r\n").as_bytes(), b"A: 1\r\n");
     /// assert_eq!(Headers::new(b"\nA:1\n").iter().count(), 0);
+    /// assert_eq!(Headers::new(b"\r\nA:1\n").iter().count(), 0);
     /// assert_eq!(Headers::new(b"no colon\n\xff:x\nA:1").iter().collect::<Vec<_>>(), [("A", &b"1"[..])]);
     /// ```
     pub fn new(bytes: &'a [u8]) -> Self {
-        // Just past the first `\n` followed by another, or 0 when the bytes start with one.
-        let end = if bytes.first() == Some(&b'\n') {
-            0
-        } else {
-            let mut at = 0;
-            loop {
-                match find_newline(bytes, at) {
-                    None => break bytes.len(),
-                    Some(newline) if bytes.get(newline + 1) == Some(&b'\n') => break newline + 1,
-                    Some(newline) => at = newline + 1,
-                }
-            }
+        let end = match bytes {
+            // An empty first line: no headers.
+            [b'\n', ..] | [b'\r', b'\n', ..] => 0,
+            // Up to the empty line after the first `\n` followed by one (`\n\n`, `\n\r\n`).
+            _ => match find_end(bytes, 0) {
+                Some(end) => lines_end(bytes.get(..end).unwrap_or_default()),
+                None => bytes.len(),
+            },
         };
         Headers { lines: bytes.get(..end).unwrap_or_default() }
     }
 
-    /// The headers of a block [`validate_block`] accepted, whose lines it says end at
-    /// `lines.len()`: the same as [`Headers::new`] of the block, without scanning it.
-    #[inline]
-    pub(crate) fn from_lines(lines: &'a [u8]) -> Self {
-        Headers { lines }
+    /// The headers of a block [`judge`] accepted, up to where it says its lines end
+    /// (`block` is the block up to there): the lines after the first, the status line
+    /// ([`judge`] made any empty lines before it part of it), without scanning for the end
+    /// again.
+    ///
+    /// A block that starts with its status line (`HTTP/1.1 101`, at least 12 bytes) has the
+    /// line break that ends it at offset 12 at the earliest: on hosted targets
+    /// ([`fast_paths`]) the search starts there. Any bytes give some headers, never a panic.
+    pub(crate) fn from_lines(block: &'a [u8]) -> Self {
+        const SHORTEST_STATUS_LINE: usize = b"HTTP/1.1 101".len();
+        let from = if fast_paths() && block.first() == Some(&b'H') { SHORTEST_STATUS_LINE } else { 0 };
+        let lines = find_newline(block, from).and_then(|newline| block.get(newline.wrapping_add(1)..));
+        Headers { lines: lines.unwrap_or_default() }
     }
 
     /// The header lines themselves, without the empty line or anything after it: the bytes to
@@ -707,8 +822,8 @@ impl<'a> Headers<'a> {
     /// ```
     /// use sockettask::Headers;
     ///
-    /// let headers = Headers::new(b"Upgrade:websocket\n\n\n");
-    /// assert_eq!(headers.as_bytes(), b"Upgrade:websocket\n");
+    /// let headers = Headers::new(b"Upgrade: websocket\r\n\r\n\x81\x00");
+    /// assert_eq!(headers.as_bytes(), b"Upgrade: websocket\r\n");
     /// ```
     pub fn as_bytes(&self) -> &'a [u8] {
         self.lines
@@ -719,7 +834,7 @@ impl<'a> Headers<'a> {
     /// ```
     /// use sockettask::Headers;
     ///
-    /// let headers = Headers::new(b"Set-Cookie:a=1\nset-cookie:b=2\n");
+    /// let headers = Headers::new(b"Set-Cookie: a=1\r\nset-cookie: b=2\r\n");
     /// assert_eq!(headers.get("SET-COOKIE"), Some(&b"a=1"[..]));
     /// assert_eq!(headers.get("server"), None);
     /// ```
@@ -732,8 +847,8 @@ impl<'a> Headers<'a> {
     /// ```
     /// use sockettask::Headers;
     ///
-    /// let all: Vec<_> = Headers::new(b"A:1\nB:\n").iter().collect();
-    /// assert_eq!(all, [("A", &b"1"[..]), ("B", &b""[..])]);
+    /// let all: Vec<_> = Headers::new(b"A: 1\r\nB:\r\nC:\t3 \n").iter().collect();
+    /// assert_eq!(all, [("A", &b"1"[..]), ("B", &b""[..]), ("C", &b"3"[..])]);
     /// ```
     pub fn iter(&self) -> HeaderIter<'a> {
         HeaderIter { rest: self.lines }
@@ -769,19 +884,33 @@ impl<'a> Iterator for HeaderIter<'a> {
 
     fn next(&mut self) -> Option<Self::Item> {
         while let rest @ [_, ..] = self.rest {
-            let mut lines = rest.splitn(2, |&b| b == b'\n');
-            let line = lines.next().unwrap_or_default();
-            self.rest = lines.next().unwrap_or_default();
-            let mut parts = line.splitn(2, |&b| b == b':');
-            let (Some(name), Some(value)) = (parts.next(), parts.next()) else { continue };
+            let (line, next) = match find_newline(rest, 0) {
+                Some(newline) => (rest.get(..newline), rest.get(newline.wrapping_add(1)..)),
+                None => (Some(rest), None),
+            };
+            self.rest = next.unwrap_or_default();
+            let line = line.unwrap_or_default();
+            let Some(colon) = line.iter().position(|&b| b == b':') else { continue };
+            let (name, value) = line.split_at_checked(colon).unwrap_or_default();
             let Ok(name) = core::str::from_utf8(name) else { continue };
-            return Some((name, value));
+            return Some((name, trim_value(value.get(1..).unwrap_or_default())));
         }
         None
     }
 }
 
 impl core::iter::FusedIterator for HeaderIter<'_> {}
+
+/// A value as [`Headers`] reads it: without the spaces, tabs and CRs at either end.
+fn trim_value(mut value: &[u8]) -> &[u8] {
+    while let [b' ' | b'\t' | b'\r', rest @ ..] = value {
+        value = rest;
+    }
+    while let [rest @ .., b' ' | b'\t' | b'\r'] = value {
+        value = rest;
+    }
+    value
+}
 
 #[cfg(test)]
 mod tests {
@@ -813,7 +942,7 @@ mod tests {
     }
 
     /// `validate` over a copy of `block` with the given offer and check, answering the chosen
-    /// protocol as text, read from the rewritten copy.
+    /// protocol as text, read from the validated copy.
     fn run(block: &str, offered: &str, check: ProtocolCheck) -> Result<Option<String>, HandshakeError> {
         let mut copy = block.as_bytes().to_vec();
         let range = validate(&mut copy, &accept(), offered, check)?;
@@ -821,13 +950,25 @@ mod tests {
     }
 
     /// `validate` (strict, nothing offered) over a copy of a block it must accept; the
-    /// headers it leaves, owned.
+    /// headers `onOpen` shows for it, owned.
     fn headers_of(block: &str) -> Vec<(String, String)> {
         let mut copy = block.as_bytes().to_vec();
-        assert_eq!(validate(&mut copy, &accept(), "", ProtocolCheck::Strict), Ok(None), "{block:?}");
+        let lines = accepted_lines(&mut copy, "");
         assert_eq!(copy.len(), block.len(), "the block keeps its length");
-        let headers = Headers::new(&copy);
+        let headers = Headers::from_lines(&copy[..lines]);
         headers.iter().map(|(n, v)| (n.to_string(), String::from_utf8_lossy(v).into_owned())).collect()
+    }
+
+    /// `validate_block` (strict, `offered`) over a block it must accept: where it says the
+    /// header lines end, checked against where the block's final empty line starts.
+    fn accepted_lines(block: &mut [u8], offered: &str) -> usize {
+        let accepted = validate_block(block, &accept(), offered, ProtocolCheck::Strict, None);
+        let lines = accepted
+            .map(|a| a.lines)
+            .unwrap_or_else(|e| panic!("{e:?}: {:?}", String::from_utf8_lossy(block)));
+        let empty_line = if block.ends_with(b"\r\n") { 2 } else { 1 };
+        assert_eq!(lines, block.len() - empty_line, "the lines end where the empty line starts");
+        lines
     }
 
     fn owned(chosen: Option<&str>) -> Option<String> {
@@ -1337,10 +1478,10 @@ mod tests {
         invalid!("HTTP/1.1 101 OK\n Upgrade: websocket\nConnection: Upgrade\n\n" => malformed);
     }
 
-    // --- the rewritten block ---
+    // --- the block as validated: in place, only obs-folds replaced ---
 
     #[test]
-    fn validate_rewrites_the_block_in_place() {
+    fn validate_leaves_the_lines_in_place_with_folds_as_spaces() {
         let block = "HTTP/1.1 101 Switching Protocols\r\n\
                      upgrade:  WebSocket \r\n\
                      Connection: keep-alive,\r\n\t Upgrade\r\n\
@@ -1350,36 +1491,69 @@ mod tests {
                      \r\n";
         let mut bytes = block.as_bytes().to_vec();
         let chosen = validate(&mut bytes, &accept(), "chat", ProtocolCheck::Strict).unwrap();
-        let lines = "upgrade:WebSocket\n\
-                     Connection:keep-alive,    Upgrade\n\
-                     Sec-WebSocket-Accept:s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\n\
-                     X-Empty:\n\
-                     Sec-WebSocket-Protocol:chat\n";
-        // The lines, then the empty line that ends them; the bytes after it are not read.
-        assert_eq!(String::from_utf8_lossy(&bytes[..=lines.len()]), format!("{lines}\n"));
-        assert_eq!(Headers::new(&bytes).as_bytes(), lines.as_bytes());
+        // Each fold (its CR LF and the whitespace around it) became as many spaces; nothing
+        // else changed or moved.
+        let unfolded = block.replace(",\r\n\t Upgrade", ",    Upgrade").replace(":\r\n chat ", ":   chat ");
+        assert_eq!(String::from_utf8_lossy(&bytes), unfolded);
+        let lines = accepted_lines(&mut block.as_bytes().to_vec(), "chat");
+        let headers = Headers::from_lines(&bytes[..lines]);
+        let status = "HTTP/1.1 101 Switching Protocols\r\n".len();
+        assert_eq!(headers.as_bytes(), &unfolded.as_bytes()[status..unfolded.len() - 2]);
+        assert_eq!(
+            headers.iter().collect::<Vec<_>>(),
+            [
+                ("upgrade", &b"WebSocket"[..]),
+                ("Connection", b"keep-alive,    Upgrade"),
+                ("Sec-WebSocket-Accept", b"s3pPLMBiTxaQ9kYGzzhZRbK+xOo="),
+                ("X-Empty", b""),
+                ("Sec-WebSocket-Protocol", b"chat"),
+            ]
+        );
         let chosen = chosen.unwrap();
         assert_eq!(&bytes[chosen.clone()], b"chat");
-        assert_eq!(chosen.start, lines.find("chat").unwrap(), "the range points into the rewritten lines");
+        assert_eq!(chosen.start, unfolded.find("chat").unwrap(), "the range points into the block");
     }
 
     #[test]
-    fn the_shortest_blocks_are_rewritten_too() {
+    fn the_shortest_blocks_read_back_too() {
         // The status line takes the least room httparse allows, and lines end in bare LFs:
-        // the lines still fit, and an empty line still ends them, accepted or not.
+        // the headers are the lines after it, up to the empty line.
         for (block, lines) in [
             (
                 "HTTP/1.1 101\nUpgrade:websocket\nConnection:upgrade\nSec-WebSocket-Accept:s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\n\n",
                 "Upgrade:websocket\nConnection:upgrade\nSec-WebSocket-Accept:s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\n",
             ),
-            ("HTTP/1.1 101\nA:\nB:\n\n", "A:\nB:\n"),
-            ("HTTP/1.1 101\n\n", ""),
+            (
+                "HTTP/1.1 101\r\nUpgrade:websocket\r\nConnection:upgrade\r\nSec-WebSocket-Accept:s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n",
+                "Upgrade:websocket\r\nConnection:upgrade\r\nSec-WebSocket-Accept:s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n",
+            ),
         ] {
             let mut bytes = block.as_bytes().to_vec();
-            let _ = validate(&mut bytes, &accept(), "", ProtocolCheck::Strict);
-            assert_eq!(Headers::new(&bytes).as_bytes(), lines.as_bytes(), "{block:?}");
-            assert_eq!(bytes[lines.len()], b'\n', "{block:?}");
+            let end = accepted_lines(&mut bytes, "");
+            assert_eq!(Headers::from_lines(&bytes[..end]).as_bytes(), lines.as_bytes(), "{block:?}");
         }
+        // No header lines at all: none; a status line with a `:` is no header.
+        assert_eq!(Headers::from_lines(b"HTTP/1.1 101\n").as_bytes(), b"");
+        assert_eq!(Headers::from_lines(b"HTTP/1.1 101").as_bytes(), b"");
+        assert_eq!(
+            Headers::from_lines(b"HTTP/1.1 101 a: b\nA: 1\n").iter().collect::<Vec<_>>(),
+            [("A", &b"1"[..])]
+        );
+        // Empty lines before the status line, which httparse skips: accepted, and made part
+        // of the status line, so that the headers are the lines after it.
+        let mut bytes = format!("\r\n\n{}", with("A: 1\r\n")).into_bytes();
+        let lines = accepted_lines(&mut bytes, "");
+        assert_eq!(&bytes[..3], b"   ");
+        let headers = Headers::from_lines(&bytes[..lines]);
+        assert_eq!(
+            headers.as_bytes(),
+            &OK_HEAD.as_bytes()[OK_HEAD.find('\n').unwrap() + 1..]
+                .iter()
+                .chain(b"A: 1\r\n")
+                .copied()
+                .collect::<Vec<_>>()[..]
+        );
+        assert_eq!(headers.get("a"), Some(&b"1"[..]));
     }
 
     // --- Headers ---
@@ -1388,8 +1562,8 @@ mod tests {
     fn headers_iterate_in_order() {
         let block = with("X-Empty:\r\nX-Spaced:  a b \t\r\n");
         let mut bytes = block.into_bytes();
-        validate(&mut bytes, &accept(), "", ProtocolCheck::Strict).unwrap();
-        let headers = Headers::new(&bytes);
+        let lines = accepted_lines(&mut bytes, "");
+        let headers = Headers::from_lines(&bytes[..lines]);
         let all: Vec<(&str, &[u8])> = headers.iter().collect();
         assert_eq!(
             all,
@@ -1949,8 +2123,9 @@ mod tests {
         }
     }
 
-    /// The new `validate_with` and the reference on a copy of `block` each: the same result,
-    /// and after `Ok` the same rewritten block.
+    /// `validate_block` and the reference on a copy of `block` each: the same result (the
+    /// chosen protocol compared by its bytes), and after `Ok` the same headers, read from the
+    /// block in place as the reference read its rewritten one.
     fn agrees_with_reference(
         block: &[u8],
         offered: &str,
@@ -1958,20 +2133,45 @@ mod tests {
         deflate: Option<PerMessageDeflate>,
     ) -> Result<(), proptest::test_runner::TestCaseError> {
         let (mut new, mut old) = (block.to_vec(), block.to_vec());
-        let got = validate_with(&mut new, &accept(), offered, check, deflate.as_ref());
+        let got = validate_block(&mut new, &accept(), offered, check, deflate.as_ref());
         let want = reference::validate_with(&mut old, &accept(), offered, check, deflate.as_ref());
-        proptest::prop_assert_eq!(&got, &want, "{:?}", String::from_utf8_lossy(block));
+        // The reference rewrote the block (`name:value\n` lines); this one leaves it in place:
+        // the chosen protocols compare by their bytes, the headers by what they read as.
+        let chosen = |result: &Result<(Option<Range<usize>>, Option<Negotiated>), Rejection>,
+                      bytes: &[u8]| {
+            result.clone().map(|(protocol, negotiated)| (protocol.map(|r| bytes[r].to_vec()), negotiated))
+        };
+        let got_pair = got.clone().map(|a| (a.protocol, a.negotiated));
+        proptest::prop_assert_eq!(
+            chosen(&got_pair, &new),
+            chosen(&want, &old),
+            "{:?}",
+            String::from_utf8_lossy(block)
+        );
         if std::env::var_os("REF_STATS").is_some() {
             std::eprintln!("REF {}", if got.is_ok() { "ok" } else { "err" });
         }
-        if got.is_ok() {
-            proptest::prop_assert_eq!(&new, &old, "{:?}", String::from_utf8_lossy(block));
-            // Where the header lines end, as `validate_block` reports it: where `Headers::new`
-            // finds it.
-            let mut again = block.to_vec();
-            let lines =
-                validate_block(&mut again, &accept(), offered, check, deflate.as_ref()).map(|a| a.lines);
-            proptest::prop_assert_eq!(lines, Ok(Headers::new(&new).as_bytes().len()));
+        if let Ok(accepted) = got {
+            let headers = Headers::from_lines(&new[..accepted.lines]);
+            let reference = Headers::new(&old);
+            proptest::prop_assert_eq!(
+                headers.iter().collect::<Vec<_>>(),
+                reference.iter().collect::<Vec<_>>(),
+                "{:?}",
+                String::from_utf8_lossy(block)
+            );
+            // A copy of the lines reads the same.
+            proptest::prop_assert_eq!(Headers::new(headers.as_bytes()), headers);
+            // The block keeps its length and every byte but the folds'.
+            proptest::prop_assert_eq!(new.len(), block.len());
+            for (i, (&now, &was)) in new.iter().zip(block).enumerate() {
+                proptest::prop_assert!(
+                    now == was || now == b' ' && b" \t\r\n".contains(&was),
+                    "byte {} of {:?}",
+                    i,
+                    String::from_utf8_lossy(block)
+                );
+            }
         }
         Ok(())
     }
@@ -2092,29 +2292,6 @@ mod tests {
             proptest::prop_assert_eq!(find_end(&buf, from), find_end_reference(&buf, from), "{:?} from {}", buf, from);
         }
 
-        /// `move_to` is `copy_within` (a `memmove`) for every move towards the front, whether
-        /// the field moves further than its length (one piece) or not (pieces); ranges past
-        /// the block copy nothing.
-        #[test]
-        fn move_to_is_copy_within(
-            len in 0usize..64,
-            start in 0usize..70,
-            field_len in 0usize..40,
-            back in 0usize..70,
-        ) {
-            let original: Vec<u8> = (0..len).map(|i| i as u8).collect();
-            let from = start..start + field_len;
-            let to = start.saturating_sub(back);
-            let mut block = original.clone();
-            let end = move_to(&mut block, from.clone(), to);
-            proptest::prop_assert_eq!(end, to + field_len);
-            let mut want = original.clone();
-            if from.end <= len {
-                want.copy_within(from, to);
-            }
-            proptest::prop_assert_eq!(block, want);
-        }
-
         #[test]
         fn validate_agrees_with_the_reference(
             block in response_strategy(),
@@ -2158,6 +2335,49 @@ mod tests {
             proptest::prop_assert_eq!(Headers::new(&bytes).as_bytes(), &bytes[..end]);
         }
 
+        /// The same with CR LF line ends among bare LFs: the lines end at the first line that
+        /// is empty (`\n` or `\r\n` where a line starts), and a copy reads the same.
+        #[test]
+        fn headers_end_at_the_first_empty_line(bytes in proptest::collection::vec(proptest::sample::select(&b"\r\na: "[..]), 0..24)) {
+            let empty_at = |i: usize| bytes[i..].starts_with(b"\n") || bytes[i..].starts_with(b"\r\n");
+            let end = if empty_at(0) {
+                0
+            } else {
+                (0..bytes.len()).find(|&i| bytes[i] == b'\n' && empty_at(i + 1)).map_or(bytes.len(), |i| i + 1)
+            };
+            let headers = Headers::new(&bytes);
+            proptest::prop_assert_eq!(headers.as_bytes(), &bytes[..end]);
+            proptest::prop_assert_eq!(Headers::new(headers.as_bytes()), headers);
+            for (_, value) in headers.iter() {
+                let trimmed = |b: Option<&u8>| b.is_some_and(|b| b" \t\r".contains(b));
+                proptest::prop_assert!(!trimmed(value.first()) && !trimmed(value.last()) && !value.contains(&b'\n'));
+            }
+        }
+
+        /// httparse completes a buffer that starts with its status line exactly where
+        /// `find_end` ends the block: `parse_whole` may stand for the search.
+        #[test]
+        fn parse_whole_ends_the_block_where_find_end_does(
+            block in response_strategy(),
+            tail in proptest::collection::vec(proptest::sample::select(&b"\r\n :aH"[..]), 0..8),
+            cut in 0usize..200,
+        ) {
+            let mut buffered = block.clone();
+            buffered.extend_from_slice(&tail);
+            let buffered = &buffered[..cut.min(buffered.len())];
+            let mut fields = Fields::new();
+            if let Some(parsed) = parse_whole(buffered, &mut fields) {
+                proptest::prop_assert_eq!(Some(parsed.end), find_end(buffered, 0));
+                // And the block validates as it would once `find_end` delimited it.
+                let mut whole = buffered[..parsed.end].to_vec();
+                let mut again = whole.clone();
+                let fast = judge(&mut whole, &fields, parsed, &accept(), "", ProtocolCheck::Lenient, None);
+                let slow = validate_block(&mut again, &accept(), "", ProtocolCheck::Lenient, None);
+                proptest::prop_assert_eq!(fast, slow);
+                proptest::prop_assert_eq!(whole, again);
+            }
+        }
+
         #[test]
         fn validate_never_panics(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..512), offered in "[a-z, ]{0,12}") {
             let mut block = bytes.clone();
@@ -2173,14 +2393,15 @@ mod tests {
         /// Near-valid responses with folds anywhere: whatever `validate` accepts, its headers
         /// read back with no line break in a value, and the chosen protocol is the header's.
         #[test]
-        fn validate_rewrites_what_it_accepts(
+        fn validate_reads_back_what_it_accepts(
             extra in "([A-Za-z-]{1,8}:[ \t]{0,2}[a-z,]{0,8}(\r?\n[ \t][ a-z,]{0,4})?\r?\n){0,4}",
             offered in "[a-z, ]{0,8}",
         ) {
             let block = with(&extra);
             let mut bytes = block.clone().into_bytes();
-            if let Ok(chosen) = validate(&mut bytes, &accept(), &offered, ProtocolCheck::Lenient) {
-                let headers = Headers::new(&bytes);
+            if let Ok(accepted) = validate_block(&mut bytes, &accept(), &offered, ProtocolCheck::Lenient, None) {
+                let chosen = accepted.protocol;
+                let headers = Headers::from_lines(&bytes[..accepted.lines]);
                 proptest::prop_assert!(headers.iter().count() >= 3);
                 for (name, value) in headers.iter() {
                     proptest::prop_assert!(!name.is_empty() && !value.contains(&b'\n') && !value.contains(&b'\r'));
@@ -2189,7 +2410,9 @@ mod tests {
                 }
                 let protocol = headers.get("sec-websocket-protocol");
                 proptest::prop_assert_eq!(chosen.map(|r| &bytes[r]), protocol);
-                proptest::prop_assert_eq!(bytes[headers.as_bytes().len()], b'\n');
+                // The lines end where the block's empty line starts, and read back the same.
+                proptest::prop_assert_eq!(&bytes[accepted.lines..], b"\r\n");
+                proptest::prop_assert_eq!(Headers::new(headers.as_bytes()), headers);
             }
         }
 
@@ -2297,7 +2520,8 @@ mod tests {
         assert_eq!(frames, [0x81, 0x02, b'h', b'i']);
         let chosen = validate(block, &accept, "superchat, chat", ProtocolCheck::Strict).unwrap();
         assert_eq!(chosen.map(|r| &block[r]), Some(&b"chat"[..]));
-        let headers = Headers::new(block);
+        // The header lines: after the status line, up to the empty line.
+        let headers = Headers::from_lines(&block[..end - 2]);
         assert_eq!(headers.get("sec-websocket-protocol"), Some(&b"chat"[..]));
     }
 
@@ -2323,11 +2547,15 @@ mod tests {
             Sec-WebSocket-Accept:  s3pPLMBiTxaQ9kYGzzhZRbK+xOo= \r\n\
             \r\n";
         assert_eq!(validate(&mut block, &accept, "", ProtocolCheck::Strict), Ok(None));
-        let lines = b"Upgrade:websocket\n\
-            Connection:keep-alive,   Upgrade\n\
-            Sec-WebSocket-Accept:s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\n";
-        assert_eq!(block[..lines.len()], lines[..]);
-        assert_eq!(block[lines.len()], b'\n');
-        assert_eq!(Headers::new(&block).as_bytes(), lines);
+        // The lines stay where they were, each fold made spaces.
+        let lines = b"Upgrade:   websocket\r\n\
+            Connection: keep-alive,   Upgrade\r\n\
+            Sec-WebSocket-Accept:  s3pPLMBiTxaQ9kYGzzhZRbK+xOo= \r\n";
+        let status = b"HTTP/1.1 101 Switching Protocols\r\n".len();
+        assert_eq!(block[status..status + lines.len()], lines[..]);
+        let headers = Headers::from_lines(&block[..status + lines.len()]);
+        assert_eq!(headers.as_bytes(), lines);
+        assert_eq!(headers.get("connection"), Some(&b"keep-alive,   Upgrade"[..]));
+        assert_eq!(headers.get("upgrade"), Some(&b"websocket"[..]));
     }
 }

@@ -6,7 +6,7 @@ use rand_core::Rng;
 
 use super::{Env, Input, Pending, Phase, Socket, StreamEnd, fast_paths, frame_input, narrow};
 use crate::error::HandshakeError;
-use crate::handshake::response::{Accepted, Rejection, find_end, validate_block};
+use crate::handshake::response::{Accepted, Fields, Rejection, find_end, judge, parse_whole, validate_in};
 use crate::time::Deadline;
 
 impl Socket {
@@ -187,12 +187,22 @@ impl Socket {
 
     /// [`Socket::parse`] in CONNECTING: the handshake response, once its header block is
     /// all there. Out of line: once per task, and its checks are long.
+    ///
+    /// A response that arrives whole, the common case, ends where httparse's parse of it
+    /// ends it ([`parse_whole`]): no search of its own. That parse is tried on the first
+    /// bytes only (nothing was scanned yet): past them, the end is searched for from where
+    /// the last search got ([`find_end`]), so a server that sends a byte at a time costs no
+    /// more than a look at each; the block is parsed once it is all there. Bare metal
+    /// ([`fast_paths`]) always searches first: one way to the block is less flash.
     #[inline(never)]
     fn parse_response<'r, R>(&mut self, env: &Env<'_, R>, rx: &'r mut [u8]) -> Option<Input<'r>> {
         let Phase::Connecting { accept, scanned, deflate } = &mut self.phase else { return None };
         let filled = self.rx.filled();
         let limit = self.header_limit;
-        let end = match find_end(rx.get(..filled).unwrap_or_default(), *scanned) {
+        let buffered = rx.get(..filled).unwrap_or_default();
+        let mut fields = Fields::new();
+        let whole = if fast_paths() && *scanned == 0 { parse_whole(buffered, &mut fields) } else { None };
+        let end = match whole.map(|parsed| parsed.end).or_else(|| find_end(buffered, *scanned)) {
             Some(end) if end <= limit => end,
             None if filled < limit => {
                 *scanned = filled;
@@ -202,7 +212,12 @@ impl Socket {
         };
         let block = rx.get_mut(..end).unwrap_or_default();
         let check = env.config.protocol_check;
-        Some(match validate_block(block, accept, &self.offered, check, deflate.as_ref()) {
+        let (offered, deflate) = (&self.offered, deflate.as_ref());
+        let result = match whole {
+            Some(parsed) => judge(block, &fields, parsed, accept, offered, check, deflate),
+            None => validate_in(block, &mut fields, accept, offered, check, deflate),
+        };
+        Some(match result {
             // The block is bounded by `max_header_block`: a protocol past 4 GiB into it
             // cannot be.
             Ok(Accepted { protocol, negotiated: deflate, lines }) => Input::Opened {
