@@ -32,8 +32,17 @@ pub const DEFAULT_MAX_TASKS: usize = 5;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Handle {
     id: NonZeroU64,
-    slot: u16,
+    slot: SlotIndex,
 }
+
+/// A slot's index as a [`Handle`] keeps it: as the slots are indexed on hosted targets (the
+/// handle is 16 bytes either way, and the calls every message makes convert nothing), in 16
+/// bits on bare metal, where the conversions are less flash.
+#[cfg(not(target_os = "none"))]
+type SlotIndex = usize;
+/// A slot's index as a [`Handle`] keeps it (see the hosted definition).
+#[cfg(target_os = "none")]
+type SlotIndex = u16;
 
 impl Handle {
     /// The `socketTaskId`: a positive integer counting up from 1, never reused (S1).
@@ -43,6 +52,9 @@ impl Handle {
 
     /// The index of the task's slot (its buffers) in the client, below `N`.
     pub fn slot(self) -> usize {
+        #[cfg(not(target_os = "none"))]
+        return self.slot;
+        #[cfg(target_os = "none")]
         usize::from(self.slot)
     }
 }
@@ -74,6 +86,7 @@ pub struct Client<S, R, const N: usize = DEFAULT_MAX_TASKS> {
     /// not from [`Instant::ZERO`], or `poll_timeout` would name an instant long past and the
     /// close handshake would be cut short.
     now: Instant,
+    /// The slot polling looks at first (round robin); past the last slot, the first.
     poll_from: usize,
     /// No timer of any task is due before this instant (`NEVER`: none is armed); a timer that
     /// expired behind waiting events counts as due at [`Instant::ZERO`]. A lower bound, kept
@@ -199,7 +212,7 @@ where
             url.port(),
             scheme_name(url.scheme())
         );
-        Ok((Handle { id, slot: u16::try_from(index).unwrap_or(u16::MAX) }, url))
+        Ok((Handle { id, slot: SlotIndex::try_from(index).unwrap_or(SlotIndex::MAX) }, url))
     }
 
     /// `SocketTask.send` (S14): queues `message` as one frame. Only in OPEN.
@@ -418,7 +431,7 @@ where
     pub fn handles(&self) -> impl Iterator<Item = Handle> + '_ {
         self.slots.iter().enumerate().filter_map(|(i, slot)| {
             let (id, _) = slot.task.as_ref()?;
-            Some(Handle { id: *id, slot: u16::try_from(i).ok()? })
+            Some(Handle { id: *id, slot: SlotIndex::try_from(i).ok()? })
         })
     }
 
@@ -501,6 +514,9 @@ where
     }
 
     /// `n` bytes were read into [`Client::input_buffer`].
+    // Inline on hosted targets, as `input_buffer` and `poll_event` are: the common case is
+    // short, and a call costs the message more than its code.
+    #[cfg_attr(not(target_os = "none"), inline)]
     pub fn handle_read(&mut self, now: Instant, handle: Handle, n: usize) {
         self.tick(now);
         if fast_paths() && self.lent.is_some() {
@@ -649,21 +665,29 @@ where
     /// it. That parsing arms timers from the latest `now` the client was given: a driver that
     /// calls [`Client::handle_timeout`] on every turn (cheap when nothing is due) keeps that
     /// time current.
+    #[cfg_attr(not(target_os = "none"), inline)]
     pub fn poll_event(&mut self) -> Option<(Handle, Event<'_>)> {
         if fast_paths() && self.lent.is_some() {
             return self.poll_event_lent();
         }
         self.release_lent();
-        let from = self.poll_from;
+        // `poll_from` may name the slot past the last one: the first, then.
+        let from = if self.poll_from < self.slots.len() { self.poll_from } else { 0 };
         // The common case first, without the loop: an event waits in the first slot to look
-        // at. A binary message is handed out from there without a call; any other event out
-        // of line, so that the common call keeps no state across one. Not on bare metal,
-        // where flash is short: the loop finds it too, and one copy of `hand_out` serves.
+        // at. A message is handed out from there, inline in the caller (a text with one call,
+        // its check); any other event out of line. Not on bare metal, where flash is short:
+        // the loop finds it too, and one copy of `hand_out` serves.
         if fast_paths()
             && let Some(socket) = self.socket(from)
             && socket.has_event()
         {
-            return if socket.binary_waits() { self.hand_out_binary(from) } else { self.hand_out_at(from) };
+            return if socket.text_waits() {
+                self.hand_out_text(from)
+            } else if socket.binary_waits() {
+                self.hand_out_binary(from)
+            } else {
+                self.hand_out_at(from)
+            };
         }
         self.poll_next()
     }
@@ -692,20 +716,46 @@ where
     /// ([`Socket::binary_waits`]): no call, no UTF-8 to check.
     #[inline(always)]
     fn hand_out_binary(&mut self, index: usize) -> Option<(Handle, Event<'_>)> {
-        self.poll_from = if index + 1 < self.slots.len() { index + 1 } else { 0 };
-        let slot_index = u16::try_from(index).ok()?;
+        self.poll_from = index + 1;
+        let slot_index = SlotIndex::try_from(index).ok()?;
         let Slot { buffers, task, .. } = self.slots.get_mut(index)?;
         let (id, socket) = task.as_mut()?;
         let handle = Handle { id: *id, slot: slot_index };
-        let message = Message::Binary(socket.pop_binary(buffers.rx.as_ref()));
+        let message = Message::Binary(socket.pop_held(buffers.rx.as_ref()));
         // A task with a message to hand out is not CLOSED (parsing stops while an event
         // waits; commands and timers do not close a task that reads): nothing to free.
         debug_assert!(!socket.is_finished(), "a finished task handed out a message");
-        if socket.is_finished() {
-            // Were it so, the next call frees the slot, as in `Client::hand_out`.
-            self.lent = Some(index);
-        }
         Some((handle, Event::Message(message)))
+    }
+
+    /// [`Client::hand_out`] of the text message that waits in slot `index`
+    /// ([`Socket::text_waits`]): its loan ended, validated, handed out; as the general path
+    /// does, a text that is not UTF-8 fails the task, and the next event comes instead.
+    #[inline(always)]
+    fn hand_out_text(&mut self, index: usize) -> Option<(Handle, Event<'_>)> {
+        self.poll_from = index + 1;
+        let slot_index = SlotIndex::try_from(index).ok()?;
+        let Client { slots, rng, config, now, due, lent, .. } = self;
+        let Slot { buffers, task, inflater } = slots.get_mut(index)?;
+        let (id, socket) = task.as_mut()?;
+        let handle = Handle { id: *id, slot: slot_index };
+        let bytes = socket.pop_held(buffers.rx.as_ref());
+        // Not CLOSED (see `hand_out_binary`).
+        debug_assert!(!socket.is_finished(), "a finished task handed out a message");
+        if let Some(text) = crate::utf8::text(bytes) {
+            return Some((handle, Event::Message(Message::Text(text))));
+        }
+        *lent = Some(index);
+        let env = Env {
+            tx: buffers.tx.as_mut(),
+            rng,
+            config,
+            now: *now,
+            id: id.get(),
+            due,
+            inflater: lend(inflater),
+        };
+        invalid_text(socket, env, buffers.rx.as_ref()).map(|event| (handle, event))
     }
 
     /// [`Client::poll_event`] while an event is on loan: ends it first. Out of line, so
@@ -741,8 +791,8 @@ where
     /// knows the slot holds a task.
     #[inline(always)]
     fn hand_out(&mut self, index: usize) -> Option<(Handle, Event<'_>)> {
-        self.poll_from = if index + 1 < self.slots.len() { index + 1 } else { 0 };
-        let slot_index = u16::try_from(index).ok()?;
+        self.poll_from = index + 1;
+        let slot_index = SlotIndex::try_from(index).ok()?;
         let Slot { buffers, task, inflater } = self.slots.get_mut(index)?;
         let (id, socket) = task.as_mut()?;
         let handle = Handle { id: *id, slot: slot_index };
@@ -752,11 +802,8 @@ where
         if fast_paths()
             && let Some(message) = socket.pop_message(buffers.rx.as_ref())
         {
-            if socket.is_finished() {
-                // Never so (a task with a message to hand out is not CLOSED); were it, the
-                // next call would free the slot, as for any event.
-                self.lent = Some(index);
-            }
+            // A task with a message to hand out is not CLOSED (see `hand_out_binary`).
+            debug_assert!(!socket.is_finished(), "a finished task handed out a message");
             return Some((handle, Event::Message(message)));
         }
         self.lent = Some(index);
@@ -959,6 +1006,14 @@ where
 #[cfg_attr(not(target_os = "none"), inline(never))]
 fn pop_event<'b, R: Rng>(socket: &'b mut Socket, mut env: Env<'_, R>, rx: &'b [u8]) -> Option<Event<'b>> {
     socket.pop_event(&mut env, rx)
+}
+
+/// [`Client::hand_out_text`] of a text message that is not UTF-8: the general path, out of
+/// line.
+#[cold]
+#[inline(never)]
+fn invalid_text<'b, R: Rng>(socket: &'b mut Socket, mut env: Env<'_, R>, rx: &'b [u8]) -> Option<Event<'b>> {
+    socket.invalid_text(&mut env, rx)
 }
 
 /// [`Client::input_buffer`] when the task has no room and no event waits: the general parse

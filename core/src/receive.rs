@@ -238,12 +238,14 @@ impl Receive {
     }
 
     /// [`Receive::space_range`] in a buffer of `len` bytes when it moves no byte, without an
-    /// inflater (the caller knows): an event holds the buffer, or no parsed byte waits to be
-    /// reclaimed; and there is room. `None` otherwise.
+    /// inflater (the caller knows): nothing parsed before the unparsed bytes (the cursor at
+    /// the start: the common case, between messages), or an event holds the buffer; and there
+    /// is room. `None` otherwise, also where `space_range` would move nothing either (a
+    /// message under way from the start): it finds the same room.
     #[inline]
     pub(crate) fn room_as_is(&self, len: usize) -> Option<Range<usize>> {
         debug_assert!(!self.inflating(), "room_as_is with an inflater");
-        let stays = self.pin == Pin::Held || self.msg.start + (self.cursor - self.msg.end) == 0;
+        let stays = self.cursor == 0 || self.pin == Pin::Held;
         (stays && self.filled < len).then_some(self.filled..len)
     }
 
@@ -387,7 +389,25 @@ impl Receive {
             "release_frames: nothing held, or inflating"
         );
         self.pin = Pin::Free;
-        self.free_from(0);
+        if !crate::socket::fast_paths() {
+            // One copy on bare metal, where flash is short.
+            return self.free_from(0);
+        }
+        // `free_from(0)` of a whole message without an inflater, written out: its kind was
+        // taken as it completed, and nothing is compressed; only where it is, its fragments
+        // and the UTF-8 checked of it go back.
+        debug_assert!(
+            self.msg.kind.is_none() && !self.msg.compressed(),
+            "release_frames of a message under way"
+        );
+        if self.cursor == self.filled {
+            self.cursor = 0;
+            self.filled = 0;
+        }
+        self.msg.start = self.cursor;
+        self.msg.end = self.cursor;
+        self.msg.fragments = 0;
+        self.msg.utf8 = Utf8Validator::default();
     }
 
     /// The end of a loan, after the window (if any) is kept: the next message starts at the

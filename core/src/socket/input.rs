@@ -146,8 +146,13 @@ impl Socket {
     /// without the task's context; `false` when they need `pump`.
     #[inline]
     pub(crate) fn input_written_alone(&mut self, rx: &mut [u8], n: usize) -> bool {
-        // The common case reads (`Socket::reads`): one flag for both tests.
-        if !self.common() && !self.reads() {
+        // The common case reads (`Socket::reads`): one flag for both tests, and for
+        // `pump_message`'s (outside the common case it takes nothing).
+        if !self.common() {
+            if self.reads() {
+                self.rx.commit(rx.len(), n);
+                return false;
+            }
             return true;
         }
         self.rx.commit(rx.len(), n);

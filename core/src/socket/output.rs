@@ -74,9 +74,9 @@ impl Socket {
                     self.rx.release_message();
                     match kind {
                         MessageKind::Binary => Event::Message(Message::Binary(bytes)),
-                        MessageKind::Text => match simdutf8::basic::from_utf8(bytes) {
-                            Ok(text) => Event::Message(Message::Text(text)),
-                            Err(_) => {
+                        MessageKind::Text => match crate::utf8::text(bytes) {
+                            Some(text) => Event::Message(Message::Text(text)),
+                            None => {
                                 // RFC 6455 §8.1: an endpoint that finds a byte stream is not
                                 // valid UTF-8 MUST _Fail the WebSocket Connection_.
                                 self.on(env, Input::Violation(ProtocolError::InvalidUtf8));
@@ -103,10 +103,10 @@ impl Socket {
     #[cfg_attr(not(target_os = "none"), inline(always))]
     pub(crate) fn pop_message<'b>(&mut self, rx: &'b [u8]) -> Option<Message<'b>> {
         let Some(Pending::Message(kind)) = self.events.front() else { return None };
-        let bytes = rx.get(self.rx.held_message()).unwrap_or_default();
+        let bytes = held_in(rx, self.rx.held_message());
         let message = match kind {
             MessageKind::Binary => Message::Binary(bytes),
-            MessageKind::Text => Message::Text(simdutf8::basic::from_utf8(bytes).ok()?),
+            MessageKind::Text => Message::Text(crate::utf8::text(bytes)?),
         };
         self.events.pop_front();
         // No event behind a message borrows the buffer (parsing stops while one waits: what
@@ -117,22 +117,42 @@ impl Socket {
     }
 
     /// Whether the next event is a binary message of a task without an inflater (which keeps
-    /// a window when a loan ends): [`Socket::pop_binary`] hands it out.
+    /// a window when a loan ends): [`Socket::pop_held`] hands it out.
     #[inline]
     pub(crate) fn binary_waits(&self) -> bool {
         matches!(self.events.front(), Some(Pending::Message(MessageKind::Binary))) && !self.rx.inflating()
     }
 
-    /// [`Socket::pop_message`] of the binary message that waits ([`Socket::binary_waits`]):
-    /// its bytes, borrowing `rx`, its loan ended as it is handed out.
+    /// Whether the next event is a text message of a task without an inflater (which keeps
+    /// a window when a loan ends): [`Socket::pop_held`] hands its bytes out.
+    #[inline]
+    pub(crate) fn text_waits(&self) -> bool {
+        matches!(self.events.front(), Some(Pending::Message(MessageKind::Text))) && !self.rx.inflating()
+    }
+
+    /// The bytes of the message that waits ([`Socket::binary_waits`],
+    /// [`Socket::text_waits`]: a task without an inflater), borrowing `rx`, its loan ended
+    /// as it is handed out ([`Socket::pop_message`] without the rest; a text is checked by
+    /// the caller, after, as [`Socket::pop_event`] does).
     #[inline(always)]
-    pub(crate) fn pop_binary<'b>(&mut self, rx: &'b [u8]) -> &'b [u8] {
-        debug_assert!(self.binary_waits(), "pop_binary without a binary message");
-        let bytes = rx.get(self.rx.held_message()).unwrap_or_default();
+    pub(crate) fn pop_held<'b>(&mut self, rx: &'b [u8]) -> &'b [u8] {
+        debug_assert!(self.binary_waits() || self.text_waits(), "pop_held without a message");
+        let bytes = held_in(rx, self.rx.held_message());
         self.events.drop_front();
         debug_assert!(!self.events.any_borrows(), "an event behind a message borrows the buffer");
         self.rx.release_frames();
         bytes
+    }
+
+    /// After [`Socket::pop_held`] of a text message that is not UTF-8: as
+    /// [`Socket::pop_event`] does, fails the task, and hands out the next event.
+    pub(crate) fn invalid_text<'b, R: Rng>(
+        &'b mut self,
+        env: &mut Env<'_, R>,
+        rx: &'b [u8],
+    ) -> Option<Event<'b>> {
+        self.on(env, Input::Violation(ProtocolError::InvalidUtf8));
+        self.pop_event(env, rx)
     }
 
     /// The event handed out last is done with: unless a waiting event still borrows the
@@ -144,4 +164,18 @@ impl Socket {
             self.rx.release();
         }
     }
+}
+
+/// The bytes of a held message that the receive buffer does not hold: none (never so: a
+/// storage that shows the parser one length and the hand-out another). Cold, so that the
+/// message's bytes are found with one test and a branch.
+#[cold]
+fn no_bytes<'b>() -> &'b [u8] {
+    &[]
+}
+
+/// The bytes of `rx` at `range` (a held message: `start <= end`), or none.
+#[inline(always)]
+fn held_in(rx: &[u8], range: core::ops::Range<usize>) -> &[u8] {
+    rx.get(..range.end).and_then(|held| held.get(range.start..)).unwrap_or_else(no_bytes)
 }
