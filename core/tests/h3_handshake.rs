@@ -2,9 +2,9 @@
 //! public API, against references written here from RFC 9112 / RFC 6455 / RFC 3986:
 //!
 //! - the end of the header block (`\r\n` or bare `\n` line ends, the response cut into any
-//!   pieces) and the rewrite of every header line (`onOpen`'s headers): each value trimmed,
-//!   each obs-fold replaced with as many spaces (RFC 9112 §5.2), values long enough to overlap
-//!   their own move, the bytes after the block delivered as the first frame;
+//!   pieces) and every header line as `onOpen`'s headers read it: each value trimmed, each
+//!   obs-fold replaced with as many spaces (RFC 9112 §5.2), long values, the bytes after the
+//!   block delivered as the first frame;
 //! - the request's first lines (request line and `Host`, S7): IPv6 in brackets, the port only
 //!   when not the scheme's default, without leading zeros;
 //! - URL ports and IPv4/IPv6 literals made of digit runs of every length (S3.1).
@@ -152,7 +152,7 @@ proptest! {
     /// values fold, cut into any pieces: the client opens with exactly the reference headers
     /// and reads the frame right after the block.
     #[test]
-    fn response_lines_are_rewritten_as_the_reference_reads_them(
+    fn response_lines_read_as_the_reference_reads_them(
         extra in prop::collection::vec((name(), value()), 0..6),
         checked_ows in prop::collection::vec((0usize..3, 0usize..3), 3),
         flips in any::<u32>(),

@@ -61,9 +61,10 @@ impl Socket {
             return Some(match self.events.pop_front()? {
                 Pending::Open { protocol, lines } => {
                     let protocol = protocol_in(rx, protocol);
-                    // The lines end where the check found them (`validate_block`): no second scan of
-                    // the block. A storage that shows other bytes than were checked gets other
-                    // headers, never a panic (`HeaderIter` takes any bytes).
+                    // The lines end where the check found them (`judge`): no search for the
+                    // block's end again, only for the end of its status line. A storage that
+                    // shows other bytes than were checked gets other headers, never a panic
+                    // (`HeaderIter` takes any bytes).
                     let header = Headers::from_lines(rx.get(..lines as usize).unwrap_or_default());
                     Event::Open(Open { header, protocol, per_message_deflate: self.deflate })
                 }
