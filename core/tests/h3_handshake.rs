@@ -14,7 +14,7 @@ mod support;
 use std::str::FromStr;
 
 use proptest::prelude::*;
-use sockettask::{Buffers, Client, Config, ConnectOptions, Event, Headers, HostKind, Message, Url, UrlError};
+use sockettask::{Config, Event, Headers, HostKind, Message, Url, UrlError};
 use support::*;
 
 /// One header line of a generated response: the name, what goes between the `:` and the
@@ -90,13 +90,7 @@ fn recase(name: &str, flips: u32) -> String {
 
 /// The client's key of `request` and the client and handle that sent it.
 fn connect() -> (TestClient, sockettask::Handle, String) {
-    let storage = (0..1).map(|_| Buffers::new(vec![0u8; 8192], vec![0u8; 4096]));
-    let mut client = Client::new(Config::default(), TestRng::new(0x5EED), storage).expect("client");
-    let h = client.connect_socket(START, &ConnectOptions::new(URL)).expect("connect");
-    let request = client.transmit_data(h).to_vec();
-    client.advance_transmit(START, h, request.len());
-    let key = parse_request(&request).key().to_owned();
-    (client, h, key)
+    sent_request(0x5EED)
 }
 
 /// What a valid response of these lines (the three checked ones among them) gives: the

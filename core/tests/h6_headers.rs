@@ -14,18 +14,12 @@
 mod support;
 
 use proptest::prelude::*;
-use sockettask::{Buffers, Client, Config, ConnectOptions, Event, Headers};
+use sockettask::{Event, Headers};
 use support::*;
 
 /// A client that sent its request, and its key.
 fn connect() -> (TestClient, sockettask::Handle, String) {
-    let storage = (0..1).map(|_| Buffers::new(vec![0u8; 8192], vec![0u8; 4096]));
-    let mut client = Client::new(Config::default(), TestRng::new(0x6), storage).expect("client");
-    let h = client.connect_socket(START, &ConnectOptions::new(URL)).expect("connect");
-    let request = client.transmit_data(h).to_vec();
-    client.advance_transmit(START, h, request.len());
-    let key = parse_request(&request).key().to_owned();
-    (client, h, key)
+    sent_request(0x6)
 }
 
 /// The response `head` (with `{accept}` replaced by the right accept), delivered whole:

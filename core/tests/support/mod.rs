@@ -360,6 +360,19 @@ pub fn decode_client_frames(mut bytes: &[u8]) -> Vec<ClientFrame> {
 
 pub type TestClient = Client<Vec<u8>, TestRng>;
 
+/// A client of one slot (8 KiB to receive, 4 KiB to send, the default configuration, its RNG
+/// seeded with `seed`) whose task sent its request to [`URL`]: the client, the task, and the
+/// request's `Sec-WebSocket-Key`, for a test to answer by hand.
+pub fn sent_request(seed: u64) -> (TestClient, Handle, String) {
+    let storage = (0..1).map(|_| Buffers::new(vec![0u8; 8192], vec![0u8; 4096]));
+    let mut client = Client::new(Config::default(), TestRng::new(seed), storage).expect("client");
+    let h = client.connect_socket(START, &ConnectOptions::new(URL)).expect("connect");
+    let request = client.transmit_data(h).to_vec();
+    client.advance_transmit(START, h, request.len());
+    let key = parse_request(&request).key().to_owned();
+    (client, h, key)
+}
+
 /// The client, its virtual clock, and the log of every task's events.
 pub struct Harness {
     pub client: TestClient,
