@@ -389,25 +389,7 @@ impl Receive {
             "release_frames: nothing held, or inflating"
         );
         self.pin = Pin::Free;
-        if !crate::socket::fast_paths() {
-            // One copy on bare metal, where flash is short.
-            return self.free_from(0);
-        }
-        // `free_from(0)` of a whole message without an inflater, written out: its kind was
-        // taken as it completed, and nothing is compressed; only where it is, its fragments
-        // and the UTF-8 checked of it go back.
-        debug_assert!(
-            self.msg.kind.is_none() && !self.msg.compressed(),
-            "release_frames of a message under way"
-        );
-        if self.cursor == self.filled {
-            self.cursor = 0;
-            self.filled = 0;
-        }
-        self.msg.start = self.cursor;
-        self.msg.end = self.cursor;
-        self.msg.fragments = 0;
-        self.msg.utf8 = Utf8Validator::default();
+        self.free_from(0);
     }
 
     /// The end of a loan, after the window (if any) is kept: the next message starts at the

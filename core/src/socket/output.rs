@@ -69,7 +69,7 @@ impl Socket {
                     Event::Open(Open { header, protocol, per_message_deflate: self.deflate })
                 }
                 Pending::Message(kind) => {
-                    let bytes = rx.get(self.rx.held_message()).unwrap_or_default();
+                    let bytes = held_in(rx, self.rx.held_message());
                     // Its loan ends as it is handed out, as in `Socket::pop_message` (no byte
                     // moves before the next call on the client).
                     self.rx.release_message();
