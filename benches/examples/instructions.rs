@@ -6,7 +6,15 @@
 //!
 //! ```text
 //! instructions CASE N
+//! instructions --ab CASE_A CASE_B BATCH ROUNDS
 //! ```
+//!
+//! The second form times two cases in one process, in alternating batches (see [`ab`]): a
+//! ratio of wall times that a shared machine's swings leave alone, unlike two criterion
+//! benches measured one after the other. `--ab handshake ews-handshake 500 2000` takes
+//! about 2 s. The ratio still moves between builds whose code is the same but laid out
+//! differently (seen: 1.06 and 1.15 for one handshake, with only this file changed), so a
+//! change of a few per cent is judged by instruction counts, not by this.
 //!
 //! Cases, each doing what the bench of the same contender does per iteration:
 //! - `receive-text-16`, `receive-binary-16`: sockettask (`input_buffer` copy, `handle_read`,
@@ -24,26 +32,83 @@ use sockettask::{Buffers, Client, Config, ConnectOptions, Event, Instant, Messag
 use sockettask_benches::{TestRng, open_client, wire};
 
 fn main() {
-    let mut args = std::env::args().skip(1);
-    let (Some(case), Some(n)) = (args.next(), args.next().and_then(|n| n.parse::<u32>().ok())) else {
-        eprintln!("usage: instructions CASE N");
-        std::process::exit(2);
-    };
-    match case.as_str() {
-        "receive-text-16" => receive(true, n),
-        "receive-binary-16" => receive(false, n),
-        "ews-receive-text-16" => ews_receive(true, n),
-        "ews-receive-binary-16" => ews_receive(false, n),
-        "send-16" => send(n),
-        "ews-send-16" => ews_send(n),
-        "handshake" => handshake(n),
-        "ews-handshake" => ews_handshake(n),
-        "server-101" => server_101(n),
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let count = |s: &String| s.parse::<u32>().ok();
+    match args.as_slice() {
+        [case, n] if count(n).is_some() => case_or_exit(case)(count(n).unwrap_or_default()),
+        [flag, a, b, batch, rounds]
+            if flag == "--ab" && count(batch).is_some() && count(rounds).is_some() =>
+        {
+            ab(a, b, count(batch).unwrap_or_default(), count(rounds).unwrap_or_default())
+        }
+        _ => {
+            eprintln!("usage: instructions CASE N | instructions --ab CASE_A CASE_B BATCH ROUNDS");
+            std::process::exit(2);
+        }
+    }
+}
+
+/// The case of that name: a function that runs it `n` times.
+fn case_or_exit(name: &str) -> fn(u32) {
+    match name {
+        "receive-text-16" => |n| receive(true, n),
+        "receive-binary-16" => |n| receive(false, n),
+        "ews-receive-text-16" => |n| ews_receive(true, n),
+        "ews-receive-binary-16" => |n| ews_receive(false, n),
+        "send-16" => send,
+        "ews-send-16" => ews_send,
+        "handshake" => handshake,
+        "ews-handshake" => ews_handshake,
+        "server-101" => server_101,
         other => {
             eprintln!("instructions: no case {other:?}");
             std::process::exit(2);
         }
     }
+}
+
+/// Times `a` and `b` in alternating batches of `batch` iterations, `rounds` of each (after
+/// one untimed round), and prints the median time of an iteration of each and the median of
+/// the per-round ratios `a / b`. Alternating batches of a few milliseconds keep a shared
+/// machine's slow swings (frequency, a neighbour's load) out of the ratio: both sides of a
+/// round see the same machine. Each batch includes its case's set-up (a client opened with a
+/// handshake for the receive and send cases: about 1 µs, 0.3 % of a batch of 20,000 16 B
+/// messages).
+fn ab(a: &str, b: &str, batch: u32, rounds: u32) {
+    let (run_a, run_b) = (case_or_exit(a), case_or_exit(b));
+    let time = |run: fn(u32)| {
+        let start = std::time::Instant::now();
+        run(batch);
+        start.elapsed().as_secs_f64() * 1e9 / f64::from(batch.max(1))
+    };
+    time(run_a);
+    time(run_b);
+    let (mut ta, mut tb, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+    for round in 0..rounds {
+        // Which goes first alternates too.
+        let (x, y) = if round % 2 == 0 {
+            let x = time(run_a);
+            (x, time(run_b))
+        } else {
+            let y = time(run_b);
+            (time(run_a), y)
+        };
+        ta.push(x);
+        tb.push(y);
+        ratios.push(x / y);
+    }
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
+    };
+    let (ma, mb, mr) = (median(&mut ta), median(&mut tb), median(&mut ratios));
+    let (low, high) = (
+        ratios.get(ratios.len() / 4).copied().unwrap_or(f64::NAN),
+        ratios.get(ratios.len() * 3 / 4).copied().unwrap_or(f64::NAN),
+    );
+    println!(
+        "{a} {ma:.1} ns, {b} {mb:.1} ns: ratio {mr:.3} (quartiles {low:.3}-{high:.3}, {rounds} rounds of {batch})"
+    );
 }
 
 fn message(text: bool) -> (Vec<u8>, Vec<u8>) {
