@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Code footprint per iteration of the in-memory cases (examples/instructions.rs), ours and
 # embedded-websocket's: the 64-byte lines of the program's own code that one iteration
-# executes, counted by valgrind's lackey. A line counts when it runs at least once per
-# iteration (5 iterations, against a run of 0 for the set-up). SHA-1's portable compression
+# executes, counted by valgrind's lackey. A line counts when an instruction in it runs at
+# least once per iteration (5 iterations, against a run of 0 for the set-up), and is named
+# after the function of the first such instruction. SHA-1's portable compression
 # function is left out: under valgrind it stands in for the SHA instructions the machine runs
 # natively (sha1's run-time detection), which are a few lines. Like instruction counts, the
 # figure does not move with the machine's load; it is what an instruction cache must hold
@@ -41,20 +42,25 @@ for line in open(f"{out}/symbols"):
     symbols.append((int(address, 16), name.strip()))
 starts = [a for a, _ in symbols]
 
-def lines(path):
+def executed(path):
     seen = collections.Counter()
     for line in open(path):
         m = re.match(r"^I\s+([0-9a-f]+),", line)
         if m and int(m.group(1), 16) < top:
-            seen[int(m.group(1), 16) // 64] += 1
+            seen[int(m.group(1), 16)] += 1
     return seen
 
-setup, run = lines(f"{out}/trace.0"), lines(f"{out}/trace.5")
+# Instructions that run once or more per iteration; a line is named after the function of
+# the first of them in it (a line can hold the end of one function and the start of another).
+setup, run = executed(f"{out}/trace.0"), executed(f"{out}/trace.5")
+first = {}
+for address, count in run.items():
+    if count - setup.get(address, 0) >= 5:
+        line = address // 64
+        first[line] = min(first.get(line, address), address)
 per_function = collections.Counter()
-for line, count in run.items():
-    if count - setup.get(line, 0) < 5:
-        continue
-    i = bisect.bisect_right(starts, line * 64 - base) - 1
+for line, address in first.items():
+    i = bisect.bisect_right(starts, address - base) - 1
     name = symbols[i][1] if i >= 0 else "?"
     if "compress::soft" not in name:
         per_function[name] += 1
