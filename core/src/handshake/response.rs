@@ -710,25 +710,6 @@ fn offset(block: &[u8], part: &[u8]) -> Range<usize> {
     start..start.wrapping_add(part.len())
 }
 
-/// Where `part`, a sub-slice of `block`, lies inside it (computed from addresses; no
-/// `unsafe`). An empty part is `0..0`, wherever it points: there is nothing to find. A slice
-/// from elsewhere is reported as a malformed value, never a panic.
-///
-/// The addresses alone decide: a `part` that starts `start` bytes into `block` and ends
-/// within it is `block[start..end]`, the same memory, so its bytes need no comparing (a
-/// `part` before `block` wraps to a `start` past any end).
-#[cfg(test)]
-fn range_in(block: &[u8], part: &[u8]) -> Result<Range<usize>, HandshakeError> {
-    if part.is_empty() {
-        return Ok(0..0);
-    }
-    let start = part.as_ptr().addr().wrapping_sub(block.as_ptr().addr());
-    match start.checked_add(part.len()) {
-        Some(end) if end <= block.len() => Ok(start..end),
-        _ => Err(HandshakeError::Malformed(httparse::Error::HeaderValue)),
-    }
-}
-
 /// The response headers of an accepted handshake, as the `onOpen` event hands them out (S10).
 ///
 /// # Format
@@ -1006,24 +987,6 @@ mod tests {
         // An empty slice from elsewhere (an empty value may point anywhere) is empty.
         let elsewhere = [0u8; 40];
         assert!(offset(&block, &elsewhere[3..3]).is_empty());
-    }
-
-    #[test]
-    fn range_in_finds_sub_slices_and_refuses_others() {
-        let block = *b"Upgrade: websocket\r\n";
-        let elsewhere = *b"Upgrade: websocket\r\n";
-        // A sub-slice: its place, whatever its bytes (the same bytes elsewhere do not count).
-        assert_eq!(range_in(&block, &block[9..18]), Ok(9..18));
-        assert_eq!(range_in(&block, &block[..]), Ok(0..block.len()));
-        assert_eq!(range_in(&block, &block[19..]), Ok(19..20));
-        // Empty: nothing to find, wherever it points.
-        assert_eq!(range_in(&block, &elsewhere[3..3]), Ok(0..0));
-        // Equal bytes at another address, and slices that only overlap the block's end or
-        // start, are refused without a panic.
-        let bad = Err(HandshakeError::Malformed(httparse::Error::HeaderValue));
-        assert_eq!(range_in(&block, &elsewhere[9..18]), bad);
-        assert_eq!(range_in(&block[..10], &block[9..18]), bad);
-        assert_eq!(range_in(&block[5..], &block[2..8]), bad);
     }
 
     #[test]
