@@ -53,6 +53,10 @@ def executed(path):
 # Instructions that run once or more per iteration; a line is named after the function of
 # the first of them in it (a line can hold the end of one function and the start of another).
 setup, run = executed(f"{out}/trace.0"), executed(f"{out}/trace.5")
+# The base is valgrind's, not read from the trace: check it, or every name below is wrong.
+main = next((a for a, name in symbols if name == "main"), None)
+if main is None or setup.get(base + main, 0) == 0:
+    sys.exit(f"footprint.sh: the program's `main` did not run at {base:#x} + its address")
 first = {}
 for address, count in run.items():
     if count - setup.get(address, 0) >= 5:
