@@ -218,6 +218,7 @@ impl<'a> ConnectOptions<'a> {
     }
 
     /// The timeout this task uses (S6): the call's when positive, else `default`.
+    #[cfg_attr(not(target_os = "none"), inline)]
     pub(crate) fn effective_timeout(&self, default: Duration) -> Duration {
         self.timeout.filter(|t| !t.is_zero()).unwrap_or(default)
     }

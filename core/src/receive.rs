@@ -53,6 +53,7 @@ impl FrameLimits {
     /// The bound [`Receive::whole_message_frame`] takes: a whole message in one frame is
     /// within every limit when its length is below it (0: none is, as with no fragment
     /// allowed). Computed once per task, not per frame.
+    #[cfg_attr(not(target_os = "none"), inline)]
     pub(crate) fn whole_bound(&self) -> usize {
         if self.max_fragments == 0 {
             return 0;
@@ -344,6 +345,7 @@ impl Receive {
 
     /// Starts frame parsing at `at`, just after the handshake response, which stays held
     /// (the open event borrows it) until [`Receive::release`].
+    #[cfg_attr(not(target_os = "none"), inline)]
     pub(crate) fn start_frames(&mut self, at: usize) {
         self.cursor = at.min(self.filled);
         self.msg = Assembly { start: self.cursor, end: self.cursor, ..Assembly::default() };

@@ -183,9 +183,16 @@ where
         if url.scheme() == Scheme::Ws && self.config.schemes == Schemes::SecureOnly {
             return Err(Refusal::InvalidUrl(options.url, UrlError::InsecureScheme));
         }
-        find_header_refusal(options.header, self.config.forbidden_headers)?;
-        find_protocol_refusal(options.protocols)?;
-        if !self.config.allows_host(url.host()) {
+        // Each check is a call only when it has something to check: most tasks set no
+        // header, offer no protocol, and the client has no domain list (code the path skips
+        // is code the processor need not fetch: benches/README, sixth round).
+        if !options.header.is_empty() {
+            find_header_refusal(options.header, self.config.forbidden_headers)?;
+        }
+        if !options.protocols.is_empty() {
+            find_protocol_refusal(options.protocols)?;
+        }
+        if self.config.domain_list.is_some() && !self.config.allows_host(url.host()) {
             return Err(Refusal::NotInDomainList(url.host()));
         }
         let index = self.free_slot().ok_or(Refusal::TooManyTasks(self.slots.len()))?;
@@ -206,7 +213,9 @@ where
         let lens = slot.buffers.max_lens();
         // Started in its slot, and the protocols joined there: the task is never moved.
         let (_, socket) = slot.task.insert((id, Socket::new(handshake, queued, &self.config, lens)));
-        socket.offer_protocols(options.protocols);
+        if !options.protocols.is_empty() {
+            socket.offer_protocols(options.protocols);
+        }
         // The connect timer `Socket::new` armed, its only timer.
         debug_assert_eq!(socket.next_due(), Deadline::at(connect_by), "a new task's timers");
         self.due = self.due.min(Deadline::at(connect_by));
@@ -630,6 +639,7 @@ fn check_buffers<S: AsRef<[u8]>>(buffers: &Buffers<S>) -> Result<(), ConfigError
 
 /// The `permessage-deflate` offer to send: checked (RFC 7692 §7 values), and refused when the
 /// core was built without the `deflate` feature, which inflates what the server compresses.
+#[cfg_attr(not(target_os = "none"), inline)]
 fn check_deflate_offer(
     offer: Option<PerMessageDeflate>,
 ) -> Result<Option<PerMessageDeflate>, Refusal<'static>> {
@@ -642,6 +652,7 @@ fn check_deflate_offer(
     }
 }
 
+#[cfg_attr(not(target_os = "none"), inline)]
 fn queue_request(
     request: &Request<'_>,
     deflate: Option<&PerMessageDeflate>,

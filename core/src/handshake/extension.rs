@@ -26,6 +26,7 @@ use crate::error::Words;
 
 #[cfg(feature = "deflate")]
 use crate::handshake::request::is_tchar;
+use crate::socket::fast_paths;
 
 /// The extension's registered name (RFC 7692 §7).
 #[cfg(feature = "deflate")]
@@ -402,8 +403,24 @@ impl<'o> Negotiation<'o> {
         }
     }
 
-    /// What the lines read come to.
+    /// What the lines read come to. On hosts ([`fast_paths`]) the common case, no error and
+    /// no answer, is inline in its one caller and the rest out of line
+    /// ([`Negotiation::conclude`]); bare metal takes the one way (flash).
+    #[cfg_attr(not(target_os = "none"), inline)]
     pub(crate) fn finish(self) -> Result<Option<Negotiated>, ExtensionError> {
+        #[cfg(feature = "deflate")]
+        let answered = self.answer.is_some();
+        #[cfg(not(feature = "deflate"))]
+        let answered = false;
+        if fast_paths() && self.error.is_none() && !answered {
+            return Ok(None);
+        }
+        self.conclude()
+    }
+
+    /// [`Negotiation::finish`]: the error, or what the answer comes to.
+    #[cfg_attr(not(target_os = "none"), inline(never))]
+    fn conclude(self) -> Result<Option<Negotiated>, ExtensionError> {
         if let Some(error) = self.error {
             return Err(error);
         }

@@ -19,6 +19,7 @@ impl Key {
     /// Draws the 16-byte nonce from `rng`.
     ///
     /// RFC 6455 §4.1: "The nonce MUST be selected randomly for each connection."
+    #[cfg_attr(not(target_os = "none"), inline)]
     pub(crate) fn generate<R: rand_core::Rng + ?Sized>(rng: &mut R) -> Key {
         let mut nonce = [0u8; 16];
         rng.fill_bytes(&mut nonce);

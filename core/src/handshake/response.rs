@@ -664,9 +664,11 @@ fn has_comma(bytes: &[u8]) -> bool {
 /// Whether `a` and `b` are the same bytes: the accept value, protocol names.
 ///
 /// On bare-metal targets a loop, not `==`: for bytes that is a call to `memcmp`, 116 B of
-/// flash on a Cortex-M for the few short strings the handshake compares. Hosted targets
-/// have the C library's `memcmp` anyway, the faster of the two.
-#[inline(never)]
+/// flash on a Cortex-M for the few short strings the handshake compares; out of line there
+/// (flash). Hosted targets have the C library's `memcmp` anyway, the faster of the two, and
+/// call it inline: a call to a function that only calls `memcmp` is code to fetch.
+#[cfg_attr(target_os = "none", inline(never))]
+#[cfg_attr(not(target_os = "none"), inline)]
 pub(crate) fn same(a: &[u8], b: &[u8]) -> bool {
     if cfg!(target_os = "none") { same_by_bytes(a, b) } else { a == b }
 }

@@ -781,6 +781,7 @@ impl Socket {
 
 /// The length of `protocols` joined as [`Socket::offer_protocols`] keeps them (`"a, b"`),
 /// saturating: it only ever meets a limit.
+#[cfg_attr(not(target_os = "none"), inline)]
 pub(crate) fn joined_len(protocols: &[&str]) -> usize {
     protocols.iter().fold(0usize, |sum, p| sum.saturating_add(p.len() + 2)).saturating_sub(2)
 }
@@ -825,6 +826,7 @@ impl StreamEnd {
 }
 
 /// The chosen subprotocol, from its place in the header block at the start of `rx`.
+#[cfg_attr(not(target_os = "none"), inline)]
 fn protocol_in(rx: &[u8], protocol: Option<(u32, u32)>) -> Option<&str> {
     let (start, end) = protocol?;
     core::str::from_utf8(rx.get(start as usize..end as usize)?).ok()
