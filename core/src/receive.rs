@@ -49,6 +49,21 @@ pub(crate) struct FrameLimits {
     pub(crate) max_fragments: usize,
 }
 
+/// [`Receive::whole_message_frame`]'s 64-bit length from the 8 bytes at the start of `rest`,
+/// when it is in its minimal form (over 16 bits) with the most significant bit clear (a
+/// length with it set could not pass the caller's checks either: no buffer holds that many
+/// bytes). Out of line: a message this long costs far more than a call, and the short ones'
+/// path stays as short as it was.
+#[inline(never)]
+fn long_len(rest: &[u8]) -> Option<usize> {
+    let (&len, _) = rest.split_first_chunk::<8>()?;
+    let len = u64::from_be_bytes(len);
+    if len <= 0xFFFF || len >> 63 != 0 {
+        return None;
+    }
+    usize::try_from(len).ok()
+}
+
 impl FrameLimits {
     /// The bound [`Receive::whole_message_frame`] takes: a whole message in one frame is
     /// within every limit when its length is below it (0: none is, as with no fragment
@@ -489,7 +504,7 @@ impl Receive {
 
     /// The common case in one step (the socket tries it before [`Receive::advance`]): the
     /// unparsed bytes start with a whole unfragmented, uncompressed text or binary frame with
-    /// a 7- or 16-bit length, between messages, and no event holds the buffer. It is held in
+    /// a 7-, 16- or 64-bit length, between messages, and no event holds the buffer. It is held in
     /// place, as [`Receive::parse`] would hold it, without its per-frame steps: the checks are
     /// the same (a header that breaks a rule or a limit is left to `parse`, which reports
     /// it), and a complete message is validated where it is handed out. `bound` is the
@@ -520,6 +535,10 @@ impl Receive {
                 }
                 (usize::from(len), 4)
             }
+            // RFC 6455 §5.2: "the most significant bit MUST be 0", and the minimal form: a
+            // length that fits 16 bits is not this one (`parse` reports both).
+            127 => (long_len(rest)?, 10),
+            // Masked (128 and up): `parse` reports it.
             _ => return None,
         };
         if len >= bound || unparsed.len() - header < len {
@@ -826,19 +845,28 @@ mod tests {
             max_frame in proptest::sample::select(&[0usize, 16, 126, 0xFFFF, usize::MAX, usize::MAX][..]),
             max_message in proptest::sample::select(&[0usize, 16, 125, 126, 1 << 20, 1 << 20][..]),
             max_fragments in proptest::sample::select(&[0usize, 1, 2, 1000][..]),
+            masked in proptest::sample::select(&[false, false, false, true][..]),
+            msb in proptest::sample::select(&[false, false, false, true][..]),
         ) {
-            // The length in the form `form` asks for (minimal or not), then the payload.
+            // The length in the form `form` asks for (minimal or not), then the payload. A
+            // server's frame is never masked (RFC 6455 §5.1) and a 64-bit length never has its
+            // most significant bit set (§5.2): sometimes it is, and `advance` refuses it.
             let mut frame = std::vec![b0];
+            let mask_bit = if masked { 0x80 } else { 0 };
             match (form, len) {
-                (0, 0..=125) => frame.push(len as u8),
+                (0, 0..=125) => frame.push(len as u8 | mask_bit),
                 (0 | 1, _) if len <= 0xFFFF => {
-                    frame.push(126);
+                    frame.push(126 | mask_bit);
                     frame.extend_from_slice(&(len as u16).to_be_bytes());
                 }
                 _ => {
-                    frame.push(127);
-                    frame.extend_from_slice(&(len as u64).to_be_bytes());
+                    frame.push(127 | mask_bit);
+                    let len = if msb { len as u64 | 1 << 63 } else { len as u64 };
+                    frame.extend_from_slice(&len.to_be_bytes());
                 }
+            }
+            if masked {
+                frame.extend_from_slice(&[1, 2, 3, 4]);
             }
             frame.extend((0..len).map(|i| i as u8));
             // Sometimes cut short: the frame is not all there yet.
