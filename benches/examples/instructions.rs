@@ -29,6 +29,7 @@ use std::hint::black_box;
 
 use embedded_websocket::{WebSocketClient, WebSocketOptions, WebSocketSendMessageType, WebSocketState};
 use sockettask::{Buffers, Client, Config, ConnectOptions, Event, Instant, Message, RX_OVERHEAD, Schemes};
+use sockettask_benches::ab::ab;
 use sockettask_benches::{TestRng, open_client, wire};
 
 fn main() {
@@ -39,7 +40,8 @@ fn main() {
         [flag, a, b, batch, rounds]
             if flag == "--ab" && count(batch).is_some() && count(rounds).is_some() =>
         {
-            ab(a, b, count(batch).unwrap_or_default(), count(rounds).unwrap_or_default())
+            let (a, b) = ((a.as_str(), case_or_exit(a)), (b.as_str(), case_or_exit(b)));
+            println!("{}", ab(a, b, count(batch).unwrap_or_default(), count(rounds).unwrap_or_default()));
         }
         _ => {
             eprintln!("usage: instructions CASE N | instructions --ab CASE_A CASE_B BATCH ROUNDS");
@@ -65,50 +67,6 @@ fn case_or_exit(name: &str) -> fn(u32) {
             std::process::exit(2);
         }
     }
-}
-
-/// Times `a` and `b` in alternating batches of `batch` iterations, `rounds` of each (after
-/// one untimed round), and prints the median time of an iteration of each and the median of
-/// the per-round ratios `a / b`. Alternating batches of a few milliseconds keep a shared
-/// machine's slow swings (frequency, a neighbour's load) out of the ratio: both sides of a
-/// round see the same machine. Each batch includes its case's set-up (a client opened with a
-/// handshake for the receive and send cases: about 1 µs, 0.3 % of a batch of 20,000 16 B
-/// messages).
-fn ab(a: &str, b: &str, batch: u32, rounds: u32) {
-    let (run_a, run_b) = (case_or_exit(a), case_or_exit(b));
-    let time = |run: fn(u32)| {
-        let start = std::time::Instant::now();
-        run(batch);
-        start.elapsed().as_secs_f64() * 1e9 / f64::from(batch.max(1))
-    };
-    time(run_a);
-    time(run_b);
-    let (mut ta, mut tb, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
-    for round in 0..rounds {
-        // Which goes first alternates too.
-        let (x, y) = if round % 2 == 0 {
-            let x = time(run_a);
-            (x, time(run_b))
-        } else {
-            let y = time(run_b);
-            (time(run_a), y)
-        };
-        ta.push(x);
-        tb.push(y);
-        ratios.push(x / y);
-    }
-    let median = |v: &mut Vec<f64>| {
-        v.sort_by(f64::total_cmp);
-        v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
-    };
-    let (ma, mb, mr) = (median(&mut ta), median(&mut tb), median(&mut ratios));
-    let (low, high) = (
-        ratios.get(ratios.len() / 4).copied().unwrap_or(f64::NAN),
-        ratios.get(ratios.len() * 3 / 4).copied().unwrap_or(f64::NAN),
-    );
-    println!(
-        "{a} {ma:.1} ns, {b} {mb:.1} ns: ratio {mr:.3} (quartiles {low:.3}-{high:.3}, {rounds} rounds of {batch})"
-    );
 }
 
 fn message(text: bool) -> (Vec<u8>, Vec<u8>) {

@@ -9,6 +9,7 @@
 //! memory per task, idle and after a 1 MiB message, one process per contender). `table.py` turns criterion's results
 //! into the Markdown table of the README.
 
+pub mod ab;
 pub mod alloc;
 pub mod deflate;
 pub mod echo;

@@ -1,0 +1,51 @@
+//! Two cases timed in one process, in alternating batches: a ratio of wall times that a
+//! shared machine's swings leave alone (`examples/instructions.rs`, `examples/copy64k.rs`).
+
+/// Times the cases `a` and `b` (a name, and a function that runs the case `n` times) in
+/// alternating batches of `batch` iterations, `rounds` of each (after one untimed round), and
+/// says the median time of an iteration of each and the median of the per-round ratios
+/// `a / b`. Alternating batches of a few milliseconds keep a shared machine's slow swings
+/// (frequency, a neighbour's load) out of the ratio: both sides of a round see the same
+/// machine. Each batch includes its case's set-up (a client opened with a handshake for the
+/// receive and send cases: about 1 µs, 0.3 % of a batch of 20,000 16 B messages; a 64 KiB
+/// message made and placed: use batches of 20,000 there too).
+///
+/// ```
+/// let line = sockettask_benches::ab::ab(("a", |_| {}), ("b", |_| {}), 10, 3);
+/// assert!(line.starts_with("a ") && line.contains("3 rounds of 10"));
+/// ```
+pub fn ab((a, run_a): (&str, fn(u32)), (b, run_b): (&str, fn(u32)), batch: u32, rounds: u32) -> String {
+    let time = |run: fn(u32)| {
+        let start = std::time::Instant::now();
+        run(batch);
+        start.elapsed().as_secs_f64() * 1e9 / f64::from(batch.max(1))
+    };
+    time(run_a);
+    time(run_b);
+    let (mut ta, mut tb, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+    for round in 0..rounds {
+        // Which goes first alternates too.
+        let (x, y) = if round % 2 == 0 {
+            let x = time(run_a);
+            (x, time(run_b))
+        } else {
+            let y = time(run_b);
+            (time(run_a), y)
+        };
+        ta.push(x);
+        tb.push(y);
+        ratios.push(x / y);
+    }
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
+    };
+    let (ma, mb, mr) = (median(&mut ta), median(&mut tb), median(&mut ratios));
+    let (low, high) = (
+        ratios.get(ratios.len() / 4).copied().unwrap_or(f64::NAN),
+        ratios.get(ratios.len() * 3 / 4).copied().unwrap_or(f64::NAN),
+    );
+    format!(
+        "{a} {ma:.1} ns, {b} {mb:.1} ns: ratio {mr:.3} (quartiles {low:.3}-{high:.3}, {rounds} rounds of {batch})"
+    )
+}
