@@ -1,7 +1,7 @@
 //! Receiving one 64 KiB binary message against copying its payload once, timed in one
-//! process in alternating batches ([`ab`]): the fraction of memcpy's speed a receive
-//! reaches, the issue's goal for large receives, without the drift between two criterion
-//! benches run one after the other.
+//! process in alternating batches ([`sockettask_benches::ab::ab`]): the fraction of memcpy's
+//! speed a receive reaches, the issue's goal for large receives, without the drift between two
+//! criterion benches run one after the other.
 //!
 //! ```text
 //! copy64k CASE N
@@ -23,38 +23,21 @@ use std::hint::black_box;
 
 use embedded_websocket::{WebSocketClient, WebSocketState};
 use sockettask::{Event, Instant, RX_OVERHEAD};
-use sockettask_benches::ab::ab;
+use sockettask_benches::ab::run_cli;
 use sockettask_benches::{TestRng, open_client, wire};
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let count = |s: &String| s.parse::<u32>().ok();
-    match args.as_slice() {
-        [case, n] if count(n).is_some() => case_or_exit(case)(count(n).unwrap_or_default()),
-        [flag, a, b, batch, rounds]
-            if flag == "--ab" && count(batch).is_some() && count(rounds).is_some() =>
-        {
-            let (a, b) = ((a.as_str(), case_or_exit(a)), (b.as_str(), case_or_exit(b)));
-            println!("{}", ab(a, b, count(batch).unwrap_or_default(), count(rounds).unwrap_or_default()));
-        }
-        _ => {
-            eprintln!("usage: copy64k CASE N | copy64k --ab CASE_A CASE_B BATCH ROUNDS");
-            std::process::exit(2);
-        }
-    }
+    run_cli("copy64k", case);
 }
 
 /// The case of that name: a function that runs it `n` times.
-fn case_or_exit(name: &str) -> fn(u32) {
-    match name {
+fn case(name: &str) -> Option<fn(u32)> {
+    Some(match name {
         "receive-binary-64k" => receive_64k,
         "ews-receive-binary-64k" => ews_receive_64k,
         "memcpy-64k" => memcpy_64k,
-        other => {
-            eprintln!("copy64k: no case {other:?}");
-            std::process::exit(2);
-        }
-    }
+        _ => return None,
+    })
 }
 
 /// `bytes` copied into a new buffer at the same offset in its page as `like`: a copy from it

@@ -9,10 +9,10 @@
 //! instructions --ab CASE_A CASE_B BATCH ROUNDS
 //! ```
 //!
-//! The second form times two cases in one process, in alternating batches (see [`ab`]): a
-//! ratio of wall times that a shared machine's swings leave alone, unlike two criterion
-//! benches measured one after the other. `--ab handshake ews-handshake 500 2000` takes
-//! about 2 s. The ratio still moves between builds whose code is the same but laid out
+//! The second form times two cases in one process, in alternating batches (see
+//! [`sockettask_benches::ab::ab`]): a ratio of wall times that a shared machine's swings leave
+//! alone, unlike two criterion benches measured one after the other. `--ab handshake
+//! ews-handshake 500 2000` takes about 2 s. The ratio still moves between builds whose code is the same but laid out
 //! differently (seen: 1.06 and 1.15 for one handshake, with only this file changed), so a
 //! change of a few per cent is judged by instruction counts, not by this.
 //!
@@ -29,30 +29,16 @@ use std::hint::black_box;
 
 use embedded_websocket::{WebSocketClient, WebSocketOptions, WebSocketSendMessageType, WebSocketState};
 use sockettask::{Buffers, Client, Config, ConnectOptions, Event, Instant, Message, RX_OVERHEAD, Schemes};
-use sockettask_benches::ab::ab;
+use sockettask_benches::ab::run_cli;
 use sockettask_benches::{TestRng, open_client, wire};
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let count = |s: &String| s.parse::<u32>().ok();
-    match args.as_slice() {
-        [case, n] if count(n).is_some() => case_or_exit(case)(count(n).unwrap_or_default()),
-        [flag, a, b, batch, rounds]
-            if flag == "--ab" && count(batch).is_some() && count(rounds).is_some() =>
-        {
-            let (a, b) = ((a.as_str(), case_or_exit(a)), (b.as_str(), case_or_exit(b)));
-            println!("{}", ab(a, b, count(batch).unwrap_or_default(), count(rounds).unwrap_or_default()));
-        }
-        _ => {
-            eprintln!("usage: instructions CASE N | instructions --ab CASE_A CASE_B BATCH ROUNDS");
-            std::process::exit(2);
-        }
-    }
+    run_cli("instructions", case);
 }
 
 /// The case of that name: a function that runs it `n` times.
-fn case_or_exit(name: &str) -> fn(u32) {
-    match name {
+fn case(name: &str) -> Option<fn(u32)> {
+    Some(match name {
         "receive-text-16" => |n| receive(true, n),
         "receive-binary-16" => |n| receive(false, n),
         "ews-receive-text-16" => |n| ews_receive(true, n),
@@ -62,11 +48,8 @@ fn case_or_exit(name: &str) -> fn(u32) {
         "handshake" => handshake,
         "ews-handshake" => ews_handshake,
         "server-101" => server_101,
-        other => {
-            eprintln!("instructions: no case {other:?}");
-            std::process::exit(2);
-        }
-    }
+        _ => return None,
+    })
 }
 
 fn message(text: bool) -> (Vec<u8>, Vec<u8>) {

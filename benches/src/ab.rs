@@ -1,5 +1,36 @@
 //! Two cases timed in one process, in alternating batches: a ratio of wall times that a
-//! shared machine's swings leave alone (`examples/instructions.rs`, `examples/copy64k.rs`).
+//! shared machine's swings leave alone; and the command line of the examples that time cases
+//! this way (`examples/instructions.rs`, `examples/copy64k.rs`).
+
+/// A case: runs what it measures `n` times.
+pub type Case = fn(u32);
+
+/// The examples' command line, over their cases (`case` names a case's function, or none):
+/// `CASE N` runs a case `N` times (for an instruction counter), `--ab CASE_A CASE_B BATCH
+/// ROUNDS` prints [`ab`]'s line. Anything else, or an unknown case, exits with status 2.
+pub fn run_cli(program: &str, case: fn(&str) -> Option<Case>) {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let count = |s: &String| s.parse::<u32>().ok();
+    let case_or_exit = |name: &str| {
+        case(name).unwrap_or_else(|| {
+            eprintln!("{program}: no case {name:?}");
+            std::process::exit(2)
+        })
+    };
+    match args.as_slice() {
+        [name, n] if count(n).is_some() => case_or_exit(name)(count(n).unwrap_or_default()),
+        [flag, a, b, batch, rounds]
+            if flag == "--ab" && count(batch).is_some() && count(rounds).is_some() =>
+        {
+            let (a, b) = ((a.as_str(), case_or_exit(a)), (b.as_str(), case_or_exit(b)));
+            println!("{}", ab(a, b, count(batch).unwrap_or_default(), count(rounds).unwrap_or_default()));
+        }
+        _ => {
+            eprintln!("usage: {program} CASE N | {program} --ab CASE_A CASE_B BATCH ROUNDS");
+            std::process::exit(2);
+        }
+    }
+}
 
 /// Times the cases `a` and `b` (a name, and a function that runs the case `n` times) in
 /// alternating batches of `batch` iterations, `rounds` of each (after one untimed round), and
@@ -14,8 +45,8 @@
 /// let line = sockettask_benches::ab::ab(("a", |_| {}), ("b", |_| {}), 10, 3);
 /// assert!(line.starts_with("a ") && line.contains("3 rounds of 10"));
 /// ```
-pub fn ab((a, run_a): (&str, fn(u32)), (b, run_b): (&str, fn(u32)), batch: u32, rounds: u32) -> String {
-    let time = |run: fn(u32)| {
+pub fn ab((a, run_a): (&str, Case), (b, run_b): (&str, Case), batch: u32, rounds: u32) -> String {
+    let time = |run: Case| {
         let start = std::time::Instant::now();
         run(batch);
         start.elapsed().as_secs_f64() * 1e9 / f64::from(batch.max(1))
