@@ -11,11 +11,8 @@
 //! Cases, each doing what the `receive binary 64 KiB` bench's contender does per iteration:
 //! `receive-binary-64k` (sockettask: `input_buffer` copy, `handle_read`, `poll_event`),
 //! `ews-receive-binary-64k` (embedded-websocket's `read` into its output buffer) and
-//! `memcpy-64k` (the bench's `limit:memcpy`). Each copies from a source at the same offset in
-//! its page as its destination: where two buffers fall relative to each other moves the speed
-//! of a 64 KiB copy on this machine by up to 40 % (a destination 16 bytes past its source,
-//! modulo 4 KiB, is the slow case: a load waits on an earlier store 4 KiB away), and the
-//! criterion benches leave that to the allocator. A file of its own: cases added to
+//! `memcpy-64k` (the bench's `limit:memcpy`), each copying from a source placed like its
+//! destination ([`sockettask_benches::Placed`]), as the bench does. A file of its own: cases added to
 //! `examples/instructions.rs` would change how much of the client its 16 B cases inline, and
 //! so their instruction counts.
 
@@ -24,7 +21,7 @@ use std::hint::black_box;
 use embedded_websocket::{WebSocketClient, WebSocketState};
 use sockettask::{Event, Instant, RX_OVERHEAD};
 use sockettask_benches::ab::run_cli;
-use sockettask_benches::{TestRng, open_client, wire};
+use sockettask_benches::{Placed, TestRng, open_client, wire};
 
 fn main() {
     run_cli("copy64k", case);
@@ -40,26 +37,15 @@ fn case(name: &str) -> Option<fn(u32)> {
     })
 }
 
-/// `bytes` copied into a new buffer at the same offset in its page as `like`: a copy from it
-/// to `like` meets no false dependence between a load and an earlier store 4 KiB apart.
-fn placed(bytes: &[u8], like: *const u8) -> (Vec<u8>, std::ops::Range<usize>) {
-    let mut buffer = vec![0u8; bytes.len() + 4096];
-    let start = (like as usize).wrapping_sub(buffer.as_ptr() as usize) % 4096;
-    let range = start..start + bytes.len();
-    buffer[range.clone()].copy_from_slice(bytes);
-    (buffer, range)
-}
-
 fn receive_64k(n: u32) {
     let payload = wire::binary(64 * 1024);
     let frames = wire::server_frame(wire::BINARY, &payload);
     let (mut client, task) = open_client(frames.len() + RX_OVERHEAD, 4096);
-    let (source, range) = placed(&frames, client.input_buffer(task).as_ptr());
-    let frames = &source[range];
+    let frames = Placed::like(&frames, client.input_buffer(task).as_ptr());
     let now = Instant::from_millis(0);
     for _ in 0..n {
         let buf = client.input_buffer(task);
-        buf[..frames.len()].copy_from_slice(frames);
+        buf[..frames.len()].copy_from_slice(&frames);
         client.handle_read(now, task, frames.len());
         match client.poll_event() {
             Some((_, Event::Message(message))) => black_box(message.as_bytes()),
@@ -75,8 +61,7 @@ fn ews_receive_64k(n: u32) {
     ws.state = WebSocketState::Open;
     let mut out = vec![0; payload.len()];
     // Its copy reads the payload, 10 bytes into the frame.
-    let (source, range) = placed(&frames, out.as_ptr().wrapping_sub(10));
-    let frames = &source[range];
+    let frames = Placed::like(&frames, out.as_ptr().wrapping_sub(10));
     for _ in 0..n {
         let (mut from, mut to) = (0, 0);
         loop {
@@ -94,10 +79,9 @@ fn ews_receive_64k(n: u32) {
 fn memcpy_64k(n: u32) {
     let payload = wire::binary(64 * 1024);
     let mut dst = vec![0; payload.len()];
-    let (source, range) = placed(&payload, dst.as_ptr());
-    let payload = &source[range];
+    let payload = Placed::like(&payload, dst.as_ptr());
     for _ in 0..n {
-        dst.copy_from_slice(black_box(payload));
+        dst.copy_from_slice(black_box(&payload));
         black_box(&dst);
     }
 }

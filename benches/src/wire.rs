@@ -62,6 +62,24 @@ pub fn server_frame(opcode: u8, payload: &[u8]) -> Vec<u8> {
     out
 }
 
+/// The length of the header of the unmasked server frame at the start of `frames` (2, 4 or
+/// 10 bytes, by its length byte): where its payload starts.
+///
+/// ```
+/// use sockettask_benches::wire;
+///
+/// assert_eq!(wire::header_len(&wire::server_frame(wire::BINARY, &[0; 125])), 2);
+/// assert_eq!(wire::header_len(&wire::server_frame(wire::BINARY, &[0; 126])), 4);
+/// assert_eq!(wire::header_len(&wire::server_frame(wire::BINARY, &[0; 1 << 16])), 10);
+/// ```
+pub fn header_len(frames: &[u8]) -> usize {
+    match frames.get(1).map(|b| b & 0x7f) {
+        Some(126) => 4,
+        Some(127) => 10,
+        _ => 2,
+    }
+}
+
 /// A message as `fragments` unmasked frames of (nearly) equal size, cut wherever the bytes
 /// fall (inside characters too, as RFC 6455 allows).
 pub fn server_fragments(opcode: u8, payload: &[u8], fragments: usize) -> Vec<u8> {
