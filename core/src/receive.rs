@@ -504,9 +504,9 @@ impl Receive {
 
     /// The common case in one step (the socket tries it before [`Receive::advance`]): the
     /// unparsed bytes start with a whole unfragmented, uncompressed text or binary frame with
-    /// a 7-, 16- or 64-bit length, between messages, and no event holds the buffer. It is held in
-    /// place, as [`Receive::parse`] would hold it, without its per-frame steps: the checks are
-    /// the same (a header that breaks a rule or a limit is left to `parse`, which reports
+    /// a 7-, 16- or 64-bit length, between messages, and no event holds the buffer. It is held
+    /// in place, as [`Receive::parse`] would hold it, without its per-frame steps: the checks
+    /// are the same (a header that breaks a rule or a limit is left to `parse`, which reports
     /// it), and a complete message is validated where it is handed out. `bound` is the
     /// limits' [`FrameLimits::whole_bound`]. Only without an inflater ([`Receive::inflating`]:
     /// the caller asks), which keeps a window of the messages before.

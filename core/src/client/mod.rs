@@ -183,16 +183,16 @@ where
         if url.scheme() == Scheme::Ws && self.config.schemes == Schemes::SecureOnly {
             return Err(Refusal::InvalidUrl(options.url, UrlError::InsecureScheme));
         }
-        // Each check is a call only when it has something to check: most tasks set no
-        // header, offer no protocol, and the client has no domain list (code the path skips
-        // is code the processor need not fetch: benches/README, sixth round).
+        // Each check is a call only when it has something to check: most tasks set no header
+        // and offer no protocol (code the path skips is code the processor need not fetch:
+        // benches/README, sixth round); `allows_host` answers for no domain list inline.
         if !options.header.is_empty() {
             find_header_refusal(options.header, self.config.forbidden_headers)?;
         }
         if !options.protocols.is_empty() {
             find_protocol_refusal(options.protocols)?;
         }
-        if self.config.domain_list.is_some() && !self.config.allows_host(url.host()) {
+        if !self.config.allows_host(url.host()) {
             return Err(Refusal::NotInDomainList(url.host()));
         }
         let index = self.free_slot().ok_or(Refusal::TooManyTasks(self.slots.len()))?;
