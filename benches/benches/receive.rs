@@ -31,9 +31,12 @@ use criterion::{
 };
 use embedded_websocket::{WebSocketClient, WebSocketState};
 use fastwebsockets::{FragmentCollector, Role, WebSocket};
-use sockettask::{Event, Instant, RX_OVERHEAD};
+use sockettask::{Instant, RX_OVERHEAD};
 use sockettask_benches::mem::{MemStream, block_on};
-use sockettask_benches::{Placed, RECEIVE_SIZES, TestRng, in_memory, open_client, size_label, wire};
+use sockettask_benches::{
+    Placed, RECEIVE_SIZES, TestRng, ews_read_message, in_memory, open_client, receive_message, size_label,
+    wire,
+};
 
 /// One case: the message's payload, its frames, whether it is text.
 struct Case {
@@ -72,17 +75,7 @@ fn sockettask(group: &mut BenchmarkGroup<'_, WallTime>, case: &Case) {
     let (mut client, task) = open_client((case.frames.len() + RX_OVERHEAD).max(1024), 4096);
     let now = Instant::from_millis(0);
     let frames = &*Placed::like(&case.frames, client.input_buffer(task).as_ptr());
-    group.bench_function("sockettask", |b| {
-        b.iter(|| {
-            let buf = client.input_buffer(task);
-            buf[..frames.len()].copy_from_slice(frames);
-            client.handle_read(now, task, frames.len());
-            match client.poll_event() {
-                Some((_, Event::Message(message))) => black_box(message.as_bytes()),
-                other => panic!("expected a message, got {other:?}"),
-            };
-        })
-    });
+    group.bench_function("sockettask", |b| b.iter(|| receive_message(&mut client, task, now, frames)));
 }
 
 fn tungstenite(group: &mut BenchmarkGroup<'_, WallTime>, case: &Case) {
@@ -118,15 +111,7 @@ fn embedded_websocket(group: &mut BenchmarkGroup<'_, WallTime>, case: &Case) {
     let (frames, text) = (&*Placed::like(&case.frames, out.as_ptr().wrapping_sub(header)), case.text);
     group.bench_function("embedded-websocket", |b| {
         b.iter(|| {
-            let (mut from, mut to) = (0, 0);
-            loop {
-                let read = ws.read(&frames[from..], &mut out[to..]).expect("read");
-                from += read.len_from;
-                to += read.len_to;
-                if read.end_of_message {
-                    break;
-                }
-            }
+            let to = ews_read_message(&mut ws, frames, &mut out);
             let message = &out[..to];
             if text {
                 black_box(simdutf8::basic::from_utf8(message).expect("valid UTF-8"));

@@ -19,9 +19,9 @@
 use std::hint::black_box;
 
 use embedded_websocket::{WebSocketClient, WebSocketState};
-use sockettask::{Event, Instant, RX_OVERHEAD};
+use sockettask::{Instant, RX_OVERHEAD};
 use sockettask_benches::ab::run_cli;
-use sockettask_benches::{Placed, TestRng, open_client, wire};
+use sockettask_benches::{Placed, TestRng, ews_read_message, open_client, receive_message, wire};
 
 fn main() {
     run_cli("copy64k", case);
@@ -44,13 +44,7 @@ fn receive_64k(n: u32) {
     let frames = Placed::like(&frames, client.input_buffer(task).as_ptr());
     let now = Instant::from_millis(0);
     for _ in 0..n {
-        let buf = client.input_buffer(task);
-        buf[..frames.len()].copy_from_slice(&frames);
-        client.handle_read(now, task, frames.len());
-        match client.poll_event() {
-            Some((_, Event::Message(message))) => black_box(message.as_bytes()),
-            other => panic!("expected a message, got {other:?}"),
-        };
+        receive_message(&mut client, task, now, &frames);
     }
 }
 
@@ -63,15 +57,7 @@ fn ews_receive_64k(n: u32) {
     // Its copy reads the payload, 10 bytes into the frame.
     let frames = Placed::like(&frames, out.as_ptr().wrapping_sub(10));
     for _ in 0..n {
-        let (mut from, mut to) = (0, 0);
-        loop {
-            let read = ws.read(&frames[from..], &mut out[to..]).expect("read");
-            from += read.len_from;
-            to += read.len_to;
-            if read.end_of_message {
-                break;
-            }
-        }
+        let to = ews_read_message(&mut ws, &frames, &mut out);
         black_box(&out[..to]);
     }
 }

@@ -30,7 +30,7 @@ use std::hint::black_box;
 use embedded_websocket::{WebSocketClient, WebSocketOptions, WebSocketSendMessageType, WebSocketState};
 use sockettask::{Buffers, Client, Config, ConnectOptions, Event, Instant, Message, RX_OVERHEAD, Schemes};
 use sockettask_benches::ab::run_cli;
-use sockettask_benches::{TestRng, open_client, wire};
+use sockettask_benches::{TestRng, ews_read_message, open_client, receive_message, wire};
 
 fn main() {
     run_cli("instructions", case);
@@ -63,13 +63,7 @@ fn receive(text: bool, n: u32) {
     let (mut client, task) = open_client((frames.len() + RX_OVERHEAD).max(1024), 4096);
     let now = Instant::from_millis(0);
     for _ in 0..n {
-        let buf = client.input_buffer(task);
-        buf[..frames.len()].copy_from_slice(&frames);
-        client.handle_read(now, task, frames.len());
-        match client.poll_event() {
-            Some((_, Event::Message(message))) => black_box(message.as_bytes()),
-            other => panic!("expected a message, got {other:?}"),
-        };
+        receive_message(&mut client, task, now, &frames);
     }
 }
 
@@ -79,15 +73,7 @@ fn ews_receive(text: bool, n: u32) {
     ws.state = WebSocketState::Open;
     let mut out = vec![0; payload.len()];
     for _ in 0..n {
-        let (mut from, mut to) = (0, 0);
-        loop {
-            let read = ws.read(&frames[from..], &mut out[to..]).expect("read");
-            from += read.len_from;
-            to += read.len_to;
-            if read.end_of_message {
-                break;
-            }
-        }
+        let to = ews_read_message(&mut ws, &frames, &mut out);
         let message = &out[..to];
         if text {
             black_box(simdutf8::basic::from_utf8(message).expect("valid UTF-8"));

@@ -116,6 +116,49 @@ impl rand_core06::RngCore for TestRng {
     }
 }
 
+/// One message of the receive cases as sockettask takes it: `frames` copied into
+/// [`Client::input_buffer`] (a socket read's copy), [`Client::handle_read`], then
+/// [`Client::poll_event`] hands out the message, whose bytes are looked at (`black_box`).
+/// Inline: the per-iteration body of the receive bench and of the examples that count or time
+/// it, the same code in each.
+///
+/// # Panics
+///
+/// If the frames make no message (benchmark set-up only).
+#[inline(always)]
+pub fn receive_message(client: &mut OneTask, task: Handle, now: Instant, frames: &[u8]) {
+    let buf = client.input_buffer(task);
+    buf[..frames.len()].copy_from_slice(frames);
+    client.handle_read(now, task, frames.len());
+    match client.poll_event() {
+        Some((_, Event::Message(message))) => core::hint::black_box(message.as_bytes()),
+        other => panic!("expected a message, got {other:?}"),
+    };
+}
+
+/// One message as embedded-websocket's caller takes it: `read` frame after frame of `frames`
+/// into `out` until the message ends; returns its length. Inline, like [`receive_message`].
+///
+/// # Panics
+///
+/// If `read` fails (benchmark set-up only).
+#[inline(always)]
+pub fn ews_read_message(
+    ws: &mut embedded_websocket::WebSocketClient<TestRng>,
+    frames: &[u8],
+    out: &mut [u8],
+) -> usize {
+    let (mut from, mut to) = (0, 0);
+    loop {
+        let read = ws.read(&frames[from..], &mut out[to..]).expect("read");
+        from += read.len_from;
+        to += read.len_to;
+        if read.end_of_message {
+            return to;
+        }
+    }
+}
+
 /// Bytes at a chosen offset in their page: a copy's source placed like its destination.
 ///
 /// Where a copy's destination lies relative to its source, modulo 4 KiB, moves the speed of
