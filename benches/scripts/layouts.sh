@@ -28,7 +28,12 @@ sysroot=$(rustc --print sysroot)
 gcc_ld="$sysroot/lib/rustlib/$(rustc -vV | sed -n 's/^host: //p')/bin/gcc-ld"
 [ -x "$gcc_ld/ld.lld" ] || { echo "layouts.sh: rust-lld's ld.lld not found in $gcc_ld" >&2; exit 1; }
 out=$(mktemp -d)
-trap 'rm -rf "$out"' EXIT
+# `-C save-temps` below keeps rustc's temporary directories next to the example: the ones this
+# run adds are removed at the end (its objects are overwritten by the next build).
+examples="${CARGO_TARGET_DIR:-$root/target}/release/examples"
+kept() { find "$examples" -maxdepth 1 -type d \( -name 'rustc*' -o -name 'rmeta*' \) 2>/dev/null | sort; }
+kept >"$out/kept.before"
+trap 'kept | comm -13 "$out/kept.before" - | xargs -r rm -rf; rm -rf "$out"' EXIT
 # The link command of a fresh build of the example, with its objects kept (`-C save-temps`).
 # Cargo runs rustc only when the example is out of date: touch it.
 touch "$root/benches/examples/instructions.rs"
@@ -52,7 +57,3 @@ r = sorted(map(float, ratios))
 print(f"{a} / {b} over {len(r)} layouts: median {statistics.median(r):.3f}, "
       f"mean {statistics.mean(r):.3f}, range {r[0]:.3f}-{r[-1]:.3f}")
 EOF
-# The objects rustc kept for the link.
-sed -nE 's#.*"([^"]*/rustc[^/"]*)/symbols\.o".*#\1#p' "$out/link" | while read -r dir; do
-    case "$dir" in "${CARGO_TARGET_DIR:-$root/target}"/*) rm -rf "$dir" ;; esac
-done
