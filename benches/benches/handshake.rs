@@ -22,6 +22,10 @@
 //!   `block_on`, reads the request from the other end and writes the same server step's 101;
 //!   the duplex (a mutex-guarded buffer each way) costs a little more than the in-memory
 //!   stream of `tungstenite`.
+//!
+//! Every case runs through `sockettask_benches::placement::spread`: a sample's iterations are
+//! shared out over 16 stack depths, each with the case's state made afresh there and one
+//! untimed call first, so that no figure is one draw of where the process's stack lies.
 
 use std::future::poll_fn;
 use std::hint::black_box;
@@ -34,6 +38,7 @@ use hyper::body::Bytes;
 use hyper::header::{CONNECTION, HOST, SEC_WEBSOCKET_KEY, SEC_WEBSOCKET_VERSION, UPGRADE};
 use sockettask::{Buffers, Client, Config, ConnectOptions, Event, Instant, Schemes};
 use sockettask_benches::mem::MemStream;
+use sockettask_benches::placement::spread;
 use sockettask_benches::{TestRng, in_memory, wire};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _, DuplexStream};
 
@@ -68,68 +73,82 @@ async fn serve_101(io: &mut DuplexStream, request: &mut Vec<u8>, response: &mut 
 
 fn handshake(c: &mut Criterion) {
     let mut group = c.benchmark_group("handshake");
-    let mut response = Vec::with_capacity(256);
 
     let config = Config { schemes: Schemes::AllowInsecure, ..Config::default() };
     let options = ConnectOptions::new(URL);
     let now = Instant::from_millis(0);
-    let (mut rx, mut tx) = (vec![0u8; 1024], vec![0u8; 1024]);
     group.bench_function("sockettask", |b| {
-        b.iter(|| {
-            let storage = [Buffers::new(&mut rx[..], &mut tx[..])];
-            let mut client: Client<&mut [u8], TestRng, 1> =
-                Client::new(config, TestRng::new(7), storage).expect("client");
-            let task = client.connect_socket(now, black_box(&options)).expect("connect");
-            let request = client.transmit_data(task);
-            assert!(wire::write_response(request, &mut response));
-            let n = request.len();
-            client.advance_transmit(now, task, n);
-            client.handle_input(now, task, &response);
-            match client.poll_event() {
-                Some((_, Event::Open(open))) => black_box(open.protocol),
-                other => panic!("expected Open, got {other:?}"),
-            };
+        b.iter_custom(|iters| {
+            spread(
+                iters,
+                || (vec![0u8; 1024], vec![0u8; 1024], Vec::with_capacity(256)),
+                |(rx, tx, response)| {
+                    let storage = [Buffers::new(&mut rx[..], &mut tx[..])];
+                    let mut client: Client<&mut [u8], TestRng, 1> =
+                        Client::new(config, TestRng::new(7), storage).expect("client");
+                    let task = client.connect_socket(now, black_box(&options)).expect("connect");
+                    let request = client.transmit_data(task);
+                    assert!(wire::write_response(request, response));
+                    let n = request.len();
+                    client.advance_transmit(now, task, n);
+                    client.handle_input(now, task, response);
+                    match client.poll_event() {
+                        Some((_, Event::Open(open))) => black_box(open.protocol),
+                        other => panic!("expected Open, got {other:?}"),
+                    };
+                },
+            )
         })
     });
 
     group.bench_function("tungstenite", |b| {
-        b.iter(|| {
-            let (ws, answer) =
-                tungstenite::client::client(black_box(URL), MemStream::handshaking()).expect("handshake");
-            black_box((ws, answer));
+        b.iter_custom(|iters| {
+            spread(
+                iters,
+                || (),
+                |()| {
+                    tungstenite::client::client(black_box(URL), MemStream::handshaking()).expect("handshake")
+                },
+            )
         })
     });
 
     let runtime = tokio::runtime::Builder::new_current_thread().build().expect("tokio runtime");
-    let mut peer_request = Vec::with_capacity(1024);
     group.bench_function("fastwebsockets", |b| {
-        b.iter(|| {
-            runtime.block_on(async {
-                let (stream, mut peer) = tokio::io::duplex(4096);
-                let request = hyper::Request::builder()
-                    .method("GET")
-                    .uri(black_box("/chat"))
-                    .header(HOST, "example.com")
-                    .header(UPGRADE, "websocket")
-                    .header(CONNECTION, "Upgrade")
-                    .header(SEC_WEBSOCKET_KEY, fastwebsockets::handshake::generate_key())
-                    .header(SEC_WEBSOCKET_VERSION, "13")
-                    .body(Empty::<Bytes>::new())
-                    .expect("request");
-                let mut client = pin!(fastwebsockets::handshake::client(&SpawnExecutor, request, stream));
-                let mut server = pin!(serve_101(&mut peer, &mut peer_request, &mut response));
-                let mut served = false;
-                // Both sides in one task: the peer until it has answered, the client to the end.
-                let (ws, answer) = poll_fn(|cx| {
-                    if !served {
-                        served = Pin::as_mut(&mut server).poll(cx).is_ready();
-                    }
-                    Pin::as_mut(&mut client).poll(cx)
-                })
-                .await
-                .expect("handshake");
-                black_box((ws, answer));
-            })
+        b.iter_custom(|iters| {
+            spread(
+                iters,
+                || (Vec::with_capacity(1024), Vec::with_capacity(256)),
+                |(peer_request, response)| {
+                    runtime.block_on(async {
+                        let (stream, mut peer) = tokio::io::duplex(4096);
+                        let request = hyper::Request::builder()
+                            .method("GET")
+                            .uri(black_box("/chat"))
+                            .header(HOST, "example.com")
+                            .header(UPGRADE, "websocket")
+                            .header(CONNECTION, "Upgrade")
+                            .header(SEC_WEBSOCKET_KEY, fastwebsockets::handshake::generate_key())
+                            .header(SEC_WEBSOCKET_VERSION, "13")
+                            .body(Empty::<Bytes>::new())
+                            .expect("request");
+                        let mut client =
+                            pin!(fastwebsockets::handshake::client(&SpawnExecutor, request, stream));
+                        let mut server = pin!(serve_101(&mut peer, peer_request, response));
+                        let mut served = false;
+                        // Both sides in one task: the peer until it has answered, the client
+                        // to the end.
+                        poll_fn(|cx| {
+                            if !served {
+                                served = Pin::as_mut(&mut server).poll(cx).is_ready();
+                            }
+                            Pin::as_mut(&mut client).poll(cx)
+                        })
+                        .await
+                        .expect("handshake")
+                    })
+                },
+            )
         })
     });
 
@@ -140,19 +159,30 @@ fn handshake(c: &mut Criterion) {
         sub_protocols: None,
         additional_headers: None,
     };
-    let mut request = vec![0u8; 1024];
     group.bench_function("embedded-websocket", |b| {
-        b.iter(|| {
-            let mut ws = WebSocketClient::new_client(TestRng::new(7));
-            let (len, key) = ws.client_connect(black_box(&ews_options), &mut request).expect("connect");
-            assert!(wire::write_response(&request[..len], &mut response));
-            black_box(ws.client_accept(&key, &response).expect("accept"));
+        b.iter_custom(|iters| {
+            spread(
+                iters,
+                || (vec![0u8; 1024], Vec::with_capacity(256)),
+                |(request, response)| {
+                    let mut ws = WebSocketClient::new_client(TestRng::new(7));
+                    let (len, key) = ws.client_connect(black_box(&ews_options), request).expect("connect");
+                    assert!(wire::write_response(&request[..len], response));
+                    ws.client_accept(&key, response).expect("accept")
+                },
+            )
         })
     });
 
     let request = wire::request("example.com", "/chat", "dGhlIHNhbXBsZSBub25jZQ==");
     group.bench_function("limit:server-101", |b| {
-        b.iter(|| assert!(wire::write_response(black_box(request.as_bytes()), &mut response)))
+        b.iter_custom(|iters| {
+            spread(
+                iters,
+                || Vec::with_capacity(256),
+                |response| assert!(wire::write_response(black_box(request.as_bytes()), response)),
+            )
+        })
     });
     group.finish();
 }

@@ -23,6 +23,10 @@
 //! the machines here, and would otherwise be each one's luck with the allocator;
 //! `embedded-websocket`'s destination is its output, so its frames are placed by their first
 //! payload byte). The other two copy inside their own streams.
+//!
+//! Every case runs through `sockettask_benches::placement::spread`: a sample's iterations are
+//! shared out over 16 stack depths, each with the case's state made afresh there and one
+//! untimed call first, so that no figure is one draw of where the process's stack lies.
 
 use std::hint::black_box;
 
@@ -33,6 +37,7 @@ use embedded_websocket::{WebSocketClient, WebSocketState};
 use fastwebsockets::{FragmentCollector, Role, WebSocket};
 use sockettask::{Instant, RX_OVERHEAD};
 use sockettask_benches::mem::{MemStream, block_on};
+use sockettask_benches::placement::spread;
 use sockettask_benches::{
     Placed, RECEIVE_SIZES, TestRng, ews_read_message, in_memory, open_client, receive_message, size_label,
     wire,
@@ -72,71 +77,98 @@ fn bench_case(group: &mut BenchmarkGroup<'_, WallTime>, case: &Case) {
 }
 
 fn sockettask(group: &mut BenchmarkGroup<'_, WallTime>, case: &Case) {
-    let (mut client, task) = open_client((case.frames.len() + RX_OVERHEAD).max(1024), 4096);
     let now = Instant::from_millis(0);
-    let frames = &*Placed::like(&case.frames, client.input_buffer(task).as_ptr());
-    group.bench_function("sockettask", |b| b.iter(|| receive_message(&mut client, task, now, frames)));
+    let setup = || {
+        let (mut client, task) = open_client((case.frames.len() + RX_OVERHEAD).max(1024), 4096);
+        let frames = Placed::like(&case.frames, client.input_buffer(task).as_ptr());
+        (client, task, frames)
+    };
+    group.bench_function("sockettask", |b| {
+        b.iter_custom(|iters| {
+            spread(iters, setup, |(client, task, frames)| receive_message(client, *task, now, frames))
+        })
+    });
 }
 
 fn tungstenite(group: &mut BenchmarkGroup<'_, WallTime>, case: &Case) {
-    let stream = MemStream::repeating(case.frames.clone());
-    let mut ws = tungstenite::WebSocket::from_raw_socket(stream, tungstenite::protocol::Role::Client, None);
+    let setup = || {
+        let stream = MemStream::repeating(case.frames.clone());
+        tungstenite::WebSocket::from_raw_socket(stream, tungstenite::protocol::Role::Client, None)
+    };
     group.bench_function("tungstenite", |b| {
-        b.iter(|| match ws.read().expect("read") {
-            tungstenite::Message::Text(text) => black_box(text.len()),
-            tungstenite::Message::Binary(bytes) => black_box(bytes.len()),
-            other => panic!("expected a message, got {other:?}"),
+        b.iter_custom(|iters| {
+            spread(iters, setup, |ws| match ws.read().expect("read") {
+                tungstenite::Message::Text(text) => black_box(text.len()),
+                tungstenite::Message::Binary(bytes) => black_box(bytes.len()),
+                other => panic!("expected a message, got {other:?}"),
+            })
         })
     });
 }
 
 fn fastwebsockets(group: &mut BenchmarkGroup<'_, WallTime>, case: &Case) {
-    let stream = MemStream::repeating(case.frames.clone());
-    let mut ws = FragmentCollector::new(WebSocket::after_handshake(stream, Role::Client));
+    let setup = || {
+        let stream = MemStream::repeating(case.frames.clone());
+        FragmentCollector::new(WebSocket::after_handshake(stream, Role::Client))
+    };
     group.bench_function("fastwebsockets", |b| {
-        b.iter(|| {
-            let frame = block_on(ws.read_frame()).expect("read");
-            black_box(&frame.payload[..]);
+        b.iter_custom(|iters| {
+            spread(iters, setup, |ws| {
+                let frame = block_on(ws.read_frame()).expect("read");
+                black_box(&frame.payload[..]);
+            })
         })
     });
 }
 
 fn embedded_websocket(group: &mut BenchmarkGroup<'_, WallTime>, case: &Case) {
-    let mut ws = WebSocketClient::new_client(TestRng::new(4));
-    ws.state = WebSocketState::Open;
-    let mut out = vec![0; case.payload.len()];
     // The first frame's header: the bytes before the payload's first (single frames; the
     // fragmented case's first fragment).
     let header = wire::header_len(&case.frames);
-    let (frames, text) = (&*Placed::like(&case.frames, out.as_ptr().wrapping_sub(header)), case.text);
+    let setup = || {
+        let mut ws = WebSocketClient::new_client(TestRng::new(4));
+        ws.state = WebSocketState::Open;
+        let out = vec![0; case.payload.len()];
+        let frames = Placed::like(&case.frames, out.as_ptr().wrapping_sub(header));
+        (ws, out, frames)
+    };
+    let text = case.text;
     group.bench_function("embedded-websocket", |b| {
-        b.iter(|| {
-            let to = ews_read_message(&mut ws, frames, &mut out);
-            let message = &out[..to];
-            if text {
-                black_box(simdutf8::basic::from_utf8(message).expect("valid UTF-8"));
-            }
-            black_box(message);
+        b.iter_custom(|iters| {
+            spread(iters, setup, |(ws, out, frames)| {
+                let to = ews_read_message(ws, frames, out);
+                let message = &out[..to];
+                if text {
+                    black_box(simdutf8::basic::from_utf8(message).expect("valid UTF-8"));
+                }
+                black_box(message);
+            })
         })
     });
 }
 
 fn limits(group: &mut BenchmarkGroup<'_, WallTime>, case: &Case) {
-    let payload = &case.payload;
+    // Hidden from the optimiser once, not per iteration (see `benches/send.rs`).
+    let payload: &[u8] = black_box(&case.payload);
     if case.text {
         group.bench_function("limit:simdutf8", |b| {
-            b.iter(|| black_box(simdutf8::basic::from_utf8(black_box(payload)).is_ok()))
+            b.iter_custom(|iters| spread(iters, || (), |()| simdutf8::basic::from_utf8(payload).is_ok()))
         });
         group.bench_function("limit:core-utf8", |b| {
-            b.iter(|| black_box(core::str::from_utf8(black_box(payload)).is_ok()))
+            b.iter_custom(|iters| spread(iters, || (), |()| core::str::from_utf8(payload).is_ok()))
         });
     }
-    let mut dst = vec![0; payload.len()];
-    let source = Placed::like(payload, dst.as_ptr());
+    let setup = || {
+        let dst = vec![0; payload.len()];
+        let source = Placed::like(payload, dst.as_ptr());
+        (dst, source)
+    };
     group.bench_function("limit:memcpy", |b| {
-        b.iter(|| {
-            dst.copy_from_slice(black_box(&source));
-            black_box(&dst);
+        b.iter_custom(|iters| {
+            spread(iters, setup, |(dst, source)| {
+                dst.copy_from_slice(source);
+                black_box(&dst);
+            })
         })
     });
 }

@@ -19,6 +19,10 @@
 //!
 //! Every stream write lands in a sink that looks at the bytes without copying them (a socket
 //! write costs every contender the same; the echo benches measure it).
+//!
+//! Every case runs through `sockettask_benches::placement::spread`: a sample's iterations are
+//! shared out over 16 stack depths, each with the case's state made afresh there and one
+//! untimed call first, so that no figure is one draw of where the process's stack lies.
 
 use std::hint::black_box;
 
@@ -27,6 +31,7 @@ use embedded_websocket::{WebSocketClient, WebSocketSendMessageType, WebSocketSta
 use fastwebsockets::{Frame, Payload, Role, WebSocket};
 use sockettask::{Instant, Message, TX_OVERHEAD};
 use sockettask_benches::mem::{MemStream, block_on};
+use sockettask_benches::placement::spread;
 use sockettask_benches::{SEND_SIZES, TestRng, fused_copy_xor, in_memory, open_client, size_label, wire};
 
 fn send(c: &mut Criterion) {
@@ -34,75 +39,117 @@ fn send(c: &mut Criterion) {
         let mut group = c.benchmark_group(format!("send {}", size_label(size)));
         group.throughput(Throughput::Bytes(size as u64));
         let payload = wire::binary(size);
+        // Hidden from the optimiser once, not per iteration: a `black_box` in the loop costs
+        // a store and a reload of the slice on every send, and whether that reload waits for
+        // the store depends on how each contender's loop was compiled.
+        let input: &[u8] = black_box(&payload);
 
-        let (mut client, task) = open_client(4096, (size + TX_OVERHEAD).max(1024));
         let now = Instant::from_millis(0);
         group.bench_function("sockettask", |b| {
-            b.iter(|| {
-                client.send(task, Message::Binary(black_box(&payload))).expect("send");
-                let n = black_box(client.transmit_data(task)).len();
-                client.advance_transmit(now, task, n);
+            b.iter_custom(|iters| {
+                spread(
+                    iters,
+                    || open_client(4096, (size + TX_OVERHEAD).max(1024)),
+                    |(client, task)| {
+                        client.send(*task, Message::Binary(input)).expect("send");
+                        let n = black_box(client.transmit_data(*task)).len();
+                        client.advance_transmit(now, *task, n);
+                    },
+                )
             })
         });
 
-        let (mut client, task) = open_client(4096, 1024);
-        let mut scratch = payload.clone();
         group.bench_function("sockettask in place", |b| {
-            b.iter(|| {
-                client.send_in_place(task, black_box(&mut scratch)).expect("send");
-                let n = black_box(client.transmit_data(task)).len();
-                client.advance_transmit(now, task, n);
-                if let Some(due) = client.in_place_due(task) {
-                    black_box(&scratch[due.clone()]);
-                    client.advance_in_place(now, task, due.len());
-                }
+            b.iter_custom(|iters| {
+                spread(
+                    iters,
+                    || (open_client(4096, 1024), payload.clone()),
+                    |((client, task), scratch)| {
+                        client.send_in_place(*task, &mut scratch[..]).expect("send");
+                        let n = black_box(client.transmit_data(*task)).len();
+                        client.advance_transmit(now, *task, n);
+                        if let Some(due) = client.in_place_due(*task) {
+                            black_box(&scratch[due.clone()]);
+                            client.advance_in_place(now, *task, due.len());
+                        }
+                    },
+                )
             })
         });
 
-        let mut ws = tungstenite::WebSocket::from_raw_socket(
-            MemStream::default(),
-            tungstenite::protocol::Role::Client,
-            None,
-        );
-        let bytes = tungstenite::Bytes::from(payload.clone());
+        let bytes = black_box(tungstenite::Bytes::from(payload.clone()));
         group.bench_function("tungstenite", |b| {
-            b.iter(|| ws.send(tungstenite::Message::Binary(black_box(&bytes).clone())).expect("send"))
+            b.iter_custom(|iters| {
+                spread(
+                    iters,
+                    || {
+                        tungstenite::WebSocket::from_raw_socket(
+                            MemStream::default(),
+                            tungstenite::protocol::Role::Client,
+                            None,
+                        )
+                    },
+                    |ws| ws.send(tungstenite::Message::Binary(bytes.clone())).expect("send"),
+                )
+            })
         });
 
-        let mut ws = WebSocket::after_handshake(MemStream::default(), Role::Client);
-        let mut scratch = payload.clone();
         group.bench_function("fastwebsockets", |b| {
-            b.iter(|| {
-                let frame = Frame::binary(Payload::BorrowedMut(black_box(&mut scratch)));
-                block_on(ws.write_frame(frame)).expect("write");
+            b.iter_custom(|iters| {
+                spread(
+                    iters,
+                    || (WebSocket::after_handshake(MemStream::default(), Role::Client), payload.clone()),
+                    |(ws, scratch)| {
+                        let frame = Frame::binary(Payload::BorrowedMut(&mut scratch[..]));
+                        block_on(ws.write_frame(frame)).expect("write");
+                    },
+                )
             })
         });
 
-        let mut ws = WebSocketClient::new_client(TestRng::new(3));
-        ws.state = WebSocketState::Open;
-        let mut out = vec![0; size + 14];
         group.bench_function("embedded-websocket", |b| {
-            b.iter(|| {
-                let n = ws
-                    .write(WebSocketSendMessageType::Binary, true, black_box(&payload), &mut out)
-                    .expect("write");
-                black_box(&out[..n]);
+            b.iter_custom(|iters| {
+                spread(
+                    iters,
+                    || {
+                        let mut ws = WebSocketClient::new_client(TestRng::new(3));
+                        ws.state = WebSocketState::Open;
+                        (ws, vec![0; size + 14])
+                    },
+                    |(ws, out)| {
+                        let n = ws.write(WebSocketSendMessageType::Binary, true, input, out).expect("write");
+                        black_box(&out[..n]);
+                    },
+                )
             })
         });
 
+        let key = black_box([0x37, 0xFA, 0x21, 0x3D]);
         // Into a frame-shaped buffer, after a 14-byte header's room, as the encoders write.
-        let mut frame = vec![0; size + 14];
-        let dst = &mut frame[14..];
         group.bench_function("limit:memcpy", |b| {
-            b.iter(|| {
-                dst.copy_from_slice(black_box(&payload));
-                black_box(&dst);
+            b.iter_custom(|iters| {
+                spread(
+                    iters,
+                    || vec![0; size + 14],
+                    |frame| {
+                        let dst = &mut frame[14..];
+                        dst.copy_from_slice(input);
+                        black_box(&dst);
+                    },
+                )
             })
         });
         group.bench_function("limit:copy+xor", |b| {
-            b.iter(|| {
-                fused_copy_xor(black_box(&payload), dst, black_box([0x37, 0xFA, 0x21, 0x3D]));
-                black_box(&dst);
+            b.iter_custom(|iters| {
+                spread(
+                    iters,
+                    || vec![0; size + 14],
+                    |frame| {
+                        let dst = &mut frame[14..];
+                        fused_copy_xor(input, dst, key);
+                        black_box(&dst);
+                    },
+                )
             })
         });
         group.finish();

@@ -37,31 +37,42 @@ pub fn run_cli(program: &str, case: fn(&str) -> Option<Case>) {
 /// says the median time of an iteration of each and the median of the per-round ratios
 /// `a / b`. Alternating batches of a few milliseconds keep a shared machine's slow swings
 /// (frequency, a neighbour's load) out of the ratio: both sides of a round see the same
-/// machine. Each batch includes its case's set-up (a client opened with a handshake for the
-/// receive and send cases: about 1 µs, 0.3 % of a batch of 20,000 16 B messages; a 64 KiB
-/// message made and placed: use batches of 20,000 there too).
+/// machine. Both batches of a round run at the same stack depth, a new one every two rounds
+/// ([`crate::placement::at_depth`]): the medians are over [`crate::placement::PLACEMENTS`]
+/// placements of the cases' state, not one. Each batch includes its case's set-up (a
+/// client opened with a handshake for the receive and send cases: about 1 µs, 0.3 % of a
+/// batch of 20,000 16 B messages; a 64 KiB message made and placed: use batches of 20,000
+/// there too).
 ///
 /// ```
 /// let line = sockettask_benches::ab::ab(("a", |_| {}), ("b", |_| {}), 10, 3);
 /// assert!(line.starts_with("a ") && line.contains("3 rounds of 10"));
 /// ```
 pub fn ab((a, run_a): (&str, Case), (b, run_b): (&str, Case), batch: u32, rounds: u32) -> String {
-    let time = |run: Case| {
-        let start = std::time::Instant::now();
-        run(batch);
-        start.elapsed().as_secs_f64() * 1e9 / f64::from(batch.max(1))
+    // Both batches of a round at the round's stack depth (`crate::placement`), with the
+    // cases' state made in the batch.
+    let time = |run: Case, depth: u32| {
+        let mut elapsed = std::time::Duration::ZERO;
+        crate::placement::at_depth(depth, &mut || {
+            let start = std::time::Instant::now();
+            run(batch);
+            elapsed = start.elapsed();
+        });
+        elapsed.as_secs_f64() * 1e9 / f64::from(batch.max(1))
     };
-    time(run_a);
-    time(run_b);
+    time(run_a, 0);
+    time(run_b, 0);
     let (mut ta, mut tb, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
     for round in 0..rounds {
-        // Which goes first alternates too.
+        // Which goes first alternates too; the depth moves every two rounds, so each
+        // depth sees both orders.
+        let depth = round / 2;
         let (x, y) = if round % 2 == 0 {
-            let x = time(run_a);
-            (x, time(run_b))
+            let x = time(run_a, depth);
+            (x, time(run_b, depth))
         } else {
-            let y = time(run_b);
-            (time(run_a), y)
+            let y = time(run_b, depth);
+            (time(run_a, depth), y)
         };
         ta.push(x);
         tb.push(y);

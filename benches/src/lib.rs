@@ -14,6 +14,7 @@ pub mod alloc;
 pub mod deflate;
 pub mod echo;
 pub mod mem;
+pub mod placement;
 pub mod server;
 pub mod wire;
 
