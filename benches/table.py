@@ -2,13 +2,14 @@
 """Turns criterion's results into the Markdown table of benches/README.md.
 
 Reads target/criterion/**/new/{benchmark,estimates}.json (the median of each benchmark),
-target/criterion/memory.json and target/criterion/resident.json (written by the `memory` and
-`resident` benches), prints Markdown to stdout:
+target/criterion/memory.json, target/criterion/resident.json and target/criterion/ratios.json
+(written by the `memory`, `resident` and `ratios` benches), prints Markdown to stdout:
 one row per case, the median time of every contender, sockettask's throughput, and the
 ratios ours / best other and ours / memcpy (times: below 1 means sockettask is faster), and
 the physical limit of the case with sockettask's speed as a share of it. The `deflate` bench's
 cases get a table of their own: sockettask, yawc, the library alone (the limit) and
-sockettask's speed as a share of it.
+sockettask's speed as a share of it. So do the `ratios` bench's goal cases, timed in
+alternating batches in one process: each ratio beside the issue's goal.
 
     python3 benches/table.py [TARGET_DIR]     # default: target/ next to this script's parent
 """
@@ -169,6 +170,22 @@ def memory(root):
     return lines
 
 
+def ratios(root):
+    """The goal ratios the `ratios` bench timed in alternating batches, or []."""
+    path = os.path.join(root, "criterion", "ratios.json")
+    if not os.path.exists(path):
+        return []
+    with open(path) as f:
+        data = json.load(f)
+    lines = ["| goal case (interleaved) | sockettask | against | ours / theirs (quartiles) | goal | |",
+             "|---|---:|---:|---:|---:|---|"]
+    for case, r in data.items():
+        met = "met" if r["ratio"] <= r["at_most"] else "**not met**"
+        lines.append(f"| {case} | {fmt_time(r['ours_ns'])} | {r['peer']} {fmt_time(r['peer_ns'])} | "
+                     f"{r['ratio']:.3f} ({r['low']:.3f}–{r['high']:.3f}) | ≤ {r['at_most']:.3f} | {met} |")
+    return lines
+
+
 def resident(root):
     """The per-task resident-memory table written by the `resident` bench, or []."""
     path = os.path.join(root, "criterion", "resident.json")
@@ -214,6 +231,9 @@ def main():
     lines, behind = table(results)
     print(f"Machine: {machine()}\n")
     print("\n".join(lines))
+    goals = ratios(root)
+    if goals:
+        print("\n" + "\n".join(goals))
     pmd = deflate(results)
     if pmd:
         print("\n" + "\n".join(pmd))

@@ -28,7 +28,7 @@ fn main() {
 }
 
 /// The case of that name: a function that runs it `n` times.
-fn case(name: &str) -> Option<fn(u32)> {
+pub(crate) fn case(name: &str) -> Option<fn(u32)> {
     Some(match name {
         "receive-binary-64k" => receive_64k,
         "ews-receive-binary-64k" => ews_receive_64k,

@@ -37,7 +37,7 @@ fn main() {
 }
 
 /// The case of that name: a function that runs it `n` times.
-fn case(name: &str) -> Option<fn(u32)> {
+pub(crate) fn case(name: &str) -> Option<fn(u32)> {
     Some(match name {
         "receive-text-16" => |n| receive(true, n),
         "receive-binary-16" => |n| receive(false, n),

@@ -49,6 +49,17 @@ pub fn run_cli(program: &str, case: fn(&str) -> Option<Case>) {
 /// assert!(line.starts_with("a ") && line.contains("3 rounds of 10"));
 /// ```
 pub fn ab((a, run_a): (&str, Case), (b, run_b): (&str, Case), batch: u32, rounds: u32) -> String {
+    measure((a, run_a), (b, run_b), batch, rounds).to_string()
+}
+
+/// [`ab`]'s measurement, as figures: what [`ab`] prints is its [`Display`](std::fmt::Display).
+///
+/// ```
+/// let m = sockettask_benches::ab::measure(("a", |_| {}), ("b", |_| {}), 10, 4);
+/// assert_eq!((m.a.as_str(), m.b.as_str(), m.rounds, m.batch), ("a", "b", 4, 10));
+/// assert!(m.to_string().starts_with("a "));
+/// ```
+pub fn measure((a, run_a): (&str, Case), (b, run_b): (&str, Case), batch: u32, rounds: u32) -> Ab {
     // Both batches of a round at the round's stack depth (`crate::placement`), with the
     // cases' state made in the batch.
     let time = |run: Case, depth: u32| {
@@ -82,12 +93,43 @@ pub fn ab((a, run_a): (&str, Case), (b, run_b): (&str, Case), batch: u32, rounds
         v.sort_by(f64::total_cmp);
         v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
     };
-    let (ma, mb, mr) = (median(&mut ta), median(&mut tb), median(&mut ratios));
+    let (a_ns, b_ns, ratio) = (median(&mut ta), median(&mut tb), median(&mut ratios));
     let (low, high) = (
         ratios.get(ratios.len() / 4).copied().unwrap_or(f64::NAN),
         ratios.get(ratios.len() * 3 / 4).copied().unwrap_or(f64::NAN),
     );
-    format!(
-        "{a} {ma:.1} ns, {b} {mb:.1} ns: ratio {mr:.3} (quartiles {low:.3}-{high:.3}, {rounds} rounds of {batch})"
-    )
+    Ab { a: a.to_owned(), b: b.to_owned(), a_ns, b_ns, ratio, low, high, batch, rounds }
+}
+
+/// Two cases timed in alternating batches ([`measure`]): medians and quartiles.
+#[derive(Clone, Debug)]
+pub struct Ab {
+    /// The first case's name.
+    pub a: String,
+    /// The second case's name.
+    pub b: String,
+    /// The median time of one iteration of `a`, in nanoseconds.
+    pub a_ns: f64,
+    /// The median time of one iteration of `b`, in nanoseconds.
+    pub b_ns: f64,
+    /// The median of the rounds' ratios `a / b`.
+    pub ratio: f64,
+    /// The first quartile of the rounds' ratios.
+    pub low: f64,
+    /// The third quartile of the rounds' ratios.
+    pub high: f64,
+    /// Iterations per batch.
+    pub batch: u32,
+    /// Rounds (a batch of each case per round).
+    pub rounds: u32,
+}
+
+impl std::fmt::Display for Ab {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let Ab { a, b, a_ns, b_ns, ratio, low, high, batch, rounds } = self;
+        write!(
+            f,
+            "{a} {a_ns:.1} ns, {b} {b_ns:.1} ns: ratio {ratio:.3} (quartiles {low:.3}-{high:.3}, {rounds} rounds of {batch})"
+        )
+    }
 }
