@@ -6,11 +6,13 @@
 //! measured alone as `limit:server-101` so it can be subtracted.
 //!
 //! - `sockettask`: `Client::new` over borrowed 1 KiB buffers, `connect` (URL check, key from
-//!   the RNG, request into the send buffer), `transmit_data` / `advance_transmit`,
-//!   `handle_input(response)` (full validation), `poll_event` → `Open`.
+//!   the RNG, request into the send buffer), `transmit_data` / `advance_transmit`, the 101
+//!   written into `input_buffer` (where a socket read puts it), `handle_read` (full
+//!   validation), `poll_event` → `Open`.
 //! - `tungstenite`: `tungstenite::client::client("ws://…", stream)` (builds an
 //!   `http::Request`, writes it, reads and validates the response).
-//! - `embedded-websocket`: `new_client`, `client_connect` into a buffer, `client_accept`.
+//! - `embedded-websocket`: `new_client`, `client_connect` into a buffer, the 101 written into
+//!   a second buffer (where its caller's socket read puts it), `client_accept` on it.
 //! - `fastwebsockets`: an `http::Request` (GET, Host, Upgrade, Connection, a key from
 //!   `handshake::generate_key`, version 13) and `handshake::client` over one end of a
 //!   `tokio::io::duplex`, on a current-thread tokio runtime made once (`block_on` per
@@ -81,17 +83,18 @@ fn handshake(c: &mut Criterion) {
         b.iter_custom(|iters| {
             spread(
                 iters,
-                || (vec![0u8; 1024], vec![0u8; 1024], Vec::with_capacity(256)),
-                |(rx, tx, response)| {
+                || (vec![0u8; 1024], vec![0u8; 1024]),
+                |(rx, tx)| {
                     let storage = [Buffers::new(&mut rx[..], &mut tx[..])];
                     let mut client: Client<&mut [u8], TestRng, 1> =
                         Client::new(config, TestRng::new(7), storage).expect("client");
                     let task = client.connect_socket(now, black_box(&options)).expect("connect");
                     let request = client.transmit_data(task);
-                    assert!(wire::write_response(request, response));
+                    let accept = wire::accept(wire::request_key(request).expect("key"));
                     let n = request.len();
                     client.advance_transmit(now, task, n);
-                    client.handle_input(now, task, response);
+                    let read = wire::put_response(&accept, client.input_buffer(task)).expect("room");
+                    client.handle_read(now, task, read);
                     match client.poll_event() {
                         Some((_, Event::Open(open))) => black_box(open.protocol),
                         other => panic!("expected Open, got {other:?}"),
@@ -163,12 +166,13 @@ fn handshake(c: &mut Criterion) {
         b.iter_custom(|iters| {
             spread(
                 iters,
-                || (vec![0u8; 1024], Vec::with_capacity(256)),
+                || (vec![0u8; 1024], vec![0u8; 1024]),
                 |(request, response)| {
                     let mut ws = WebSocketClient::new_client(TestRng::new(7));
                     let (len, key) = ws.client_connect(black_box(&ews_options), request).expect("connect");
-                    assert!(wire::write_response(&request[..len], response));
-                    ws.client_accept(&key, response).expect("accept")
+                    let accept = wire::accept(wire::request_key(&request[..len]).expect("key"));
+                    let read = wire::put_response(&accept, response).expect("room");
+                    ws.client_accept(&key, &response[..read]).expect("accept")
                 },
             )
         })
@@ -179,8 +183,11 @@ fn handshake(c: &mut Criterion) {
         b.iter_custom(|iters| {
             spread(
                 iters,
-                || Vec::with_capacity(256),
-                |response| assert!(wire::write_response(black_box(request.as_bytes()), response)),
+                || vec![0u8; 1024],
+                |response| {
+                    let accept = wire::accept(wire::request_key(black_box(request.as_bytes())).expect("key"));
+                    wire::put_response(&accept, response).expect("room")
+                },
             )
         })
     });

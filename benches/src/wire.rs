@@ -110,6 +110,34 @@ pub fn request_key(request: &[u8]) -> Option<&[u8]> {
     Some(rest.get(..end)?.trim_ascii())
 }
 
+/// The first line and fixed headers of the server's 101, up to the accept's value.
+const RESPONSE_HEAD: &[u8] =
+    b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ";
+
+/// The server's 101 response carrying `accept`, written at the start of `out`: its length,
+/// or `None` if `out` is too short. The handshake benches write it where each contender's
+/// socket read would put it (sockettask's `input_buffer`, embedded-websocket's caller
+/// buffer), so that neither pays a copy the other does not.
+///
+/// ```
+/// use sockettask_benches::wire;
+///
+/// let request = wire::request("example.com", "/chat", "dGhlIHNhbXBsZSBub25jZQ==");
+/// let accept = wire::accept(wire::request_key(request.as_bytes()).unwrap());
+/// let mut out = [0u8; 256];
+/// let n = wire::put_response(&accept, &mut out).unwrap();
+/// assert_eq!(&out[..n], wire::response_to(request.as_bytes()).unwrap().as_slice());
+/// assert_eq!(wire::put_response(&accept, &mut out[..n - 1]), None);
+/// ```
+pub fn put_response(accept: &str, out: &mut [u8]) -> Option<usize> {
+    let mut at = 0;
+    for part in [RESPONSE_HEAD, accept.as_bytes(), b"\r\n\r\n"] {
+        out.get_mut(at..at + part.len())?.copy_from_slice(part);
+        at += part.len();
+    }
+    Some(at)
+}
+
 /// The server's 101 response to `request`, into `out` (cleared first); `false` without a key.
 pub fn write_response(request: &[u8], out: &mut Vec<u8>) -> bool {
     write_response_with(request, &[], out)
@@ -120,9 +148,7 @@ pub fn write_response(request: &[u8], out: &mut Vec<u8>) -> bool {
 pub fn write_response_with(request: &[u8], extra: &[&str], out: &mut Vec<u8>) -> bool {
     let Some(key) = request_key(request) else { return false };
     out.clear();
-    out.extend_from_slice(
-        b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ",
-    );
+    out.extend_from_slice(RESPONSE_HEAD);
     out.extend_from_slice(accept(key).as_bytes());
     for line in extra {
         out.extend_from_slice(b"\r\n");
