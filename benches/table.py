@@ -42,6 +42,15 @@ def load(root):
     return results
 
 
+def saved(root, name):
+    """The JSON a bench wrote to target/criterion/NAME, or None if that bench has not run."""
+    path = os.path.join(root, "criterion", name)
+    if not os.path.exists(path):
+        return None
+    with open(path) as f:
+        return json.load(f)
+
+
 def fmt_time(ns):
     for unit, scale in (("s", 1e9), ("ms", 1e6), ("µs", 1e3)):
         if ns >= scale:
@@ -156,11 +165,9 @@ def deflate(results):
 
 
 def memory(root):
-    path = os.path.join(root, "criterion", "memory.json")
-    if not os.path.exists(path):
+    data = saved(root, "memory.json")
+    if data is None:
         return []
-    with open(path) as f:
-        data = json.load(f)
     lines = ["| client state | bytes (`size_of`) |", "|---|---:|"]
     lines += [f"| {name} | {size} |" for name, size in data["size_of"].items()]
     lines += ["", "| echo client, 64 KiB messages | peak heap / socket, 1 socket | peak heap / socket, 5 sockets |",
@@ -172,11 +179,9 @@ def memory(root):
 
 def ratios(root):
     """The goal ratios the `ratios` bench timed in alternating batches, or []."""
-    path = os.path.join(root, "criterion", "ratios.json")
-    if not os.path.exists(path):
+    data = saved(root, "ratios.json")
+    if data is None:
         return []
-    with open(path) as f:
-        data = json.load(f)
     lines = ["| goal case (interleaved) | sockettask | against | ours / theirs (quartiles) | goal | |",
              "|---|---:|---:|---:|---:|---|"]
     for case, r in data.items():
@@ -188,11 +193,9 @@ def ratios(root):
 
 def resident(root):
     """The per-task resident-memory table written by the `resident` bench, or []."""
-    path = os.path.join(root, "criterion", "resident.json")
-    if not os.path.exists(path):
+    data = saved(root, "resident.json")
+    if data is None:
         return []
-    with open(path) as f:
-        data = json.load(f)
     phases = [("client", "client alone"), ("idle", "idle"), ("peak", "peak during 1 MiB"),
               ("after", "after 1 MiB"), ("back", "back to idle")]
     lines = [f"| KiB per task ({data['tasks']} tasks): RSS / anonymous RSS / heap | "

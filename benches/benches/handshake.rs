@@ -38,7 +38,7 @@ use embedded_websocket::{WebSocketClient, WebSocketOptions};
 use http_body_util::Empty;
 use hyper::body::Bytes;
 use hyper::header::{CONNECTION, HOST, SEC_WEBSOCKET_KEY, SEC_WEBSOCKET_VERSION, UPGRADE};
-use sockettask::{Buffers, Client, Config, ConnectOptions, Event, Instant, Schemes};
+use sockettask::{Config, ConnectOptions, Schemes};
 use sockettask_benches::mem::MemStream;
 use sockettask_benches::placement::spread;
 use sockettask_benches::{TestRng, in_memory, wire};
@@ -78,28 +78,12 @@ fn handshake(c: &mut Criterion) {
 
     let config = Config { schemes: Schemes::AllowInsecure, ..Config::default() };
     let options = ConnectOptions::new(URL);
-    let now = Instant::from_millis(0);
     group.bench_function("sockettask", |b| {
         b.iter_custom(|iters| {
             spread(
                 iters,
                 || (vec![0u8; 1024], vec![0u8; 1024]),
-                |(rx, tx)| {
-                    let storage = [Buffers::new(&mut rx[..], &mut tx[..])];
-                    let mut client: Client<&mut [u8], TestRng, 1> =
-                        Client::new(config, TestRng::new(7), storage).expect("client");
-                    let task = client.connect_socket(now, black_box(&options)).expect("connect");
-                    let request = client.transmit_data(task);
-                    let accept = wire::accept(wire::request_key(request).expect("key"));
-                    let n = request.len();
-                    client.advance_transmit(now, task, n);
-                    let read = wire::put_response(&accept, client.input_buffer(task)).expect("room");
-                    client.handle_read(now, task, read);
-                    match client.poll_event() {
-                        Some((_, Event::Open(open))) => black_box(open.protocol),
-                        other => panic!("expected Open, got {other:?}"),
-                    };
-                },
+                |(rx, tx)| sockettask_benches::handshake(config, &options, rx, tx),
             )
         })
     });

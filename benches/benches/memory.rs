@@ -81,13 +81,5 @@ fn main() {
     }
     json.push_str("\n  }\n}\n");
     println!("{table}");
-    let target =
-        std::env::current_exe().ok().and_then(|exe| exe.ancestors().nth(3).map(|t| t.join("criterion")));
-    if let Some(dir) = target {
-        let _ = std::fs::create_dir_all(&dir);
-        match std::fs::write(dir.join("memory.json"), json) {
-            Ok(()) => println!("written to {}", dir.join("memory.json").display()),
-            Err(e) => eprintln!("memory.json not written: {e}"),
-        }
-    }
+    sockettask_benches::save_for_table("memory.json", &json);
 }

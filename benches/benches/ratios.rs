@@ -128,13 +128,5 @@ fn main() {
     if test || !filters.is_empty() {
         return;
     }
-    let target =
-        std::env::current_exe().ok().and_then(|exe| exe.ancestors().nth(3).map(|t| t.join("criterion")));
-    if let Some(dir) = target {
-        let _ = std::fs::create_dir_all(&dir);
-        match std::fs::write(dir.join("ratios.json"), json) {
-            Ok(()) => println!("written to {}", dir.join("ratios.json").display()),
-            Err(e) => eprintln!("ratios.json not written: {e}"),
-        }
-    }
+    sockettask_benches::save_for_table("ratios.json", &json);
 }

@@ -471,18 +471,6 @@ fn json_entry(name: &str, figures: &[Sample; 5]) -> String {
     format!("    \"{name}\": {{{}}}", phases.join(", "))
 }
 
-fn write_json(json: &str) {
-    let target =
-        std::env::current_exe().ok().and_then(|exe| exe.ancestors().nth(3).map(|t| t.join("criterion")));
-    if let Some(dir) = target {
-        let _ = std::fs::create_dir_all(&dir);
-        match std::fs::write(dir.join("resident.json"), json) {
-            Ok(()) => println!("written to {}", dir.join("resident.json").display()),
-            Err(e) => eprintln!("resident.json not written: {e}"),
-        }
-    }
-}
-
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     if let Some(at) = args.iter().position(|a| a == CHILD) {
@@ -507,9 +495,12 @@ fn main() {
         println!("Spread over the {RUNS} runs (min–max per task): {}.\n", notes.join("; "));
     }
     let notes: Vec<String> = notes.iter().map(|n| format!("\"{n}\"")).collect();
-    write_json(&format!(
-        "{{\n  \"tasks\": {TASKS},\n  \"runs\": {RUNS},\n  \"per_task\": {{\n{}\n  }},\n  \"spread\": [{}]\n}}\n",
-        entries.join(",\n"),
-        notes.join(", ")
-    ));
+    sockettask_benches::save_for_table(
+        "resident.json",
+        &format!(
+            "{{\n  \"tasks\": {TASKS},\n  \"runs\": {RUNS},\n  \"per_task\": {{\n{}\n  }},\n  \"spread\": [{}]\n}}\n",
+            entries.join(",\n"),
+            notes.join(", ")
+        ),
+    );
 }

@@ -28,7 +28,7 @@
 use std::hint::black_box;
 
 use embedded_websocket::{WebSocketClient, WebSocketOptions, WebSocketSendMessageType, WebSocketState};
-use sockettask::{Buffers, Client, Config, ConnectOptions, Event, Instant, Message, RX_OVERHEAD, Schemes};
+use sockettask::{Config, ConnectOptions, Instant, Message, RX_OVERHEAD, Schemes};
 use sockettask_benches::ab::run_cli;
 use sockettask_benches::{TestRng, ews_read_message, open_client, receive_message, wire};
 
@@ -110,23 +110,9 @@ const URL: &str = "ws://example.com/chat";
 fn handshake(n: u32) {
     let config = Config { schemes: Schemes::AllowInsecure, ..Config::default() };
     let options = ConnectOptions::new(URL);
-    let now = Instant::from_millis(0);
     let (mut rx, mut tx) = (vec![0u8; 1024], vec![0u8; 1024]);
     for _ in 0..n {
-        let storage = [Buffers::new(&mut rx[..], &mut tx[..])];
-        let mut client: Client<&mut [u8], TestRng, 1> =
-            Client::new(config, TestRng::new(7), storage).expect("client");
-        let task = client.connect_socket(now, black_box(&options)).expect("connect");
-        let request = client.transmit_data(task);
-        let accept = wire::accept(wire::request_key(request).expect("key"));
-        let n = request.len();
-        client.advance_transmit(now, task, n);
-        let read = wire::put_response(&accept, client.input_buffer(task)).expect("room");
-        client.handle_read(now, task, read);
-        match client.poll_event() {
-            Some((_, Event::Open(open))) => black_box(open.protocol),
-            other => panic!("expected Open, got {other:?}"),
-        };
+        sockettask_benches::handshake(config, &options, &mut rx, &mut tx);
     }
 }
 

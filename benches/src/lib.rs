@@ -242,6 +242,47 @@ pub fn open_client_with(
     (client, task, negotiated)
 }
 
+/// Writes `json` to `target/criterion/NAME`, beside criterion's results, where `table.py`
+/// reads it; says on the terminal where it went, or why it did not.
+pub fn save_for_table(name: &str, json: &str) {
+    let target =
+        std::env::current_exe().ok().and_then(|exe| exe.ancestors().nth(3).map(|t| t.join("criterion")));
+    if let Some(dir) = target {
+        let _ = std::fs::create_dir_all(&dir);
+        match std::fs::write(dir.join(name), json) {
+            Ok(()) => println!("written to {}", dir.join(name).display()),
+            Err(e) => eprintln!("{name} not written: {e}"),
+        }
+    }
+}
+
+/// One handshake as the `handshake` benches time it, on a new client over `rx` and `tx`:
+/// `connect_socket` (`options` hidden from the optimiser), the request taken from the send
+/// buffer, the mock server's 101 written into `input_buffer` (where a socket read puts it),
+/// `handle_read`, `poll_event` → `Open`, whose protocol is hidden from the optimiser.
+///
+/// # Panics
+///
+/// If the handshake fails (benchmark only).
+#[inline]
+pub fn handshake(config: Config, options: &ConnectOptions<'_>, rx: &mut [u8], tx: &mut [u8]) {
+    let now = Instant::from_millis(0);
+    let storage = [Buffers::new(rx, tx)];
+    let mut client: Client<&mut [u8], TestRng, 1> =
+        Client::new(config, TestRng::new(7), storage).expect("client");
+    let task = client.connect_socket(now, std::hint::black_box(options)).expect("connect");
+    let request = client.transmit_data(task);
+    let accept = wire::accept(wire::request_key(request).expect("key"));
+    let n = request.len();
+    client.advance_transmit(now, task, n);
+    let read = wire::put_response(&accept, client.input_buffer(task)).expect("room");
+    client.handle_read(now, task, read);
+    match client.poll_event() {
+        Some((_, Event::Open(open))) => std::hint::black_box(open.protocol),
+        other => panic!("expected Open, got {other:?}"),
+    };
+}
+
 /// The physical limit of the send path: copy `src` into `dst` XORed with the repeated `key`,
 /// one fused pass, 8 bytes a word in 64-byte blocks (LLVM vectorises it).
 pub fn fused_copy_xor(src: &[u8], dst: &mut [u8], key: [u8; 4]) {
