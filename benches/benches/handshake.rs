@@ -154,8 +154,7 @@ fn handshake(c: &mut Criterion) {
                 |(request, response)| {
                     let mut ws = WebSocketClient::new_client(TestRng::new(7));
                     let (len, key) = ws.client_connect(black_box(&ews_options), request).expect("connect");
-                    let accept = wire::accept(wire::request_key(&request[..len]).expect("key"));
-                    let read = wire::put_response(&accept, response).expect("room");
+                    let read = wire::answer(&request[..len], response).expect("key and room");
                     ws.client_accept(&key, &response[..read]).expect("accept")
                 },
             )
@@ -168,10 +167,7 @@ fn handshake(c: &mut Criterion) {
             spread(
                 iters,
                 || vec![0u8; 1024],
-                |response| {
-                    let accept = wire::accept(wire::request_key(black_box(request.as_bytes())).expect("key"));
-                    wire::put_response(&accept, response).expect("room")
-                },
+                |response| wire::answer(black_box(request.as_bytes()), response).expect("key and room"),
             )
         })
     });

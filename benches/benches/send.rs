@@ -126,20 +126,21 @@ fn send(c: &mut Criterion) {
         });
 
         let key = black_box([0x37, 0xFA, 0x21, 0x3D]);
-        limit(&mut group, "limit:memcpy", input, |dst| dst.copy_from_slice(input));
-        limit(&mut group, "limit:copy+xor", input, |dst| fused_copy_xor(input, dst, key));
+        limit(&mut group, "limit:memcpy", size, |dst| dst.copy_from_slice(input));
+        limit(&mut group, "limit:copy+xor", size, |dst| fused_copy_xor(input, dst, key));
         group.finish();
     }
 }
 
-/// A limit case: `copy` writes `input` into a frame-shaped buffer, after a 14-byte header's
-/// room, as the encoders write (a generic function, so that each copy is inlined in its loop).
-fn limit(group: &mut BenchmarkGroup<'_, WallTime>, name: &str, input: &[u8], copy: impl Fn(&mut [u8])) {
+/// A limit case: `copy` writes the `size`-byte payload into a frame-shaped buffer, after a
+/// 14-byte header's room, as the encoders write (a generic function, so that each copy is
+/// inlined in its loop).
+fn limit(group: &mut BenchmarkGroup<'_, WallTime>, name: &str, size: usize, copy: impl Fn(&mut [u8])) {
     group.bench_function(name, |b| {
         b.iter_custom(|iters| {
             spread(
                 iters,
-                || vec![0; input.len() + 14],
+                || vec![0; size + 14],
                 |frame| {
                     let dst = &mut frame[14..];
                     copy(dst);

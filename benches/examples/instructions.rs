@@ -128,8 +128,7 @@ fn ews_handshake(n: u32) {
     for _ in 0..n {
         let mut ws = WebSocketClient::new_client(TestRng::new(7));
         let (len, key) = ws.client_connect(black_box(&options), &mut request).expect("connect");
-        let accept = wire::accept(wire::request_key(&request[..len]).expect("key"));
-        let read = wire::put_response(&accept, &mut response).expect("room");
+        let read = wire::answer(&request[..len], &mut response).expect("key and room");
         black_box(ws.client_accept(&key, &response[..read]).expect("accept"));
     }
 }
@@ -138,7 +137,6 @@ fn server_101(n: u32) {
     let request = wire::request("example.com", "/chat", "dGhlIHNhbXBsZSBub25jZQ==");
     let mut response = vec![0u8; 1024];
     for _ in 0..n {
-        let accept = wire::accept(wire::request_key(black_box(request.as_bytes())).expect("key"));
-        black_box(wire::put_response(&accept, &mut response).expect("room"));
+        black_box(wire::answer(black_box(request.as_bytes()), &mut response).expect("key and room"));
     }
 }

@@ -272,7 +272,7 @@ pub fn handshake(config: Config, options: &ConnectOptions<'_>, rx: &mut [u8], tx
         Client::new(config, TestRng::new(7), storage).expect("client");
     let task = client.connect_socket(now, std::hint::black_box(options)).expect("connect");
     let request = client.transmit_data(task);
-    let accept = wire::accept(wire::request_key(request).expect("key"));
+    let accept = wire::accept_of(request).expect("key");
     let n = request.len();
     client.advance_transmit(now, task, n);
     let read = wire::put_response(&accept, client.input_buffer(task)).expect("room");

@@ -110,6 +110,20 @@ pub fn request_key(request: &[u8]) -> Option<&[u8]> {
     Some(rest.get(..end)?.trim_ascii())
 }
 
+/// The `Sec-WebSocket-Accept` the server answers `request` with: its key found
+/// ([`request_key`]) and hashed ([`accept`]); `None` without a key.
+pub fn accept_of(request: &[u8]) -> Option<String> {
+    request_key(request).map(accept)
+}
+
+/// The server's whole step in the in-memory handshake benches: the 101 answering `request`
+/// ([`accept_of`], then [`put_response`]) written at the start of `out`; its length, or `None`
+/// without a key or room. sockettask's case takes the two apart, since its request and its
+/// receive buffer are both the client's.
+pub fn answer(request: &[u8], out: &mut [u8]) -> Option<usize> {
+    put_response(&accept_of(request)?, out)
+}
+
 /// The first line and fixed headers of the server's 101, up to the accept's value.
 const RESPONSE_HEAD: &[u8] =
     b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ";
@@ -123,11 +137,13 @@ const RESPONSE_HEAD: &[u8] =
 /// use sockettask_benches::wire;
 ///
 /// let request = wire::request("example.com", "/chat", "dGhlIHNhbXBsZSBub25jZQ==");
-/// let accept = wire::accept(wire::request_key(request.as_bytes()).unwrap());
+/// let accept = wire::accept_of(request.as_bytes()).unwrap();
 /// let mut out = [0u8; 256];
 /// let n = wire::put_response(&accept, &mut out).unwrap();
 /// assert_eq!(&out[..n], wire::response_to(request.as_bytes()).unwrap().as_slice());
 /// assert_eq!(wire::put_response(&accept, &mut out[..n - 1]), None);
+/// assert_eq!(wire::answer(request.as_bytes(), &mut out), Some(n));
+/// assert_eq!(wire::answer(b"GET / HTTP/1.1\r\n\r\n", &mut out), None);
 /// ```
 pub fn put_response(accept: &str, out: &mut [u8]) -> Option<usize> {
     let mut at = 0;
@@ -146,10 +162,10 @@ pub fn write_response(request: &[u8], out: &mut Vec<u8>) -> bool {
 /// The server's 101 response to `request` with `extra` header lines (`Name: value`), into
 /// `out` (cleared first); `false` without a key.
 pub fn write_response_with(request: &[u8], extra: &[&str], out: &mut Vec<u8>) -> bool {
-    let Some(key) = request_key(request) else { return false };
+    let Some(accept) = accept_of(request) else { return false };
     out.clear();
     out.extend_from_slice(RESPONSE_HEAD);
-    out.extend_from_slice(accept(key).as_bytes());
+    out.extend_from_slice(accept.as_bytes());
     for line in extra {
         out.extend_from_slice(b"\r\n");
         out.extend_from_slice(line.as_bytes());
