@@ -400,14 +400,17 @@ impl Conn {
 
     // ---- moving bytes ------------------------------------------------------------------
 
-    /// Writes and reads until neither makes progress (bounded).
+    /// Writes and reads until neither makes progress or nothing more can move (bounded).
+    /// After a step that moved bytes, [`Conn::may_move`] says whether another could: a
+    /// short read that drained the socket, with no output queued by what it brought, ends
+    /// the pump there rather than after a step that finds nothing to write or read.
     fn pump_up(&mut self, io: &mut Io<'_>) {
         self.capped = false;
         for _ in 0..8 {
             let step = self.flush(io.core, io.now).and_then(|wrote| Ok(self.fill(io)? | wrote));
             match step {
-                Ok(true) => {}
-                Ok(false) => return,
+                Ok(true) if self.may_move(io.core) => {}
+                Ok(_) => return,
                 Err(e) => return self.fail(io, e),
             }
         }

@@ -29,9 +29,14 @@ struct Clock {
 }
 
 impl Clock {
+    /// The core's time: microseconds since the driver's creation. Read once per command and
+    /// once per `poll_event`, so in 64-bit arithmetic: `Duration::as_micros` is `u128`, some
+    /// dozens of instructions more per read.
     fn now(self) -> Instant {
-        let micros = self.start.elapsed().as_micros();
-        Instant::from_micros(u64::try_from(micros).unwrap_or(u64::MAX))
+        let elapsed = std::time::Instant::now().saturating_duration_since(self.start);
+        let micros =
+            elapsed.as_secs().saturating_mul(1_000_000).saturating_add(u64::from(elapsed.subsec_micros()));
+        Instant::from_micros(micros)
     }
 }
 
@@ -310,9 +315,10 @@ impl Driver {
         len: usize,
         command: impl FnMut(&mut Core, Handle) -> Result<(), SendError>,
     ) -> Result<(), SendError> {
-        let queued = self.queue_unwritten(task.handle(), len, command);
+        let now = self.clock.now();
+        let queued = self.queue_unwritten(task.handle(), len, now, command);
         if queued.is_ok() {
-            self.write_now(task.handle(), self.clock.now());
+            self.write_now(task.handle(), now);
         }
         queued
     }
@@ -322,12 +328,12 @@ impl Driver {
         &mut self,
         h: Handle,
         len: usize,
+        now: Instant,
         mut command: impl FnMut(&mut Core, Handle) -> Result<(), SendError>,
     ) -> Result<(), SendError> {
         // No `dirty` here: queueing makes no event, and what the write right after leaves
         // for later (a full socket, a failed write) is the stream's pending work, which
         // `poll_timeout` sees.
-        let now = self.clock.now();
         let queued = match command(&mut self.core, h) {
             Err(SendError::BufferFull { .. }) if self.sizer.grow_tx(&mut self.core, h, len, now) => {
                 command(&mut self.core, h)
@@ -399,7 +405,8 @@ impl Driver {
         let h = task.handle();
         // On `BufferFull` the send buffer need only take the head: at most 14 bytes, the room
         // a frame of 8 payload bytes takes (2 + 4 + 8).
-        let queued = self.queue_unwritten(h, 8, |core, h| match text {
+        let now = self.clock.now();
+        let queued = self.queue_unwritten(h, 8, now, |core, h| match text {
             true => core.send_text_in_place(h, &mut payload),
             false => core.send_in_place(h, &mut payload),
         });
@@ -413,7 +420,7 @@ impl Driver {
         if let Some(conn) = conn {
             conn.hold_in_place(payload);
         }
-        self.write_now(h, self.clock.now());
+        self.write_now(h, now);
         Ok(())
     }
 
