@@ -5,7 +5,11 @@
 //!
 //! Contenders (`sockettask_benches::echo`): `sockettask` (the sockettask-mio `Driver`),
 //! `tungstenite` (blocking sockets), `fastwebsockets` (tokio current-thread runtime) and
-//! `limit:raw-tcp` (the same bytes echoed with no WebSocket work, by the same server threads).
+//! `limit:raw-tcp` (the same bytes echoed with no WebSocket work, by the same server threads,
+//! over blocking sockets) and `limit:raw-tcp-mio` (those bytes over a `mio::Poll` readiness
+//! loop, as sockettask's driver runs: the floor of any client driven by readiness, which
+//! waits in `epoll_wait` and then reads, one system call more per round trip than a
+//! blocking read).
 //! embedded-websocket is not here: it has no socket driver of its own.
 
 use std::time::{Duration, Instant};
@@ -13,16 +17,17 @@ use std::time::{Duration, Instant};
 use criterion::{
     BenchmarkGroup, Criterion, Throughput, criterion_group, criterion_main, measurement::WallTime,
 };
-use sockettask_benches::echo::{EchoClient, Fast, Ours, Raw, Tungstenite};
+use sockettask_benches::echo::{EchoClient, Fast, Ours, Raw, RawMio, Tungstenite};
 use sockettask_benches::{network, size_label, wire};
 
 type Connect = fn(usize, usize) -> Box<dyn EchoClient>;
 
-const CONTENDERS: [(&str, Connect); 4] = [
+const CONTENDERS: [(&str, Connect); 5] = [
     ("sockettask", |n, size| Box::new(Ours::connect(n, size))),
     ("tungstenite", |n, size| Box::new(Tungstenite::connect(n, size))),
     ("fastwebsockets", |n, size| Box::new(Fast::connect(n, size))),
     ("limit:raw-tcp", |n, size| Box::new(Raw::connect(n, size))),
+    ("limit:raw-tcp-mio", |n, size| Box::new(RawMio::connect(n, size))),
 ];
 
 fn echo(c: &mut Criterion) {

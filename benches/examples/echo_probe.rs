@@ -4,8 +4,9 @@
 //! cargo run --release -p sockettask-benches --example echo_probe -- CONTENDER MODE SIZE SOCKETS COUNT
 //! ```
 //!
-//! CONTENDER: sockettask | tungstenite | fastwebsockets | raw | raw-ws (pre-masked frames,
-//! no library: the WebSocket server's floor); MODE: ping-pong | pipelined.
+//! CONTENDER: sockettask | tungstenite | fastwebsockets | raw | raw-mio (raw TCP in a
+//! `mio::Poll`: the readiness loop's floor) | raw-ws (pre-masked frames, no library: the
+//! WebSocket server's floor); MODE: ping-pong | pipelined.
 //! Prints the time per iteration (per round for ping-pong, per message for pipelined) and,
 //! where Linux's `/proc/thread-self/schedstat` is readable, the client thread's own time on a
 //! CPU per iteration (user and kernel, its system calls included; the echo server runs on
@@ -14,28 +15,91 @@
 //! tick: coarse, meaningful over runs of seconds); and how often per iteration the client
 //! thread went to sleep waiting (`sleeps`, from `/proc/thread-self/status`): every sleep and
 //! wake-up costs a context switch each way.
+//!
+//! Two contenders in one process, in alternating batches of ping-pong rounds
+//! ([`sockettask_benches::ab::measure`]: medians of the batches and of their ratios):
+//!
+//! ```text
+//! taskset -c 0 target/release/examples/echo_probe --ab CONTENDER_A CONTENDER_B SIZE SOCKETS BATCH ROUNDS
+//! ```
+//!
+//! `taskset -c 0` keeps the client and the echo server's threads on one CPU: unpinned, each
+//! connection's server thread lands on the client's CPU or the other one by the scheduler's
+//! luck, and a round trip takes about 14 µs or 70–80 µs by that alone
+//! (`benches/scripts/ping_pong_ab.sh` runs the goal's pairs this way).
 
+use std::cell::RefCell;
 use std::time::Instant;
 
-use sockettask_benches::echo::{EchoClient, Fast, Ours, Raw, RawWs, Tungstenite};
-use sockettask_benches::wire;
+use sockettask_benches::echo::{EchoClient, Fast, Ours, Raw, RawMio, RawWs, Tungstenite};
+use sockettask_benches::{size_label, wire};
+
+/// A contender's client, `sockets` connections for `size`-byte messages.
+fn connect(contender: &str, sockets: usize, size: usize) -> Box<dyn EchoClient> {
+    match contender {
+        "sockettask" => Box::new(Ours::connect(sockets, size)),
+        "tungstenite" => Box::new(Tungstenite::connect(sockets, size)),
+        "fastwebsockets" => Box::new(Fast::connect(sockets, size)),
+        "raw" => Box::new(Raw::connect(sockets, size)),
+        "raw-mio" => Box::new(RawMio::connect(sockets, size)),
+        "raw-ws" => Box::new(RawWs::connect(sockets, size)),
+        other => {
+            eprintln!("echo_probe: unknown contender {other:?}");
+            std::process::exit(2)
+        }
+    }
+}
+
+thread_local! {
+    /// The two sides of `--ab`, and the payload they echo: [`ab::measure`] takes plain
+    /// functions, so their state lives here.
+    static SIDES: RefCell<Vec<Box<dyn EchoClient>>> = const { RefCell::new(Vec::new()) };
+    static PAYLOAD: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
+
+/// `n` ping-pong rounds of side `side`.
+fn rounds(side: usize, n: u32) {
+    PAYLOAD.with_borrow(|payload| {
+        SIDES.with_borrow_mut(|sides| {
+            for _ in 0..n {
+                sides[side].ping_pong(payload);
+            }
+        });
+    });
+}
+
+/// `--ab A B SIZE SOCKETS BATCH ROUNDS`.
+fn ab(args: &[String]) {
+    let [a, b, size, sockets, batch, count] = args else {
+        eprintln!("usage: echo_probe --ab CONTENDER_A CONTENDER_B SIZE SOCKETS BATCH ROUNDS");
+        std::process::exit(2)
+    };
+    let number = |s: &String, what: &str| {
+        s.parse::<u32>().unwrap_or_else(|_| {
+            eprintln!("echo_probe: {what} {s:?} is not a count");
+            std::process::exit(2)
+        })
+    };
+    let (size, sockets) = (number(size, "SIZE") as usize, number(sockets, "SOCKETS") as usize);
+    let (batch, count) = (number(batch, "BATCH"), number(count, "ROUNDS"));
+    PAYLOAD.set(wire::binary(size));
+    SIDES.set(vec![connect(a, sockets, size), connect(b, sockets, size)]);
+    let m = sockettask_benches::ab::measure((a, |n| rounds(0, n)), (b, |n| rounds(1, n)), batch, count);
+    println!("ping-pong {} x{sockets}: {m}; {a} at {:.3} of {b}'s rate", size_label(size), 1.0 / m.ratio);
+}
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().is_some_and(|a| a == "--ab") {
+        return ab(&args[1..]);
+    }
     let arg = |i: usize, default: &str| args.get(i).cloned().unwrap_or_else(|| default.to_owned());
     let contender = arg(0, "sockettask");
     let mode = arg(1, "ping-pong");
     let size: usize = arg(2, "16").parse().expect("SIZE");
     let sockets: usize = arg(3, "1").parse().expect("SOCKETS");
     let count: u64 = arg(4, "10000").parse().expect("COUNT");
-    let mut client: Box<dyn EchoClient> = match contender.as_str() {
-        "sockettask" => Box::new(Ours::connect(sockets, size)),
-        "tungstenite" => Box::new(Tungstenite::connect(sockets, size)),
-        "fastwebsockets" => Box::new(Fast::connect(sockets, size)),
-        "raw" => Box::new(Raw::connect(sockets, size)),
-        "raw-ws" => Box::new(RawWs::connect(sockets, size)),
-        other => panic!("unknown contender {other}"),
-    };
+    let mut client = connect(&contender, sockets, size);
     let payload = wire::binary(size);
     let start = Instant::now();
     let cpu_start = on_cpu();

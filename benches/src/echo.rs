@@ -7,6 +7,9 @@
 //! - [`Fast`]: fastwebsockets over tokio `TcpStream`s on a current-thread runtime, upgraded by
 //!   hand (its own handshake needs hyper), reading through a `FragmentCollector`.
 //! - [`Raw`]: blocking `TcpStream`s writing and reading the payload bytes, no WebSocket.
+//! - [`RawMio`]: the same bytes over non-blocking sockets in a `mio::Poll`, no WebSocket: the
+//!   floor of any client driven by readiness, as [`Ours`] is (a round trip waits in
+//!   `epoll_wait` and then reads, one system call more than [`Raw`]'s blocking read).
 //! - [`RawWs`]: blocking `TcpStream`s writing a frame masked in advance and reading the echo
 //!   by its length, no WebSocket library (diagnosis: the WebSocket server's floor).
 //!
@@ -17,7 +20,7 @@ use std::hint::black_box;
 use std::io::{Read, Write};
 use std::net::TcpStream;
 
-use sockettask_mio::mio::{Events, Poll, Token};
+use sockettask_mio::mio::{self, Events, Interest, Poll, Token};
 use sockettask_mio::{Config, ConnectOptions, Driver, Event, Limits, Message, Options, Schemes, SocketTask};
 
 /// Messages in flight per socket when pipelining `size`-byte messages.
@@ -142,6 +145,137 @@ impl EchoClient for Raw {
             |i| streams.borrow_mut()[i].write_all(payload).expect("write"),
             |i| streams.borrow_mut()[i].read_exact(buf).expect("read"),
         );
+    }
+}
+
+// ---- raw TCP over mio ------------------------------------------------------------------
+
+/// Raw TCP driven by readiness: the payload bytes over non-blocking sockets registered in a
+/// `mio::Poll`, the loop [`Ours`] runs (wait, then read what is ready) with no WebSocket work
+/// and no driver. What is left between this and [`Raw`] is the readiness loop's own cost.
+#[derive(Debug)]
+pub struct RawMio {
+    poll: Poll,
+    events: Events,
+    streams: Vec<mio::net::TcpStream>,
+    /// Per socket: a readable event came and the socket is not drained yet.
+    readable: Vec<bool>,
+    /// Per socket: bytes echoed and not yet counted as a whole message.
+    partial: Vec<usize>,
+    /// Per socket: whole messages echoed and not yet answered.
+    whole: Vec<u64>,
+    buf: Vec<u8>,
+    window: usize,
+}
+
+impl RawMio {
+    /// `sockets` connections to the raw echo, for `size`-byte messages.
+    ///
+    /// # Panics
+    ///
+    /// If loopback connections or their registration fail (benchmark set-up only).
+    pub fn connect(sockets: usize, size: usize) -> RawMio {
+        let port = crate::server::echo_server().raw;
+        let poll = Poll::new().expect("poll");
+        let streams = (0..sockets)
+            .map(|i| {
+                let tcp = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+                tcp.set_nodelay(true).expect("nodelay");
+                tcp.set_nonblocking(true).expect("non-blocking");
+                let mut tcp = mio::net::TcpStream::from_std(tcp);
+                let interest = Interest::READABLE | Interest::WRITABLE;
+                poll.registry().register(&mut tcp, Token(i), interest).expect("register");
+                tcp
+            })
+            .collect();
+        let buf = vec![0; (size * window(size)).max(4096)];
+        let (readable, partial, whole) = (vec![false; sockets], vec![0; sockets], vec![0; sockets]);
+        let events = Events::with_capacity(64);
+        RawMio { poll, events, streams, readable, partial, whole, buf, window: window(size) }
+    }
+
+    /// Writes all of `payload` to socket `i`, waiting for room when it is full.
+    fn write(&mut self, i: usize, payload: &[u8]) {
+        let mut sent = 0;
+        while sent < payload.len() {
+            match self.streams[i].write(&payload[sent..]) {
+                Ok(n) => sent += n,
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => self.wait(),
+                Err(e) => panic!("write: {e}"),
+            }
+        }
+    }
+
+    /// Waits for readiness and notes which sockets became readable (edge-triggered: each is
+    /// read until it is drained before its flag clears).
+    fn wait(&mut self) {
+        self.poll.poll(&mut self.events, None).expect("poll");
+        for event in self.events.iter() {
+            if event.is_readable() {
+                self.readable[event.token().0] = true;
+            }
+        }
+    }
+
+    /// Waits for readiness and reads what every readable socket holds, until it is drained,
+    /// counting the whole `size`-byte messages that came back in [`RawMio::whole`]; how many.
+    fn turn(&mut self, size: usize) -> u64 {
+        self.wait();
+        let mut messages = 0;
+        for (i, tcp) in self.streams.iter_mut().enumerate() {
+            while self.readable[i] {
+                match tcp.read(&mut self.buf) {
+                    Ok(0) => panic!("the echo server closed"),
+                    Ok(n) => {
+                        let bytes = self.partial[i] + n;
+                        let whole = (bytes / size) as u64;
+                        (self.partial[i], self.whole[i]) = (bytes % size, self.whole[i] + whole);
+                        messages += whole;
+                        // A short read drained the socket (as `Ours` judges it too).
+                        self.readable[i] = n == self.buf.len();
+                    }
+                    Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => self.readable[i] = false,
+                    Err(e) => panic!("read: {e}"),
+                }
+            }
+        }
+        messages
+    }
+}
+
+impl EchoClient for RawMio {
+    fn ping_pong(&mut self, payload: &[u8]) {
+        for i in 0..self.streams.len() {
+            self.write(i, payload);
+        }
+        let mut left = self.streams.len() as u64;
+        while left > 0 {
+            left = left.saturating_sub(self.turn(payload.len()));
+        }
+        self.whole.fill(0);
+    }
+
+    fn pipelined(&mut self, payload: &[u8], messages: u64) {
+        let mut run = Pipeline::new(messages);
+        let sockets = self.streams.len();
+        for _ in 0..self.window {
+            for i in 0..sockets {
+                if run.take() {
+                    self.write(i, payload);
+                }
+            }
+        }
+        while !run.done() {
+            self.turn(payload.len());
+            for i in 0..sockets {
+                for _ in 0..std::mem::take(&mut self.whole[i]) {
+                    run.received += 1;
+                    if run.take() {
+                        self.write(i, payload);
+                    }
+                }
+            }
+        }
     }
 }
 
