@@ -23,7 +23,11 @@
 //!   `simdutf8::basic::from_utf8` for text, as its caller must);
 //! - `send-16`, `ews-send-16`: one 16 B binary message onto the wire;
 //! - `handshake`, `ews-handshake`: a client from nothing to OPEN against the same 101, which
-//!   the bench's server side writes in the iteration: `server-101` is that part alone.
+//!   the bench's server side writes in the iteration: `server-101` is that part alone;
+//! - `connect`, `ews-connect`: the first part of those, a client from nothing to its request
+//!   written (sockettask computes the `Sec-WebSocket-Accept` it expects here,
+//!   embedded-websocket when the 101 comes). `handshake` less `connect` less `server-101` is
+//!   what each client spends taking the 101.
 
 use std::hint::black_box;
 
@@ -48,6 +52,8 @@ pub(crate) fn case(name: &str) -> Option<fn(u32)> {
         "handshake" => handshake,
         "ews-handshake" => ews_handshake,
         "server-101" => server_101,
+        "connect" => connect,
+        "ews-connect" => ews_connect,
         _ => return None,
     })
 }
@@ -130,6 +136,35 @@ fn ews_handshake(n: u32) {
         let (len, key) = ws.client_connect(black_box(&options), &mut request).expect("connect");
         let read = wire::answer(&request[..len], &mut response).expect("key and room");
         black_box(ws.client_accept(&key, &response[..read]).expect("accept"));
+    }
+}
+
+fn connect(n: u32) {
+    let config = Config { schemes: Schemes::AllowInsecure, ..Config::default() };
+    let options = ConnectOptions::new(URL);
+    let (mut rx, mut tx) = (vec![0u8; 1024], vec![0u8; 1024]);
+    for _ in 0..n {
+        let storage = [sockettask::Buffers::new(&mut rx[..], &mut tx[..])];
+        let mut client: sockettask::Client<&mut [u8], TestRng, 1> =
+            sockettask::Client::new(config, TestRng::new(7), storage).expect("client");
+        let task = client.connect_socket(Instant::from_millis(0), black_box(&options)).expect("connect");
+        black_box(client.transmit_data(task));
+    }
+}
+
+fn ews_connect(n: u32) {
+    let options = WebSocketOptions {
+        path: "/chat",
+        host: "example.com",
+        origin: "http://example.com",
+        sub_protocols: None,
+        additional_headers: None,
+    };
+    let mut request = vec![0u8; 1024];
+    for _ in 0..n {
+        let mut ws = WebSocketClient::new_client(TestRng::new(7));
+        let (len, key) = ws.client_connect(black_box(&options), &mut request).expect("connect");
+        black_box((&request[..len], key));
     }
 }
 

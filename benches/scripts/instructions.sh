@@ -9,7 +9,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cases=("$@")
 [ ${#cases[@]} -gt 0 ] || cases=(receive-text-16 ews-receive-text-16 receive-binary-16 ews-receive-binary-16
-    send-16 ews-send-16 handshake ews-handshake server-101)
+    send-16 ews-send-16 handshake ews-handshake server-101 connect ews-connect)
 command -v valgrind >/dev/null || { echo "instructions.sh: valgrind not found" >&2; exit 1; }
 cargo build --quiet --release -p sockettask-benches --example instructions --manifest-path "$root/Cargo.toml"
 bin=${CARGO_TARGET_DIR:-$root/target}/release/examples/instructions
