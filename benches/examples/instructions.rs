@@ -122,14 +122,19 @@ fn handshake(n: u32) {
     }
 }
 
-fn ews_handshake(n: u32) {
-    let options = WebSocketOptions {
+/// embedded-websocket's options for [`URL`], with the `Origin` its request always carries.
+fn ews_options() -> WebSocketOptions<'static> {
+    WebSocketOptions {
         path: "/chat",
         host: "example.com",
         origin: "http://example.com",
         sub_protocols: None,
         additional_headers: None,
-    };
+    }
+}
+
+fn ews_handshake(n: u32) {
+    let options = ews_options();
     let (mut request, mut response) = (vec![0u8; 1024], vec![0u8; 1024]);
     for _ in 0..n {
         let mut ws = WebSocketClient::new_client(TestRng::new(7));
@@ -153,13 +158,7 @@ fn connect(n: u32) {
 }
 
 fn ews_connect(n: u32) {
-    let options = WebSocketOptions {
-        path: "/chat",
-        host: "example.com",
-        origin: "http://example.com",
-        sub_protocols: None,
-        additional_headers: None,
-    };
+    let options = ews_options();
     let mut request = vec![0u8; 1024];
     for _ in 0..n {
         let mut ws = WebSocketClient::new_client(TestRng::new(7));
