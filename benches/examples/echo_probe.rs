@@ -51,7 +51,7 @@ fn connect(contender: &str, sockets: usize, size: usize) -> Box<dyn EchoClient> 
 }
 
 thread_local! {
-    /// The two sides of `--ab`, and the payload they echo: [`ab::measure`] takes plain
+    /// The two sides of `--ab`, and the payload they echo: `ab::measure` takes plain
     /// functions, so their state lives here.
     static SIDES: RefCell<Vec<Box<dyn EchoClient>>> = const { RefCell::new(Vec::new()) };
     static PAYLOAD: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
