@@ -149,11 +149,9 @@ fn connect(n: u32) {
     let options = ConnectOptions::new(URL);
     let (mut rx, mut tx) = (vec![0u8; 1024], vec![0u8; 1024]);
     for _ in 0..n {
-        let storage = [sockettask::Buffers::new(&mut rx[..], &mut tx[..])];
-        let mut client: sockettask::Client<&mut [u8], TestRng, 1> =
-            sockettask::Client::new(config, TestRng::new(7), storage).expect("client");
-        let task = client.connect_socket(Instant::from_millis(0), black_box(&options)).expect("connect");
-        black_box(client.transmit_data(task));
+        sockettask_benches::connecting(config, &options, &mut rx, &mut tx, |client, task| {
+            black_box(client.transmit_data(task));
+        });
     }
 }
 
