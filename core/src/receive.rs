@@ -456,6 +456,14 @@ impl Receive {
         self.end.is_some()
     }
 
+    /// Whether every buffered byte is parsed, between messages (no frame or message under
+    /// way): [`Receive::advance`] would need more bytes before it could output anything, and
+    /// would change nothing.
+    #[inline]
+    pub(crate) fn all_parsed(&self) -> bool {
+        self.cursor == self.filled && matches!(self.frame, FrameState::Header) && self.msg.kind.is_none()
+    }
+
     /// Whether permessage-deflate's inflater is on (`Receive::enable_inflate`).
     pub(crate) fn inflating(&self) -> bool {
         #[cfg(feature = "deflate")]

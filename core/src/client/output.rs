@@ -242,10 +242,13 @@ where
     }
 
     /// Parses slot `index`'s buffered bytes up to its next event; whether one waits. An
-    /// empty slot (commonly most of them) is passed over without the call that parses.
+    /// empty slot (commonly most of them), and a task with nothing new to parse, are passed
+    /// over without the call that parses.
     fn next_event_ready(&mut self, index: usize) -> bool {
         match self.socket(index) {
-            Some(socket) => socket.has_event() || self.parse_next_event(index),
+            Some(socket) => {
+                socket.has_event() || (!socket.nothing_to_parse() && self.parse_next_event(index))
+            }
             None => false,
         }
     }
