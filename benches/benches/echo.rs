@@ -4,6 +4,8 @@
 //! flight per socket; one iteration = one message echoed), 16 B and 64 KiB, 1 and 5 sockets.
 //!
 //! Contenders (`sockettask_benches::echo`): `sockettask` (the sockettask-mio `Driver`),
+//! `sockettask-blocking` (the sockettask-embedded-io blocking `Driver` over std's
+//! `TcpStream`: a write per message and a blocking read per echo, as raw TCP),
 //! `tungstenite` (blocking sockets), `fastwebsockets` (tokio current-thread runtime) and
 //! `limit:raw-tcp` (the same bytes echoed with no WebSocket work, by the same server threads,
 //! over blocking sockets) and `limit:raw-tcp-mio` (those bytes over a `mio::Poll` readiness
@@ -17,13 +19,14 @@ use std::time::{Duration, Instant};
 use criterion::{
     BenchmarkGroup, Criterion, Throughput, criterion_group, criterion_main, measurement::WallTime,
 };
-use sockettask_benches::echo::{EchoClient, Fast, Ours, Raw, RawMio, Tungstenite};
+use sockettask_benches::echo::{Blocking, EchoClient, Fast, Ours, Raw, RawMio, Tungstenite};
 use sockettask_benches::{network, size_label, wire};
 
 type Connect = fn(usize, usize) -> Box<dyn EchoClient>;
 
-const CONTENDERS: [(&str, Connect); 5] = [
+const CONTENDERS: [(&str, Connect); 6] = [
     ("sockettask", |n, size| Box::new(Ours::connect(n, size))),
+    ("sockettask-blocking", |n, size| Box::new(Blocking::connect(n, size))),
     ("tungstenite", |n, size| Box::new(Tungstenite::connect(n, size))),
     ("fastwebsockets", |n, size| Box::new(Fast::connect(n, size))),
     ("limit:raw-tcp", |n, size| Box::new(Raw::connect(n, size))),

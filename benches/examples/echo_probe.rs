@@ -4,7 +4,8 @@
 //! cargo run --release -p sockettask-benches --example echo_probe -- CONTENDER MODE SIZE SOCKETS COUNT
 //! ```
 //!
-//! CONTENDER: sockettask | tungstenite | fastwebsockets | raw | raw-mio (raw TCP in a
+//! CONTENDER: sockettask (the mio `Driver`) | blocking (the embedded-io blocking `Driver` over
+//! std's `TcpStream`) | tungstenite | fastwebsockets | raw | raw-mio (raw TCP in a
 //! `mio::Poll`: the readiness loop's floor) | raw-ws (pre-masked frames, no library: the
 //! WebSocket server's floor); MODE: ping-pong | pipelined.
 //! Prints the time per iteration (per round for ping-pong, per message for pipelined) and,
@@ -31,7 +32,7 @@
 use std::cell::RefCell;
 use std::time::Instant;
 
-use sockettask_benches::echo::{EchoClient, Fast, Ours, Raw, RawMio, RawWs, Tungstenite};
+use sockettask_benches::echo::{Blocking, EchoClient, Fast, Ours, Raw, RawMio, RawWs, Tungstenite};
 use sockettask_benches::{size_label, wire};
 
 /// A contender's client, `sockets` connections for `size`-byte messages.
@@ -43,6 +44,7 @@ fn connect(contender: &str, sockets: usize, size: usize) -> Box<dyn EchoClient> 
         "raw" => Box::new(Raw::connect(sockets, size)),
         "raw-mio" => Box::new(RawMio::connect(sockets, size)),
         "raw-ws" => Box::new(RawWs::connect(sockets, size)),
+        "blocking" => Box::new(Blocking::connect(sockets, size)),
         other => {
             eprintln!("echo_probe: unknown contender {other:?}");
             std::process::exit(2)

@@ -3,6 +3,9 @@
 //!
 //! - [`Ours`]: the `sockettask-mio` [`Driver`] in a caller-owned `mio::Poll` (the transport's
 //!   lowest-overhead mode: messages are read in place from the core's buffer).
+//! - [`Blocking`]: the `sockettask-embedded-io` blocking [`sockettask_embedded_io::Driver`]
+//!   over std's `TcpStream`s (through `embedded_io_adapters::std::FromStd`): one write per
+//!   message and one blocking read per echo, as [`Raw`] does.
 //! - [`Tungstenite`]: `tungstenite::client::client` over blocking `std::net::TcpStream`s.
 //! - [`Fast`]: fastwebsockets over tokio `TcpStream`s on a current-thread runtime, upgraded by
 //!   hand (its own handshake needs hyper), reading through a `FragmentCollector`.
@@ -357,6 +360,140 @@ impl EchoClient for RawWs {
             messages,
             |i| streams.borrow_mut()[i].write_all(frame).expect("write"),
             |i| streams.borrow_mut()[i].read_exact(buf).expect("read"),
+        );
+    }
+}
+
+// ---- sockettask-embedded-io, blocking ---------------------------------------------------
+
+/// The clock of [`Blocking`]: microseconds since its first call.
+fn clock() -> sockettask::Instant {
+    static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+    let start = START.get_or_init(std::time::Instant::now);
+    sockettask::Instant::from_micros(u64::try_from(start.elapsed().as_micros()).unwrap_or(u64::MAX))
+}
+
+/// The blocking driver of [`Blocking`]: up to 5 tasks over std's `TcpStream`s.
+type BlockingDriver = sockettask_embedded_io::Driver<
+    embedded_io_adapters::std::FromStd<TcpStream>,
+    Box<[u8]>,
+    crate::TestRng,
+    fn() -> sockettask::Instant,
+>;
+
+/// sockettask's blocking driver (`sockettask-embedded-io`) over std's blocking `TcpStream`s:
+/// `send` then `flush` writes each message at once; `next_event` reads with one blocking
+/// read. The system calls of [`Raw`]: a write per message and a read per echo.
+///
+/// `next_event(task)` reads `task`'s stream, but returns the next event of any task (the
+/// core's order): an echo of another socket, parsed from bytes read before, is counted for
+/// that socket in [`Blocking::early`] and taken from there when that socket's turn comes.
+#[derive(Debug)]
+pub struct Blocking {
+    driver: BlockingDriver,
+    tasks: Vec<sockettask::Handle>,
+    /// Per socket: echoes that came while another socket was read, not yet counted.
+    early: Vec<u32>,
+    window: usize,
+}
+
+impl Blocking {
+    /// `sockets` tasks (at most 5) to the WebSocket echo, all OPEN, for `size`-byte
+    /// messages; each slot's buffers hold a window of messages.
+    ///
+    /// # Panics
+    ///
+    /// If connecting or the handshake fails (benchmark set-up only).
+    pub fn connect(sockets: usize, size: usize) -> Blocking {
+        let port = crate::server::echo_server().ws;
+        let bytes = (window(size) * (size + 14)).max(4096);
+        let storage = [(); sockettask::DEFAULT_MAX_TASKS].map(|()| {
+            sockettask::Buffers::new(vec![0; bytes].into_boxed_slice(), vec![0; bytes].into_boxed_slice())
+        });
+        let limits =
+            sockettask::Limits { max_message_size: size.max(64 << 10), ..sockettask::Limits::default() };
+        let config = sockettask::Config {
+            schemes: sockettask::Schemes::AllowInsecure,
+            limits,
+            ..sockettask::Config::default()
+        };
+        let client = sockettask::Client::new(config, crate::TestRng::new(3), storage).expect("client");
+        let mut driver = BlockingDriver::new(client, clock);
+        let url = format!("ws://127.0.0.1:{port}/");
+        let tasks: Vec<_> = (0..sockets)
+            .map(|_| {
+                let tcp = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+                tcp.set_nodelay(true).expect("nodelay");
+                let stream = embedded_io_adapters::std::FromStd::new(tcp);
+                driver
+                    .connect_socket(stream, &sockettask::ConnectOptions::new(&url))
+                    .map_err(|_| "refused")
+                    .expect("connect")
+            })
+            .collect();
+        // Each task's Open, in whichever order the core hands them out.
+        let mut open = 0;
+        while open < sockets {
+            let task = tasks[open];
+            if let Some((_, event)) = driver.next_event(task).expect("next_event") {
+                assert!(matches!(event, sockettask::Event::Open(_)), "expected Open, got {event:?}");
+                open += 1;
+            }
+        }
+        Blocking { driver, early: vec![0; sockets], tasks, window: window(size) }
+    }
+
+    /// Waits for socket `i`'s next echo (a binary message): one that came early, or else
+    /// reads `i`'s stream (blocking) until it comes, counting other sockets' echoes as early.
+    fn echo(&mut self, i: usize) {
+        if self.early[i] > 0 {
+            self.early[i] -= 1;
+            return;
+        }
+        loop {
+            let from = match self.driver.next_event(self.tasks[i]).expect("next_event") {
+                None => continue,
+                Some((from, sockettask::Event::Message(sockettask::Message::Binary(bytes)))) => {
+                    black_box(bytes);
+                    from
+                }
+                Some((_, other)) => panic!("expected a binary message, got {other:?}"),
+            };
+            if from == self.tasks[i] {
+                return;
+            }
+            let j = self.tasks.iter().position(|&t| t == from).expect("one of ours");
+            self.early[j] += 1;
+        }
+    }
+
+    /// Queues `payload` on socket `i` and writes it.
+    fn send(&mut self, i: usize, payload: &[u8]) {
+        let task = self.tasks[i];
+        self.driver.send(task, sockettask::Message::Binary(payload)).expect("send");
+        self.driver.flush(task).expect("flush");
+    }
+}
+
+impl EchoClient for Blocking {
+    fn ping_pong(&mut self, payload: &[u8]) {
+        for i in 0..self.tasks.len() {
+            self.send(i, payload);
+        }
+        for i in 0..self.tasks.len() {
+            self.echo(i);
+        }
+    }
+
+    fn pipelined(&mut self, payload: &[u8], messages: u64) {
+        let (count, window) = (self.tasks.len(), self.window);
+        let this = std::cell::RefCell::new(self);
+        round_robin(
+            count,
+            window,
+            messages,
+            |i| this.borrow_mut().send(i, payload),
+            |i| this.borrow_mut().echo(i),
         );
     }
 }

@@ -6,7 +6,7 @@
 use std::sync::mpsc;
 use std::time::Duration;
 
-use sockettask_benches::echo::{EchoClient, Ours, Raw, RawMio};
+use sockettask_benches::echo::{Blocking, EchoClient, Ours, Raw, RawMio};
 use sockettask_benches::wire;
 
 const LIMIT: Duration = Duration::from_secs(60);
@@ -49,4 +49,9 @@ fn raw_tcp_echoes_every_message() {
 #[test]
 fn sockettask_echoes_every_message() {
     exercise("sockettask", |sockets, size| Box::new(Ours::connect(sockets, size)));
+}
+
+#[test]
+fn sockettask_blocking_echoes_every_message() {
+    exercise("sockettask-blocking", |sockets, size| Box::new(Blocking::connect(sockets, size)));
 }
