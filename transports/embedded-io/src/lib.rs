@@ -96,6 +96,16 @@
 //! connect or I/O) and returns [`Error::Io`]; the task's `onError` and `onClose { 1006 }`
 //! (S12/S13) come from the next `next_event` calls, and then [`Error::Closed`].
 //!
+//! # On a host, blocking
+//! Over std's `TcpStream` (through `embedded_io_adapters::std::FromStd`, as in the example
+//! above), this driver is sockettask's client with the fewest system calls: `send` then
+//! [`Driver::flush`] writes the frame at once, and `next_event` waits in one blocking read, 2
+//! calls per round trip, as a blocking raw TCP client makes. `sockettask-mio`'s driver, which
+//! waits in the caller's `mio::Poll`, makes 3 (`epoll_wait`, then the read). Its loopback
+//! ping-pong is in the workspace's `benches/README.md`. One thread serves its tasks in turn:
+//! `next_event(task)` reads `task`'s stream, but hands out the next event of any task, in the
+//! core's order, so look at the handle that comes with it.
+//!
 //! # On an embedded network stack
 //! The driver wants a stream already connected to the URL's host. With embassy-net, a
 //! `TcpSocket` is one (its `read` is cancel-safe), for the `AsyncDriver`:
