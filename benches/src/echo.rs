@@ -387,7 +387,7 @@ type BlockingDriver = sockettask_embedded_io::Driver<
 ///
 /// `next_event(task)` reads `task`'s stream, but returns the next event of any task (the
 /// core's order): an echo of another socket, parsed from bytes read before, is counted for
-/// that socket in [`Blocking::early`] and taken from there when that socket's turn comes.
+/// that socket in its `early` counts and taken from there when that socket's turn comes.
 #[derive(Debug)]
 pub struct Blocking {
     driver: BlockingDriver,
