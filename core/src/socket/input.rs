@@ -115,17 +115,17 @@ impl Socket {
     /// Parses buffered bytes into inputs of the table until an event waits or more bytes are
     /// needed. Only new input and event polling call it (S11: state follows event order).
     pub(crate) fn pump<R: Rng>(&mut self, env: &mut Env<'_, R>, rx: &mut [u8]) {
-        if !self.pump_message(rx) && !self.nothing_to_parse() {
+        if !self.pump_message(rx) {
             self.pump_all(env, rx);
         }
     }
 
-    /// Whether [`Socket::pump_all`] would find nothing to do, in the common case: no event
+    /// Whether [`Socket::pump`] would find nothing to do, in the common case: no event
     /// waits, no timer waits to take effect, the stream has not ended, and every buffered
     /// byte is parsed, between messages. Polling a task whose peer sent nothing new (every
     /// call that asks whether any task has an event asks each) then costs a few loads, not
-    /// a parse. Not on bare metal ([`fast_paths`]), where flash is short: the parse finds
-    /// nothing too.
+    /// a parse (`Client::next_event_ready` asks before it calls out of line to parse). Not on
+    /// bare metal ([`fast_paths`]), where flash is short: the parse finds nothing too.
     #[inline]
     pub(crate) fn nothing_to_parse(&self) -> bool {
         fast_paths() && self.events.is_empty() && self.common() && self.rx.all_parsed()
