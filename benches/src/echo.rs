@@ -410,13 +410,8 @@ impl Blocking {
         let storage = [(); sockettask::DEFAULT_MAX_TASKS].map(|()| {
             sockettask::Buffers::new(vec![0; bytes].into_boxed_slice(), vec![0; bytes].into_boxed_slice())
         });
-        let limits =
-            sockettask::Limits { max_message_size: size.max(64 << 10), ..sockettask::Limits::default() };
-        let config = sockettask::Config {
-            schemes: sockettask::Schemes::AllowInsecure,
-            limits,
-            ..sockettask::Config::default()
-        };
+        // The core's configuration `Ours` gives its driver: the same limits for the same flow.
+        let config = Ours::options(size).config;
         let client = sockettask::Client::new(config, crate::TestRng::new(3), storage).expect("client");
         let mut driver = BlockingDriver::new(client, clock);
         let url = format!("ws://127.0.0.1:{port}/");
