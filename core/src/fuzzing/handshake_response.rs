@@ -135,7 +135,7 @@ fn check_validate(wire: &[u8], key: &[u8; 16], protocols: &[&str], check: Protoc
     for (i, p) in protocols.iter().enumerate() {
         write!(offered, "{}{p}", if i == 0 { "" } else { ", " }).unwrap();
     }
-    let result = validate_block(block, &Key::from_nonce(*key).accept(), &offered, check, None);
+    let result = validate_block(block, &Key::from_nonce(key).accept(), &offered, check, None);
     assert_eq!(block.len(), end);
     let Ok(accepted) = result else {
         assert!(!opened, "the task opened on a block validate refuses: {result:?}");

@@ -23,14 +23,14 @@ impl Key {
     pub(crate) fn generate<R: rand_core::Rng + ?Sized>(rng: &mut R) -> Key {
         let mut nonce = [0u8; 16];
         rng.fill_bytes(&mut nonce);
-        Key::from_nonce(nonce)
+        Key::from_nonce(&nonce)
     }
 
     /// The key for a given nonce.
     ///
     /// RFC 6455 §4.1: "a nonce consisting of a randomly selected 16-byte value that has been
     /// base64-encoded".
-    pub(crate) fn from_nonce(nonce: [u8; 16]) -> Key {
+    pub(crate) fn from_nonce(nonce: &[u8; 16]) -> Key {
         let mut key = [0u8; 24];
         // 16 bytes always encode to exactly 24 base64 characters (with `==` padding), so
         // the output buffer is large enough and the error arm cannot occur.
@@ -121,7 +121,7 @@ mod tests {
 
     #[test]
     fn rfc6455_section_1_3_vector() {
-        let key = Key::from_nonce(*b"the sample nonce");
+        let key = Key::from_nonce(b"the sample nonce");
         assert_eq!(key.as_str(), "dGhlIHNhbXBsZSBub25jZQ==");
         assert_eq!(key.as_bytes(), b"dGhlIHNhbXBsZSBub25jZQ==");
         assert_eq!(key.accept().as_str(), "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
@@ -131,7 +131,7 @@ mod tests {
     #[test]
     fn rfc6455_section_4_2_2_digest_of_the_same_key() {
         // §4.2.2 works the same example: SHA-1 then base64 of the concatenation.
-        let key = Key::from_nonce(*b"the sample nonce");
+        let key = Key::from_nonce(b"the sample nonce");
         let mut sha = Sha1::new();
         sha.update(b"dGhlIHNhbXBsZSBub25jZQ==258EAFA5-E914-47DA-95CA-C5AB0DC85B11");
         let expected: [u8; 20] = sha.finalize().into();
@@ -151,7 +151,7 @@ mod tests {
     fn generate_draws_sixteen_bytes_from_the_rng() {
         let mut rng = Counting(0);
         let key = Key::generate(&mut rng);
-        assert_eq!(key, Key::from_nonce(core::array::from_fn(|i| i as u8)));
+        assert_eq!(key, Key::from_nonce(&core::array::from_fn(|i| i as u8)));
         assert_eq!(key.as_str(), "AAECAwQFBgcICQoLDA0ODw==");
         assert_eq!(rng.0, 16, "exactly 16 bytes are drawn");
         let next = Key::generate(&mut rng);
@@ -168,7 +168,7 @@ mod tests {
 
     #[test]
     fn key_and_accept_are_fixed_length_ascii() {
-        let key = Key::from_nonce([0xff; 16]);
+        let key = Key::from_nonce(&[0xff; 16]);
         assert_eq!(key.as_str(), "/////////////////////w==");
         assert_eq!(key.accept().as_str().len(), 28);
         assert!(key.accept().as_str().ends_with('='));
@@ -181,7 +181,7 @@ mod tests {
         use crate::handshake::Key;
 
         // RFC 6455 §1.3: the nonce "the sample nonce".
-        let key = Key::from_nonce(*b"the sample nonce");
+        let key = Key::from_nonce(b"the sample nonce");
         assert_eq!(key.as_str(), "dGhlIHNhbXBsZSBub25jZQ==");
         assert_eq!(key.accept().as_str(), "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
     }

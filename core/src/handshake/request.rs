@@ -410,7 +410,7 @@ mod tests {
     }
 
     fn key() -> Key {
-        Key::from_nonce(*b"the sample nonce")
+        Key::from_nonce(b"the sample nonce")
     }
 
     /// Encodes and checks `encoded_len` against what was written.
@@ -791,7 +791,7 @@ mod tests {
         use crate::handshake::{Key, Request};
 
         let url = Url::parse("wss://example.com/chat").unwrap();
-        let key = Key::from_nonce(*b"the sample nonce");
+        let key = Key::from_nonce(b"the sample nonce");
         let request = Request { url: &url, key: &key, protocols: &["chat"], headers: &[] };
         let mut out = [0u8; 256];
         let n = request.encode(&mut out).unwrap();

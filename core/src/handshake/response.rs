@@ -911,7 +911,7 @@ mod tests {
 
     /// The accept of RFC 6455 §1.3's key.
     fn accept() -> Accept {
-        Key::from_nonce(*b"the sample nonce").accept()
+        Key::from_nonce(b"the sample nonce").accept()
     }
 
     const OK_HEAD: &str = "HTTP/1.1 101 Switching Protocols\r\n\
@@ -2473,7 +2473,7 @@ mod tests {
         use crate::handshake::response::{find_end, validate};
         use crate::handshake::{Headers, Key, ProtocolCheck};
 
-        let accept = Key::from_nonce(*b"the sample nonce").accept();
+        let accept = Key::from_nonce(b"the sample nonce").accept();
         let mut wire = *b"HTTP/1.1 101 Switching Protocols\r\n\
             Upgrade: websocket\r\n\
             Connection: Upgrade\r\n\
@@ -2505,7 +2505,7 @@ mod tests {
         use crate::handshake::response::validate;
         use crate::handshake::{Headers, Key, ProtocolCheck};
 
-        let accept = Key::from_nonce(*b"the sample nonce").accept();
+        let accept = Key::from_nonce(b"the sample nonce").accept();
         let mut block = *b"HTTP/1.1 101 Switching Protocols\r\n\
             Upgrade:\r\n websocket\r\n\
             Connection: keep-alive,\r\n\tUpgrade\r\n\

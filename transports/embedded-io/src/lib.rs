@@ -287,17 +287,17 @@
 //!
 //! Flash is `.text` + `.rodata` + `.ARM.exidx` + `.data`; RAM is `.bss` (`.data` is 0 in all of
 //! them) and the stack, a worst-case walk of the direct calls from `_start` over `llvm-objdump
-//! -d`. Measured by `size/measure.sh` on 2026-12-02, on the tree these docs come with, all rows
-//! from the same run. The goal is 20 KiB (20 480 B) for `sockettask`, met (168 B under it); CI
+//! -d`. Measured by `size/measure.sh` on 2026-12-03, on the tree these docs come with, all rows
+//! from the same run. The goal is 20 KiB (20 480 B) for `sockettask`, met (144 B under it); CI
 //! runs the script and fails when `sockettask` grows past 20 480 B, or when
 //! `sockettask_deflate` needs more than 4 096 B of stack.
 //!
 //! | program | flash | `.bss` | stack |
 //! |---|---|---|---|
-//! | `sockettask`: this transport and the core | 20 312 B | 2 960 B (2 KiB buffers + 912 B driver) | ≤ 2 160 B |
-//! | `sockettask_err_msg`: the same, writing each failure's `errMsg` with [`ErrMsg::text`](sockettask::ErrMsg::text) (no `core::fmt`) | 24 416 B | 2 960 B | ≤ 2 184 B |
-//! | `sockettask_deflate`: the same with `deflate`, offering a 1 KiB window | 32 804 B | 14 520 B (3 073 B buffers + 11 447 B driver, most of it the inflate state) | ≤ 2 432 B |
-//! | `core_only`: the core alone, driven by hand | 20 140 B | 2 048 B (2 KiB buffers; the client lives on the stack) | ≤ 3 032 B |
+//! | `sockettask`: this transport and the core | 20 336 B | 2 960 B (2 KiB buffers + 912 B driver) | ≤ 2 144 B |
+//! | `sockettask_err_msg`: the same, writing each failure's `errMsg` with [`ErrMsg::text`](sockettask::ErrMsg::text) (no `core::fmt`) | 24 440 B | 2 960 B | ≤ 2 168 B |
+//! | `sockettask_deflate`: the same with `deflate`, offering a 1 KiB window | 32 708 B | 14 520 B (3 073 B buffers + 11 447 B driver, most of it the inflate state) | ≤ 2 416 B |
+//! | `core_only`: the core alone, driven by hand | 20 148 B | 2 048 B (2 KiB buffers; the client lives on the stack) | ≤ 3 016 B |
 //! | `embedded_websocket`: embedded-websocket 0.9.5, same program, hidden the same | 11 998 B | 3 072 B (3 × 1 KiB buffers) | ≤ 2 108 B |
 //!
 //! `sockettask_deflate` offers `server_max_window_bits: Some(10)`; its receive buffer grows by
