@@ -30,6 +30,10 @@ impl Key {
     ///
     /// RFC 6455 §4.1: "a nonce consisting of a randomly selected 16-byte value that has been
     /// base64-encoded".
+    ///
+    /// By reference: the encoder reads the nonce where the RNG just wrote it. Taken by value,
+    /// it was first copied with one 16-byte load over the RNG's smaller stores, which waits
+    /// for them to complete (benches/README, eleventh round).
     pub(crate) fn from_nonce(nonce: &[u8; 16]) -> Key {
         let mut key = [0u8; 24];
         // 16 bytes always encode to exactly 24 base64 characters (with `==` padding), so
