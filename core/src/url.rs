@@ -247,7 +247,9 @@ fn split_authority(authority: &str) -> Result<(&str, HostKind, Option<NonZeroU16
 
 /// A port: digits only, 1..=65535 (leading zeros tolerated).
 fn parse_port(port: &[u8]) -> Result<NonZeroU16, UrlError> {
-    // A value of 1 or more has a digit: `end > 0`.
+    // A value of 1 or more has a digit: `end > 0`. The pattern bounds the value, so `new`
+    // never fails below; bounding it by `u16::try_from` and `NonZeroU16::new` alone instead
+    // costs 16 B more flash on a Cortex-M.
     match decimal(port, 0) {
         (end, value @ 1..=0xFFFF) if end == port.len() => {
             NonZeroU16::new(value as u16).ok_or(UrlError::InvalidPort)
