@@ -5,6 +5,18 @@
 # case, a missing case, an unclean close, any NON-STRICT case (AUTOBAHN_MAX_NON_STRICT=0) or
 # any UNIMPLEMENTED one (AUTOBAHN_MAX_UNIMPLEMENTED=0).
 #
+# One exception, printed when it applies (`RETRIED`): a shard whose only failure is one to
+# three cases that the server aborted because its closing handshake timed out (autobahn waits
+# 1 s for the client's Close after sending its own), every one of them with an OK or
+# INFORMATIONAL behavior, runs those cases again, alone, once; the shard passes if they all
+# close clean then. Seen once: case 9.2.5 (8 MiB) in a CI run on 2026-12-03, which passed in
+# the full run and the eleven runs of 9.2.* after it, with and without two busy loops on
+# the CPUs. Which side was late is not known: the client's log shows only the server's
+# abort; on 2 CPUs the two shards' single-threaded Python servers and clients share the
+# CPUs, and Twisted runs a due timer before it reads a Close already in its socket. A client
+# that does not answer a Close in time fails the retry as well, and so the run. The first
+# attempt's reports stay in shard-N, the retry's go to shard-N-retry.
+#
 # Environment: SOCKETTASK_SHARED (default ../shared) is the shared folder; any AUTOBAHN_*
 # knob of run.sh may be set as well (AUTOBAHN_CASES=1.*,2.* for a quick look).
 set -euo pipefail
@@ -41,19 +53,52 @@ else
 fi
 reports=${AUTOBAHN_REPORT_DIR:-$target/autobahn-reports}
 
-started=$(date +%s)
-pids=()
-for i in "${!shards[@]}"; do
+# run_shard CASES REPORT_DIR LOG: one fuzzing server and one client over CASES.
+run_shard() {
     # The example reads AUTOBAHN_URL and AUTOBAHN_AGENT, which run.sh sets for it.
-    AUTOBAHN_CASES="${shards[$i]}" \
+    AUTOBAHN_CASES="$1" \
         AUTOBAHN_PY="$target/autobahn-venv/bin/python" \
         AUTOBAHN_MAX_NON_STRICT=${AUTOBAHN_MAX_NON_STRICT:-0} \
         AUTOBAHN_MAX_UNIMPLEMENTED=${AUTOBAHN_MAX_UNIMPLEMENTED:-0} \
         AUTOBAHN_DEFLATE=${AUTOBAHN_DEFLATE:-1} \
         AUTOBAHN_TIMEOUT=${AUTOBAHN_TIMEOUT:-600} \
-        AUTOBAHN_REPORT_DIR="$reports/shard-$i" \
-        "$autobahn/run.sh" sockettask "$target/release/examples/autobahn_client" \
-        > "$target/autobahn-shard-$i.log" 2>&1 &
+        AUTOBAHN_REPORT_DIR="$2" \
+        "$autobahn/run.sh" sockettask "$target/release/examples/autobahn_client" > "$3" 2>&1
+}
+
+# server_close_timeouts REPORT_DIR LOG: the cases to run again (comma-separated), or nothing,
+# when the shard's only failure is the exception in the header.
+server_close_timeouts() {
+    python3 - "$1" "$2" <<'PY'
+import json, os, re, sys
+reports, log = sys.argv[1], sys.argv[2]
+verdicts = [l.rstrip("\n") for l in open(log) if l.startswith("verdict: ")]
+if not verdicts or not re.fullmatch(r"verdict: FAIL \(\d+ with behaviorClose not OK/INFORMATIONAL\)", verdicts[-1]):
+    sys.exit(0)
+try:
+    results = json.load(open(os.path.join(reports, "index.json")))["sockettask"]
+except (OSError, ValueError, KeyError):
+    sys.exit(0)
+unclean = [c for c, r in results.items() if r.get("behaviorClose") not in ("OK", "INFORMATIONAL")]
+if not 1 <= len(unclean) <= 3:
+    sys.exit(0)
+for case in unclean:
+    if results[case].get("behavior") not in ("OK", "INFORMATIONAL"):
+        sys.exit(0)
+    try:
+        report = json.load(open(os.path.join(reports, results[case]["reportfile"])))
+    except (OSError, ValueError, KeyError):
+        sys.exit(0)
+    if "closing handshake timeout" not in (report.get("wasNotCleanReason") or ""):
+        sys.exit(0)
+print(",".join(unclean))
+PY
+}
+
+started=$(date +%s)
+pids=()
+for i in "${!shards[@]}"; do
+    run_shard "${shards[$i]}" "$reports/shard-$i" "$target/autobahn-shard-$i.log" &
     pids+=($!)
 done
 status=0
@@ -62,6 +107,19 @@ for i in "${!shards[@]}"; do
     wait "${pids[$i]}" || shard_status=$?
     echo "==== shard $i (${shards[$i]}): run.sh exited $shard_status"
     tail -n 40 "$target/autobahn-shard-$i.log"
+    retry=""
+    [ "$shard_status" -eq 0 ] || retry=$(server_close_timeouts "$reports/shard-$i" "$target/autobahn-shard-$i.log")
+    if [ -n "$retry" ]; then
+        echo "==== shard $i: the server's closing handshake timed out in $retry only: running it again, alone"
+        shard_status=0
+        run_shard "$retry" "$reports/shard-$i-retry" "$target/autobahn-shard-$i-retry.log" || shard_status=$?
+        tail -n 12 "$target/autobahn-shard-$i-retry.log"
+        if [ "$shard_status" -eq 0 ]; then
+            echo "autobahn.sh: RETRIED shard $i: $retry passed clean alone (first attempt: the server's closing handshake timeout; reports in $reports/shard-$i)"
+        else
+            echo "autobahn.sh: shard $i: $retry failed again alone: run.sh exited $shard_status"
+        fi
+    fi
     [ "$shard_status" -eq 0 ] || status=$shard_status
 done
 # One line for every case: the sum of the shards' last lines.
