@@ -16,10 +16,9 @@
 # of loopback (tcpdump, three runs) caught 13.2.2: the server's RST came 0.5 ms after its last
 # frame, at 0.27 ms past a whole second; the client answered the server's Close in the other
 # 862 connections where the server closed first in 0.028 ms (median; 99th percentile 1.5 ms,
-# slowest 6.7 ms). Run.sh
-# writes the server's spec without options, so the timeout cannot be set from here. A client
-# that does not answer a Close fails the retry as well, and so the run. The first attempt's
-# reports stay in shard-N, the retry's go to shard-N-retry.
+# slowest 6.7 ms). Run.sh writes the server's spec without options, so the timeout cannot be
+# set from here. A client that does not answer a Close fails the retry as well, and so the
+# run. The first attempt's reports stay in shard-N, the retry's go to shard-N-retry.
 #
 # Environment: SOCKETTASK_SHARED (default ../shared) is the shared folder; any AUTOBAHN_*
 # knob of run.sh may be set as well (AUTOBAHN_CASES=1.*,2.* for a quick look).
