@@ -7,7 +7,8 @@
 //! CONTENDER: sockettask (the mio `Driver`) | blocking (the embedded-io blocking `Driver` over
 //! std's `TcpStream`) | tungstenite | fastwebsockets | raw | raw-mio (raw TCP in a
 //! `mio::Poll`: the readiness loop's floor) | raw-ws (pre-masked frames, no library: the
-//! WebSocket server's floor); MODE: ping-pong | pipelined.
+//! WebSocket server's floor) | core (the core alone in the leanest blocking loop: the floor
+//! of any driver over it); MODE: ping-pong | pipelined.
 //! Prints the time per iteration (per round for ping-pong, per message for pipelined) and,
 //! where Linux's `/proc/thread-self/schedstat` is readable, the client thread's own time on a
 //! CPU per iteration (user and kernel, its system calls included; the echo server runs on
@@ -32,7 +33,7 @@
 use std::cell::RefCell;
 use std::time::Instant;
 
-use sockettask_benches::echo::{Blocking, EchoClient, Fast, Ours, Raw, RawMio, RawWs, Tungstenite};
+use sockettask_benches::echo::{Blocking, CoreLoop, EchoClient, Fast, Ours, Raw, RawMio, RawWs, Tungstenite};
 use sockettask_benches::{size_label, wire};
 
 /// A contender's client, `sockets` connections for `size`-byte messages.
@@ -45,6 +46,7 @@ fn connect(contender: &str, sockets: usize, size: usize) -> Box<dyn EchoClient> 
         "raw-mio" => Box::new(RawMio::connect(sockets, size)),
         "raw-ws" => Box::new(RawWs::connect(sockets, size)),
         "blocking" => Box::new(Blocking::connect(sockets, size)),
+        "core" => Box::new(CoreLoop::connect(sockets, size)),
         other => {
             eprintln!("echo_probe: unknown contender {other:?}");
             std::process::exit(2)

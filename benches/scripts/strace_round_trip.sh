@@ -6,7 +6,7 @@
 # connects and handshakes.
 #
 # usage: benches/scripts/strace_round_trip.sh CONTENDER SOCKETS
-#   CONTENDER: sockettask, blocking, tungstenite, fastwebsockets, raw, raw-mio, raw-ws (see echo_probe)
+#   CONTENDER: sockettask, blocking, core, tungstenite, fastwebsockets, raw, raw-mio, raw-ws (see echo_probe)
 set -euo pipefail
 c=$1
 s=$2

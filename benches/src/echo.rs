@@ -15,6 +15,8 @@
 //!   `epoll_wait` and then reads, one system call more than [`Raw`]'s blocking read).
 //! - [`RawWs`]: blocking `TcpStream`s writing a frame masked in advance and reading the echo
 //!   by its length, no WebSocket library (diagnosis: the WebSocket server's floor).
+//! - [`CoreLoop`]: sockettask's core alone in the leanest loop over blocking `TcpStream`s, no
+//!   transport crate (diagnosis: the floor of any driver over the core).
 //!
 //! Every client sets `TCP_NODELAY`. Blocking clients serve sockets round-robin; with at most
 //! [`window`] messages in flight per socket the kernel's loopback buffers never fill up.
@@ -373,6 +375,93 @@ fn clock() -> sockettask::Instant {
     sockettask::Instant::from_micros(u64::try_from(start.elapsed().as_micros()).unwrap_or(u64::MAX))
 }
 
+/// A client that reads one socket at a time ([`Blocking`], [`CoreLoop`]): its ping-pong and
+/// pipelined runs are sends and waits for echoes on socket `i` in turn.
+trait OneAtATime {
+    /// How many sockets (tasks) it has.
+    fn sockets(&self) -> usize;
+    /// Messages in flight per socket when pipelining.
+    fn window(&self) -> usize;
+    /// Queues `payload` on socket `i` and writes it.
+    fn send(&mut self, i: usize, payload: &[u8]);
+    /// Waits for socket `i`'s next echo.
+    fn echo(&mut self, i: usize);
+}
+
+impl<C: OneAtATime> EchoClient for C {
+    fn ping_pong(&mut self, payload: &[u8]) {
+        for i in 0..self.sockets() {
+            self.send(i, payload);
+        }
+        for i in 0..self.sockets() {
+            self.echo(i);
+        }
+    }
+
+    fn pipelined(&mut self, payload: &[u8], messages: u64) {
+        let (count, window) = (self.sockets(), self.window());
+        let this = std::cell::RefCell::new(self);
+        round_robin(
+            count,
+            window,
+            messages,
+            |i| this.borrow_mut().send(i, payload),
+            |i| this.borrow_mut().echo(i),
+        );
+    }
+}
+
+/// The core of [`Blocking`] and [`CoreLoop`]: 5 slots whose buffers each hold a window of
+/// `size`-byte messages, and the configuration [`Ours`] gives its driver (the same limits
+/// for the same flow).
+fn blocking_core(size: usize) -> sockettask::Client<Box<[u8]>, crate::TestRng> {
+    let bytes = (window(size) * (size + 14)).max(4096);
+    let storage = [(); sockettask::DEFAULT_MAX_TASKS].map(|()| {
+        sockettask::Buffers::new(vec![0; bytes].into_boxed_slice(), vec![0; bytes].into_boxed_slice())
+    });
+    let config = Ours::options(size).config;
+    sockettask::Client::new(config, crate::TestRng::new(3), storage).expect("client")
+}
+
+/// Waits for socket `i`'s next echo (a binary message) for a client that reads one socket
+/// at a time but gets the events of all: one of `early` (echoes that came while another
+/// socket was read), or else the next from `next` (`None`: none yet, call again), counting
+/// other sockets' echoes in `early`.
+fn await_echo(
+    early: &mut [u32],
+    tasks: &[sockettask::Handle],
+    i: usize,
+    mut next: impl FnMut() -> Option<sockettask::Handle>,
+) {
+    if early[i] > 0 {
+        early[i] -= 1;
+        return;
+    }
+    loop {
+        let Some(from) = next() else { continue };
+        if from == tasks[i] {
+            return;
+        }
+        let j = tasks.iter().position(|&t| t == from).expect("one of ours");
+        early[j] += 1;
+    }
+}
+
+/// The task an echo came from, for [`await_echo`]; `None` for no event.
+///
+/// # Panics
+///
+/// On any event but a binary message.
+fn echo_from(event: Option<(sockettask::Handle, sockettask::Event<'_>)>) -> Option<sockettask::Handle> {
+    match event? {
+        (from, sockettask::Event::Message(sockettask::Message::Binary(bytes))) => {
+            black_box(bytes);
+            Some(from)
+        }
+        (_, other) => panic!("expected a binary message, got {other:?}"),
+    }
+}
+
 /// The blocking driver of [`Blocking`]: up to 5 tasks over std's `TcpStream`s.
 type BlockingDriver = sockettask_embedded_io::Driver<
     embedded_io_adapters::std::FromStd<TcpStream>,
@@ -406,14 +495,7 @@ impl Blocking {
     /// If connecting or the handshake fails (benchmark set-up only).
     pub fn connect(sockets: usize, size: usize) -> Blocking {
         let port = crate::server::echo_server().ws;
-        let bytes = (window(size) * (size + 14)).max(4096);
-        let storage = [(); sockettask::DEFAULT_MAX_TASKS].map(|()| {
-            sockettask::Buffers::new(vec![0; bytes].into_boxed_slice(), vec![0; bytes].into_boxed_slice())
-        });
-        // The core's configuration `Ours` gives its driver: the same limits for the same flow.
-        let config = Ours::options(size).config;
-        let client = sockettask::Client::new(config, crate::TestRng::new(3), storage).expect("client");
-        let mut driver = BlockingDriver::new(client, clock);
+        let mut driver = BlockingDriver::new(blocking_core(size), clock);
         let url = format!("ws://127.0.0.1:{port}/");
         let tasks: Vec<_> = (0..sockets)
             .map(|_| {
@@ -441,25 +523,10 @@ impl Blocking {
     /// Waits for socket `i`'s next echo (a binary message): one that came early, or else
     /// reads `i`'s stream (blocking) until it comes, counting other sockets' echoes as early.
     fn echo(&mut self, i: usize) {
-        if self.early[i] > 0 {
-            self.early[i] -= 1;
-            return;
-        }
-        loop {
-            let from = match self.driver.next_event(self.tasks[i]).expect("next_event") {
-                None => continue,
-                Some((from, sockettask::Event::Message(sockettask::Message::Binary(bytes)))) => {
-                    black_box(bytes);
-                    from
-                }
-                Some((_, other)) => panic!("expected a binary message, got {other:?}"),
-            };
-            if from == self.tasks[i] {
-                return;
-            }
-            let j = self.tasks.iter().position(|&t| t == from).expect("one of ours");
-            self.early[j] += 1;
-        }
+        let (driver, task) = (&mut self.driver, self.tasks[i]);
+        await_echo(&mut self.early, &self.tasks, i, || {
+            echo_from(driver.next_event(task).expect("next_event"))
+        });
     }
 
     /// Queues `payload` on socket `i` and writes it.
@@ -470,26 +537,21 @@ impl Blocking {
     }
 }
 
-impl EchoClient for Blocking {
-    fn ping_pong(&mut self, payload: &[u8]) {
-        for i in 0..self.tasks.len() {
-            self.send(i, payload);
-        }
-        for i in 0..self.tasks.len() {
-            self.echo(i);
-        }
+impl OneAtATime for Blocking {
+    fn sockets(&self) -> usize {
+        self.tasks.len()
     }
 
-    fn pipelined(&mut self, payload: &[u8], messages: u64) {
-        let (count, window) = (self.tasks.len(), self.window);
-        let this = std::cell::RefCell::new(self);
-        round_robin(
-            count,
-            window,
-            messages,
-            |i| this.borrow_mut().send(i, payload),
-            |i| this.borrow_mut().echo(i),
-        );
+    fn window(&self) -> usize {
+        self.window
+    }
+
+    fn send(&mut self, i: usize, payload: &[u8]) {
+        Blocking::send(self, i, payload);
+    }
+
+    fn echo(&mut self, i: usize) {
+        Blocking::echo(self, i);
     }
 }
 
@@ -818,4 +880,137 @@ impl EchoClient for Ours {
             }
         });
     }
+}
+
+// ---- the core alone, blocking ------------------------------------------------------------
+
+/// sockettask's core (`sockettask::Client`) driven by the leanest loop over blocking
+/// `TcpStream`s, no transport crate: queue, write what [`sockettask::Client::transmit_data`]
+/// holds, read into [`sockettask::Client::input_buffer`], poll. The floor of any driver over
+/// the core, as [`Raw`] is of any client (diagnosis: what [`Blocking`] adds).
+///
+/// It reads the clock twice a round trip (after the write, after the read) and looks at the
+/// core's timers only before a read, applying them when due; none is armed in this
+/// configuration (a loop of its own would also bound the read by the next one). It never
+/// flushes the stream (std's `TcpStream` has nothing to flush). Same storage, configuration
+/// and round-robin as [`Blocking`].
+#[derive(Debug)]
+pub struct CoreLoop {
+    client: sockettask::Client<Box<[u8]>, crate::TestRng>,
+    tasks: Vec<sockettask::Handle>,
+    streams: Vec<TcpStream>,
+    /// Per socket: echoes that came while another socket was read, not yet counted.
+    early: Vec<u32>,
+    window: usize,
+}
+
+impl CoreLoop {
+    /// `sockets` tasks (at most 5) to the WebSocket echo, all OPEN, for `size`-byte
+    /// messages; each slot's buffers hold a window of messages.
+    ///
+    /// # Panics
+    ///
+    /// If connecting or the handshake fails (benchmark set-up only).
+    pub fn connect(sockets: usize, size: usize) -> CoreLoop {
+        let port = crate::server::echo_server().ws;
+        let client = blocking_core(size);
+        let url = format!("ws://127.0.0.1:{port}/");
+        let mut this = CoreLoop {
+            client,
+            tasks: Vec::new(),
+            streams: Vec::new(),
+            early: vec![0; sockets],
+            window: window(size),
+        };
+        for _ in 0..sockets {
+            let tcp = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+            tcp.set_nodelay(true).expect("nodelay");
+            let options = sockettask::ConnectOptions::new(&url);
+            this.tasks.push(this.client.connect_socket(clock(), &options).expect("connect_socket"));
+            this.streams.push(tcp);
+        }
+        // Each task's Open, in whichever order the core hands them out.
+        let mut open = 0;
+        while open < sockets {
+            let i = open;
+            this.flush(i);
+            match this.client.poll_event() {
+                Some((_, sockettask::Event::Open(_))) => open += 1,
+                Some((_, other)) => panic!("expected Open, got {other:?}"),
+                None => read(&mut this.client, this.tasks[i], &mut this.streams[i]),
+            }
+        }
+        this
+    }
+
+    /// Writes what the core queued for socket `i`.
+    fn flush(&mut self, i: usize) {
+        let task = self.tasks[i];
+        loop {
+            let data = self.client.transmit_data(task);
+            if data.is_empty() {
+                return;
+            }
+            let n = self.streams[i].write(data).expect("write");
+            assert!(n > 0, "the stream took no byte");
+            self.client.advance_transmit(clock(), task, n);
+        }
+    }
+
+    /// Waits for socket `i`'s next echo, as [`Blocking`] does.
+    fn echo(&mut self, i: usize) {
+        let CoreLoop { client, tasks, streams, early, .. } = self;
+        await_echo(early, tasks, i, || match client.poll_event() {
+            None => {
+                read(client, tasks[i], &mut streams[i]);
+                None
+            }
+            event => echo_from(event),
+        });
+    }
+
+    /// Queues `payload` on socket `i` and writes it.
+    fn send(&mut self, i: usize, payload: &[u8]) {
+        self.client.send(self.tasks[i], sockettask::Message::Binary(payload)).expect("send");
+        self.flush(i);
+    }
+}
+
+impl OneAtATime for CoreLoop {
+    fn sockets(&self) -> usize {
+        self.tasks.len()
+    }
+
+    fn window(&self) -> usize {
+        self.window
+    }
+
+    fn send(&mut self, i: usize, payload: &[u8]) {
+        CoreLoop::send(self, i, payload);
+    }
+
+    fn echo(&mut self, i: usize) {
+        CoreLoop::echo(self, i);
+    }
+}
+
+/// For [`CoreLoop`]: applies the core's due timers, or else reads `task`'s stream once
+/// (blocking) into the core.
+fn read(
+    client: &mut sockettask::Client<Box<[u8]>, crate::TestRng>,
+    task: sockettask::Handle,
+    stream: &mut TcpStream,
+) {
+    if let Some(at) = client.poll_timeout() {
+        let now = clock();
+        if at <= now {
+            client.handle_timeout(now);
+            return;
+        }
+    }
+    let buf = client.input_buffer(task);
+    assert!(!buf.is_empty(), "no room to read into");
+    let n = stream.read(buf).expect("read");
+    assert!(n > 0, "the echo server closed");
+    client.handle_read(clock(), task, n);
 }

@@ -6,7 +6,7 @@
 use std::sync::mpsc;
 use std::time::Duration;
 
-use sockettask_benches::echo::{Blocking, EchoClient, Ours, Raw, RawMio};
+use sockettask_benches::echo::{Blocking, CoreLoop, EchoClient, Ours, Raw, RawMio};
 use sockettask_benches::wire;
 
 const LIMIT: Duration = Duration::from_secs(60);
@@ -54,4 +54,9 @@ fn sockettask_echoes_every_message() {
 #[test]
 fn sockettask_blocking_echoes_every_message() {
     exercise("sockettask-blocking", |sockets, size| Box::new(Blocking::connect(sockets, size)));
+}
+
+#[test]
+fn the_core_in_a_blocking_loop_echoes_every_message() {
+    exercise("core", |sockets, size| Box::new(CoreLoop::connect(sockets, size)));
 }
