@@ -891,9 +891,10 @@ impl EchoClient for Ours {
 ///
 /// It reads the clock twice a round trip (after the write, after the read) and looks at the
 /// core's timers only before a read, applying them when due; none is armed in this
-/// configuration (a loop of its own would also bound the read by the next one). It never
-/// flushes the stream (std's `TcpStream` has nothing to flush). Same storage, configuration
-/// and round-robin as [`Blocking`].
+/// configuration. It writes only after a send, and never flushes the stream (std's
+/// `TcpStream` has nothing to flush). A loop for real use would also bound each read by the
+/// next timer and write what the core queues of itself (a pong, a close); the echo server
+/// sends neither ping nor close. Same storage, configuration and round-robin as [`Blocking`].
 #[derive(Debug)]
 pub struct CoreLoop {
     client: sockettask::Client<Box<[u8]>, crate::TestRng>,
