@@ -519,22 +519,6 @@ impl Blocking {
         }
         Blocking { driver, early: vec![0; sockets], tasks, window: window(size) }
     }
-
-    /// Waits for socket `i`'s next echo (a binary message): one that came early, or else
-    /// reads `i`'s stream (blocking) until it comes, counting other sockets' echoes as early.
-    fn echo(&mut self, i: usize) {
-        let (driver, task) = (&mut self.driver, self.tasks[i]);
-        await_echo(&mut self.early, &self.tasks, i, || {
-            echo_from(driver.next_event(task).expect("next_event"))
-        });
-    }
-
-    /// Queues `payload` on socket `i` and writes it.
-    fn send(&mut self, i: usize, payload: &[u8]) {
-        let task = self.tasks[i];
-        self.driver.send(task, sockettask::Message::Binary(payload)).expect("send");
-        self.driver.flush(task).expect("flush");
-    }
 }
 
 impl OneAtATime for Blocking {
@@ -547,11 +531,17 @@ impl OneAtATime for Blocking {
     }
 
     fn send(&mut self, i: usize, payload: &[u8]) {
-        Blocking::send(self, i, payload);
+        let task = self.tasks[i];
+        self.driver.send(task, sockettask::Message::Binary(payload)).expect("send");
+        self.driver.flush(task).expect("flush");
     }
 
+    /// Reads `i`'s stream (blocking) until the echo comes, through the driver.
     fn echo(&mut self, i: usize) {
-        Blocking::echo(self, i);
+        let (driver, task) = (&mut self.driver, self.tasks[i]);
+        await_echo(&mut self.early, &self.tasks, i, || {
+            echo_from(driver.next_event(task).expect("next_event"))
+        });
     }
 }
 
@@ -957,24 +947,6 @@ impl CoreLoop {
             self.client.advance_transmit(clock(), task, n);
         }
     }
-
-    /// Waits for socket `i`'s next echo, as [`Blocking`] does.
-    fn echo(&mut self, i: usize) {
-        let CoreLoop { client, tasks, streams, early, .. } = self;
-        await_echo(early, tasks, i, || match client.poll_event() {
-            None => {
-                read(client, tasks[i], &mut streams[i]);
-                None
-            }
-            event => echo_from(event),
-        });
-    }
-
-    /// Queues `payload` on socket `i` and writes it.
-    fn send(&mut self, i: usize, payload: &[u8]) {
-        self.client.send(self.tasks[i], sockettask::Message::Binary(payload)).expect("send");
-        self.flush(i);
-    }
 }
 
 impl OneAtATime for CoreLoop {
@@ -987,11 +959,20 @@ impl OneAtATime for CoreLoop {
     }
 
     fn send(&mut self, i: usize, payload: &[u8]) {
-        CoreLoop::send(self, i, payload);
+        self.client.send(self.tasks[i], sockettask::Message::Binary(payload)).expect("send");
+        self.flush(i);
     }
 
+    /// Polls the core, reading `i`'s stream (blocking) while no event waits.
     fn echo(&mut self, i: usize) {
-        CoreLoop::echo(self, i);
+        let CoreLoop { client, tasks, streams, early, .. } = self;
+        await_echo(early, tasks, i, || match client.poll_event() {
+            None => {
+                read(client, tasks[i], &mut streams[i]);
+                None
+            }
+            event => echo_from(event),
+        });
     }
 }
 
